@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import globals from 'globals';
 
 // The layout is the architecture (../shared/docs/STYLE.md): imports flow
 // ui -> store -> worker client -> engine -> tasks. These rules make the boundaries mechanical.
@@ -13,6 +14,8 @@ export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'public/**', 'out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { files: ['scripts/**', 'src/cli/**', 'test/**', '*.config.*'], languageOptions: { globals: { ...globals.node } } },
+  { files: ['src/**'], languageOptions: { globals: { ...globals.browser, ...globals.worker } } },
   {
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

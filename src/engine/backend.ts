@@ -1,0 +1,212 @@
+/**
+ * Backend selection: try webgpu, then wasm, then cpu. Each candidate must pass a small forward and
+ * backward self-test that agrees with the cpu backend; a skipped candidate records why.
+ * Works on the main thread, in a Web Worker and in Node (Node's WebGPU comes from the `webgpu`
+ * package, installed on globalThis.navigator by src/engine/node.ts before this runs).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+
+export type BackendName = 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
+
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  description: string;
+  isFallbackAdapter: boolean;
+  featureLevel: 'core' | 'compatibility';
+}
+
+export interface SelfTestResult {
+  ok: boolean;
+  /** max |ours - cpu| over the outputs and gradients, relative to max(1, |cpu|) */
+  maxRelDiff: number;
+  ms: number;
+  error?: string;
+}
+
+export interface BackendStatus {
+  name: BackendName;
+  adapter?: AdapterSummary;
+  skipped: { name: BackendName; reason: string }[];
+  selfTest: SelfTestResult;
+  /** One line for the badge: "WebGPU · SwiftShader (fallback adapter)" or "wasm: WebGPU unavailable: no adapter". */
+  label: string;
+}
+
+export interface BackendOptions {
+  /** Candidates in order; default webgpu, wasm, cpu (Node callers usually pass ['wasm', 'cpu']). */
+  order?: BackendName[];
+  /** Directory URL/path of the .wasm files, or a map from file name to URL (Vite `?url` imports). */
+  wasmPaths?: string | Record<string, string>;
+  /** Ask WebGPU for a compatibility-mode adapter first (the GLES software path); default: core first, then compatibility. */
+  webgpuFeatureLevel?: 'core' | 'compatibility' | 'auto';
+  /** Self-test tolerance; default 1e-3. */
+  tolerance?: number;
+}
+
+let lastAdapter: AdapterSummary | undefined;
+let webgpuRegistered = false;
+
+function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto'): void {
+  if (webgpuRegistered) return;
+  webgpuRegistered = true;
+  // The package registers its own factory on import when navigator.gpu exists; replace it.
+  if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
+  // Our own factory instead of the package's: it tries a compatibility-mode adapter when no core
+  // adapter exists (Chromium's GLES path, Dawn's OpenGL ES in Node) and records what it got.
+  tf.registerBackend('webgpu', async () => {
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+    if (!gpu) throw new Error('no navigator.gpu');
+    const levels: ('core' | 'compatibility')[] =
+      featureLevel === 'auto' ? ['core', 'compatibility'] : [featureLevel];
+    let adapter: GPUAdapter | null = null;
+    let level: 'core' | 'compatibility' = 'core';
+    for (const l of levels) {
+      const opts = (l === 'compatibility' ? { featureLevel: 'compatibility' } : {}) as GPURequestAdapterOptions;
+      adapter = await gpu.requestAdapter(opts);
+      if (adapter) { level = l; break; }
+    }
+    if (!adapter) throw new Error('no adapter');
+    const required: GPUFeatureName[] = [];
+    if (adapter.features.has('timestamp-query')) required.push('timestamp-query');
+    const lim = adapter.limits;
+    const device = await adapter.requestDevice({
+      requiredFeatures: required,
+      requiredLimits: {
+        maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+        maxComputeWorkgroupsPerDimension: lim.maxComputeWorkgroupsPerDimension,
+        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+        maxBufferSize: lim.maxBufferSize,
+        maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
+        maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
+      },
+    });
+    const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+    const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+      (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter);
+    lastAdapter = {
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      description: info?.description ?? '',
+      isFallbackAdapter: fallback,
+      featureLevel: level,
+    };
+    return new WebGPUBackend(device, info);
+  }, 1);
+}
+
+/** A readable adapter name: "SwiftShader", "llvmpipe", "NVIDIA H100" ... */
+export function adapterName(a: AdapterSummary): string {
+  const text = `${a.description} ${a.vendor} ${a.architecture}`.toLowerCase();
+  if (text.includes('swiftshader')) return 'SwiftShader';
+  if (text.includes('llvmpipe')) return 'llvmpipe';
+  return a.description || [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown adapter';
+}
+
+export function backendLabel(status: Omit<BackendStatus, 'label'>): string {
+  if (status.name === 'webgpu' && status.adapter) {
+    const a = status.adapter;
+    const notes = [a.isFallbackAdapter ? 'fallback adapter' : '', a.featureLevel === 'compatibility' ? 'compatibility mode' : '']
+      .filter(Boolean).join(', ');
+    return `WebGPU · ${adapterName(a)}${notes ? ` (${notes})` : ''}`;
+  }
+  const why = status.skipped.map((s) => `${s.name === 'webgpu' ? 'WebGPU' : s.name} unavailable: ${s.reason}`).join('; ');
+  return why ? `${status.name}: ${why}` : status.name;
+}
+
+// A tiny fixed problem: logits = tanh(x W1) W2, softmax cross-entropy against fixed labels,
+// gradients w.r.t. W1 and W2. Covers matMul, tanh, logSoftmax, oneHot, transpose and reductions.
+function selfTestProblem(): { x: number[]; w1: number[]; w2: number[]; labels: number[] } {
+  const f = (n: number, a: number, b: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + b) * 0.5);
+  return { x: f(4 * 8, 0.7, 0.1), w1: f(8 * 6, 1.3, 0.2), w2: f(6 * 5, 0.9, 0.3), labels: [0, 3, 1, 4] };
+}
+
+async function runSelfTestProblem(): Promise<Float32Array[]> {
+  const p = selfTestProblem();
+  const outs = tf.tidy(() => {
+    const x = tf.tensor2d(p.x, [4, 8]);
+    const w1 = tf.tensor2d(p.w1, [8, 6]);
+    const w2 = tf.tensor2d(p.w2, [6, 5]);
+    const y = tf.oneHot(tf.tensor1d(p.labels, 'int32'), 5);
+    const loss = (a: tf.Tensor, b: tf.Tensor) => {
+      const logits = tf.matMul(tf.tanh(tf.matMul(x, a)), b);
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+    };
+    const { value, grads } = tf.valueAndGrads(loss)([w1, w2]);
+    return [value, grads[0], tf.transpose(grads[1])];
+  });
+  const data = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
+  outs.forEach((t) => t.dispose());
+  return data;
+}
+
+/** Runs the self-test on the active backend and compares with the cpu backend. */
+export async function selfTest(tolerance = 1e-3): Promise<SelfTestResult> {
+  const target = tf.getBackend();
+  const t0 = performance.now();
+  try {
+    const ours = await runSelfTestProblem();
+    const ms = performance.now() - t0;
+    await tf.setBackend('cpu');
+    const ref = await runSelfTestProblem();
+    await tf.setBackend(target);
+    let maxRelDiff = 0;
+    ours.forEach((o, i) => o.forEach((v, j) => {
+      const r = ref[i][j];
+      const d = Math.abs(v - r) / Math.max(1, Math.abs(r));
+      maxRelDiff = Number.isFinite(d) ? Math.max(maxRelDiff, d) : Infinity;
+    }));
+    const ok = maxRelDiff <= tolerance;
+    return { ok, maxRelDiff, ms, error: ok ? undefined : `mismatch with cpu: max relative difference ${maxRelDiff.toExponential(2)} > ${tolerance}` };
+  } catch (e) {
+    if (tf.getBackend() !== target) await tf.setBackend(target).catch(() => false);
+    return { ok: false, maxRelDiff: Infinity, ms: performance.now() - t0, error: (e as Error).message ?? String(e) };
+  }
+}
+
+function webgpuPrecheck(): string | undefined {
+  const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
+  if (!nav || !nav.gpu) return 'no navigator.gpu';
+  return undefined;
+}
+
+/** Select and initialize a backend; never throws while cpu remains as a last resort. */
+export async function initBackend(opts: BackendOptions = {}): Promise<BackendStatus> {
+  const order = opts.order ?? BACKEND_ORDER;
+  const skipped: { name: BackendName; reason: string }[] = [];
+  if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as string);
+  // IMPORTANT: the threaded wasm build crashes in a Vite bundle on a cross-origin-isolated page.
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  for (const name of order) {
+    if (name === 'webgpu') {
+      const why = webgpuPrecheck();
+      if (why) { skipped.push({ name, reason: why }); continue; }
+      registerWebGPU(opts.webgpuFeatureLevel ?? 'auto');
+    }
+    let ok: boolean;
+    try {
+      ok = await tf.setBackend(name);
+    } catch (e) {
+      skipped.push({ name, reason: (e as Error).message ?? String(e) });
+      continue;
+    }
+    if (!ok) {
+      // tfjs swallows the factory's error and logs it; the webgpu factory only fails on the adapter.
+      skipped.push({ name, reason: name === 'webgpu' ? 'no adapter' : 'initialization failed' });
+      tf.removeBackend(name);
+      continue;
+    }
+    await tf.ready();
+    const st = await selfTest(opts.tolerance ?? 1e-3);
+    if (!st.ok && name !== 'cpu') {
+      skipped.push({ name, reason: `self-test failed: ${st.error}` });
+      continue;
+    }
+    const base = { name, adapter: name === 'webgpu' ? lastAdapter : undefined, skipped, selfTest: st };
+    return { ...base, label: backendLabel(base) };
+  }
+  throw new Error(`no backend could be initialized: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);
+}
