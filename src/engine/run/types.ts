@@ -1,0 +1,124 @@
+/**
+ * The runtime's plain-data records: a run's configuration and what it reports while it trains.
+ * Shared by the engine's run pipeline, the worker protocol, the store and the panels.
+ * Everything here is JSON-serializable (no tensors, no class instances).
+ */
+import type { DomainName, Pair } from '../../tasks/types.ts';
+import type { BackendName } from '../backend.ts';
+
+export type Method = 'grpo' | 'da-sft' | 'da-rl' | 'contextrl';
+export type ModelSize = 'nano' | 'micro' | 'small';
+export type LossType = 'grpo' | 'dr_grpo' | 'dapo';
+export type ScaleRewards = 'group' | 'batch' | 'none';
+
+/** One run's configuration. Defaults live in src/engine/run/config.ts; validated once at the boundary. */
+export interface RunConfig {
+  domain: DomainName;
+  /** Name of a built-in preset this config started from (e.g. 'trace-default'). */
+  preset: string;
+  method: Method;
+  modelSize: ModelSize;
+  /** G in GRPO: completions sampled per prompt. */
+  groupSize: number;
+  /** Prompts per RL step. */
+  batchSize: number;
+  learningRate: number;
+  /** KL weight to the frozen reference (warm-start) policy; 0 keeps no reference model. */
+  beta: number;
+  epsLow: number;
+  epsHigh: number;
+  lossType: LossType;
+  scaleRewards: ScaleRewards;
+  /** lambda: weight of L_CA in contextrl. */
+  lambda: number;
+  /** c: clip of the selection margin Delta in L_CA. */
+  caClip: number;
+  caVariant: 'hard' | 'soft';
+  /** Share of the training example budget given to contrastive pairs (0..1). */
+  pairShare: number;
+  /** RL steps. */
+  steps: number;
+  temperature: number;
+  topK: number;
+  maxCompletionLength: number;
+  /** Evaluate on the benchmark suite and the selection probe every N steps (0: only at the end). */
+  evalEvery: number;
+  seed: number;
+  /** Preferred backend; the runtime falls back and says so. */
+  backend: BackendName;
+  /** Domain knobs (evidence depth, shortcut rate, noise lines ...). */
+  knobs: Record<string, number | string | boolean>;
+}
+
+/** One step's metrics, with the names of METHOD.md section 7, plus step bookkeeping. */
+export interface MetricRow {
+  step: number;
+  /** Wall-clock ms since the run started. */
+  t: number;
+  [name: string]: number;
+}
+
+/** One sampled completion in a GRPO group. */
+export interface RolloutCompletion {
+  text: string;
+  tokens: string[];
+  /** Per-token log-probabilities of the sampled tokens. */
+  logp: number[];
+  reward: number;
+  advantage: number;
+}
+
+export interface RolloutGroup {
+  prompt: string;
+  answer: string;
+  completions: RolloutCompletion[];
+  tag: 'all-pass' | 'all-fail' | 'mixed';
+}
+
+/** What the model chose for one probe pair at one step. */
+export interface SelectionRecord {
+  pairId: string;
+  step: number;
+  /** The letter the model put more probability on. */
+  chosen: 'A' | 'B';
+  /** The letter C+ was shown under. */
+  target: 'A' | 'B';
+  pA: number;
+  pB: number;
+  /** Delta = logit(letter of C+) - logit(letter of C-). */
+  delta: number;
+  /** |Delta| >= c: the hard clip passes no gradient. */
+  atClip: boolean;
+}
+
+/** Evaluation at one step: accuracy per benchmark ('probe/selection' for the selection probe). */
+export interface EvalRecord {
+  step: number;
+  accuracies: Record<string, number>;
+}
+
+export type RunState = 'idle' | 'warming' | 'running' | 'paused' | 'done' | 'error';
+
+export interface RunProgress {
+  step: number;
+  totalSteps: number;
+  phase: 'shader-warmup' | 'warm-start' | 'da-sft' | 'rl' | 'eval';
+  stepsPerSec: number;
+  etaSec: number;
+}
+
+/** The summary a run exports and persists (metrics separately, in batches). */
+export interface RunSummary {
+  id: string;
+  name: string;
+  config: RunConfig;
+  createdAt: number;
+  state: RunState;
+  step: number;
+  backend: BackendName;
+}
+
+/** The probe pairs a run evaluates, shipped to the page once so panels can show them. */
+export interface ProbeSet {
+  pairs: Pair[];
+}

@@ -1,0 +1,30 @@
+/**
+ * The worker protocol: one discriminated union for each direction. Big arrays (checkpoints) travel
+ * as transferables. The page never imports tfjs-heavy code for training: it talks to the worker.
+ */
+import type { BackendName, BackendStatus } from '../engine/backend.ts';
+import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../engine/run/types.ts';
+
+export type ToWorker =
+  | { type: 'init'; backendOrder?: BackendName[]; wasmPaths?: Record<string, string> }
+  | { type: 'start'; runId: string; config: RunConfig; /** resume from this checkpoint */ checkpoint?: ArrayBuffer }
+  | { type: 'pause'; runId: string }
+  | { type: 'resume'; runId: string }
+  | { type: 'step'; runId: string }
+  | { type: 'stop'; runId: string }
+  | { type: 'save'; runId: string }
+  | { type: 'evaluate'; runId: string }
+  | { type: 'load'; runId: string; config: RunConfig; checkpoint: ArrayBuffer };
+
+export type FromWorker =
+  | { type: 'backend'; status: BackendStatus }
+  | { type: 'state'; runId: string; state: RunState; message?: string }
+  | { type: 'progress'; runId: string; progress: RunProgress }
+  /** Metrics stream in batches (several steps per message) so the page never floods. */
+  | { type: 'metrics'; runId: string; rows: MetricRow[] }
+  | { type: 'rollouts'; runId: string; step: number; groups: RolloutGroup[] }
+  | { type: 'selection'; runId: string; records: SelectionRecord[] }
+  | { type: 'eval'; runId: string; record: EvalRecord }
+  | { type: 'checkpoint'; runId: string; step: number; buffer: ArrayBuffer }
+  | { type: 'fallback'; runId?: string; from: BackendName; to: BackendName; reason: string }
+  | { type: 'error'; runId?: string; message: string; fatal: boolean };
