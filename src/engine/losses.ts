@@ -68,7 +68,7 @@ export interface GrpoOptions {
   maxCompletionLength: number;
 }
 
-export interface GrpoLossResult {
+export type GrpoLossResult = {
   loss: tf.Scalar;
   /** Masked mean of the k3 KL estimator (0 when there is no reference). */
   kl: tf.Scalar;
@@ -78,7 +78,7 @@ export interface GrpoLossResult {
   clipHigh: tf.Scalar;
   /** clipLow or clipHigh. */
   clipRegion: tf.Scalar;
-}
+};
 
 /** sum(x * mask) / max(sum(mask), 1): a scalar. */
 export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
@@ -175,7 +175,7 @@ export function daRlReward(completion: string, positiveLetter: 'A' | 'B'): numbe
  * Identity with zero gradient (tfjs has no stop_gradient): logp_old = sg(logp_new) when
  * num_iterations = 1, so rho = 1 in value but still carries the gradient through logp_new.
  */
-export const stopGradient = tf.customGrad((x: tf.Tensor) => ({
+export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({
   value: tf.clone(x),
   gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
-})) as <T extends tf.Tensor>(x: T) => T;
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as <T extends tf.Tensor>(x: T) => T;
