@@ -48,6 +48,24 @@ export interface RunConfig {
   backend: BackendName;
   /** Domain knobs (evidence depth, shortcut rate, noise lines ...). */
   knobs: Record<string, number | string | boolean>;
+  // Optional extensions (defaults in config.ts, `withDefaults` fills them in).
+  /** Supervised warm-start steps when no base checkpoint is given. */
+  warmStartSteps?: number;
+  /** Learning rate of the warm-start and DA-SFT phases. */
+  sftLearningRate?: number;
+  /** How the pair share is matched: 'tokens' (default; pair prompts are longer) or 'examples'. */
+  budgetUnit?: 'tokens' | 'examples';
+  /** Items per benchmark at each evaluation; probe pairs per evaluation. */
+  evalItems?: number;
+  probePairs?: number;
+  /** Benchmarks evaluated (names from the suite); default: the domain's own. */
+  benchmarks?: string[];
+  /** Global gradient-norm clip (0: off). */
+  gradClip?: number;
+  /** Learning-rate warm-up steps of the RL phase (then constant). */
+  warmupSteps?: number;
+  /** DAPO dynamic sampling: drop zero-std groups from the loss. */
+  dropZeroStd?: boolean;
 }
 
 /** One step's metrics, with the names of METHOD.md section 7, plus step bookkeeping. */

@@ -1,0 +1,94 @@
+/**
+ * Experiment results: one row per (method, seed, benchmark), and the three views the experiments
+ * CLI writes: results.json (the rows), results.csv and results.md (mean ± 95% CI per method and
+ * benchmark, and the paired difference from grpo). Pure string building; the CLI writes files.
+ */
+import { summarize, summarizePaired } from './stats.ts';
+
+export interface ResultRow {
+  /** 'base' for the warm-start model, else a Method. */
+  method: string;
+  seed: number;
+  /** A benchmark name, or 'probe/selection' for the selection probe. */
+  benchmark: string;
+  /** Fraction correct, 0..1. */
+  accuracy: number;
+}
+
+export const PROBE_BENCHMARK = 'probe/selection';
+const METHOD_ORDER = ['base', 'grpo', 'da-sft', 'da-rl', 'contextrl'];
+
+function ordered(values: string[], order: string[]): string[] {
+  const uniq = [...new Set(values)];
+  return uniq.sort((a, b) => {
+    const ia = order.indexOf(a), ib = order.indexOf(b);
+    return (ia < 0 ? 1e9 : ia) - (ib < 0 ? 1e9 : ib) || a.localeCompare(b);
+  });
+}
+
+export function methodsOf(rows: ResultRow[]): string[] {
+  return ordered(rows.map((r) => r.method), METHOD_ORDER);
+}
+
+/** Benchmarks in first-seen order with the probe last. */
+export function benchmarksOf(rows: ResultRow[]): string[] {
+  const b = [...new Set(rows.map((r) => r.benchmark))];
+  return [...b.filter((x) => x !== PROBE_BENCHMARK), ...b.filter((x) => x === PROBE_BENCHMARK)];
+}
+
+/** Accuracies of one method on one benchmark, by seed (sorted by seed). */
+export function accuraciesBySeed(rows: ResultRow[], method: string, benchmark: string): Map<number, number> {
+  const m = new Map<number, number>();
+  rows.filter((r) => r.method === method && r.benchmark === benchmark).sort((a, b) => a.seed - b.seed).forEach((r) => m.set(r.seed, r.accuracy));
+  return m;
+}
+
+export function toCsv(rows: ResultRow[]): string {
+  const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+  return ['method,seed,benchmark,accuracy', ...rows.map((r) => `${esc(r.method)},${r.seed},${esc(r.benchmark)},${r.accuracy}`)].join('\n') + '\n';
+}
+
+const pct = (x: number) => (Number.isFinite(x) ? (100 * x).toFixed(1) : 'n/a');
+function cell(xs: number[]): string {
+  const s = summarize(xs);
+  if (s.n === 0) return '–';
+  return Number.isFinite(s.ci95) ? `${pct(s.mean)} ± ${pct(s.ci95)}` : pct(s.mean);
+}
+function diffCell(a: Map<number, number>, b: Map<number, number>): string {
+  const seeds = [...a.keys()].filter((s) => b.has(s));
+  if (seeds.length === 0) return '–';
+  const s = summarizePaired(seeds.map((k) => a.get(k)!), seeds.map((k) => b.get(k)!));
+  const sign = s.mean >= 0 ? '+' : '';
+  return Number.isFinite(s.ci95) ? `${sign}${pct(s.mean)} ± ${pct(s.ci95)}` : `${sign}${pct(s.mean)}`;
+}
+
+/** The mean ± CI table (percent) as a Markdown string; `title` and `notes` go above it. */
+export function toMarkdown(rows: ResultRow[], opts: { title?: string; notes?: string[] } = {}): string {
+  const methods = methodsOf(rows);
+  const benches = benchmarksOf(rows);
+  const seeds = [...new Set(rows.map((r) => r.seed))].sort((a, b) => a - b);
+  const head = `| method | ${benches.join(' | ')} |`;
+  const rule = `|---|${benches.map(() => '---').join('|')}|`;
+  const lines: string[] = [];
+  if (opts.title) lines.push(`# ${opts.title}`, '');
+  for (const n of opts.notes ?? []) lines.push(n);
+  if (opts.notes?.length) lines.push('');
+  lines.push(`Accuracy in percent, mean ± 95% CI (t-distribution) over ${seeds.length} seed${seeds.length === 1 ? '' : 's'} (${seeds.join(', ')}).`, '');
+  lines.push(head, rule);
+  for (const m of methods) lines.push(`| ${m} | ${benches.map((b) => cell([...accuraciesBySeed(rows, m, b).values()])).join(' | ')} |`);
+  if (methods.includes('grpo')) {
+    lines.push('', 'Difference from grpo (paired by seed), percentage points:', '', head, rule);
+    for (const m of methods.filter((x) => x !== 'grpo'))
+      lines.push(`| ${m} | ${benches.map((b) => diffCell(accuraciesBySeed(rows, m, b), accuraciesBySeed(rows, 'grpo', b))).join(' | ')} |`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** A compact fixed-width table for the terminal (the same numbers as the Markdown). */
+export function toConsoleTable(rows: ResultRow[]): string {
+  const methods = methodsOf(rows);
+  const benches = benchmarksOf(rows);
+  const cells = [['method', ...benches], ...methods.map((m) => [m, ...benches.map((b) => cell([...accuraciesBySeed(rows, m, b).values()]))])];
+  const widths = cells[0].map((_, j) => Math.max(...cells.map((r) => r[j].length)));
+  return cells.map((r) => r.map((c, j) => c.padEnd(widths[j])).join('  ')).join('\n') + '\n';
+}

@@ -1,0 +1,42 @@
+/**
+ * Summary statistics for experiment results: mean and a 95% confidence interval from the
+ * t-distribution (n - 1 degrees of freedom), as papers report "mean ± CI over seeds".
+ */
+
+// t_{0.975, df} for df = 1..30 (standard tables).
+const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
+  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+
+/** The 0.975 quantile of Student's t with df degrees of freedom (df >= 1). */
+export function tQuantile975(df: number): number {
+  if (!(df >= 1)) throw new Error(`df must be >= 1 (got ${df})`);
+  if (Number.isInteger(df) && df <= 30) return T975[df - 1];
+  // Cornish-Fisher expansion around the normal quantile; error < 1e-4 for df > 30.
+  const z = 1.959964;
+  const z3 = z ** 3, z5 = z ** 5, z7 = z ** 7;
+  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+}
+
+export interface Summary {
+  n: number;
+  mean: number;
+  /** Sample standard deviation (Bessel). 0 when n < 2. */
+  std: number;
+  /** Half-width of the 95% CI: t_{0.975, n-1} * std / sqrt(n). NaN when n < 2. */
+  ci95: number;
+}
+
+export function summarize(xs: number[]): Summary {
+  const n = xs.length;
+  if (n === 0) return { n, mean: NaN, std: NaN, ci95: NaN };
+  const mean = xs.reduce((a, b) => a + b, 0) / n;
+  if (n < 2) return { n, mean, std: 0, ci95: NaN };
+  const std = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
+  return { n, mean, std, ci95: (tQuantile975(n - 1) * std) / Math.sqrt(n) };
+}
+
+/** Mean and CI of paired differences a_i - b_i (same seeds), the fair way to compare two methods. */
+export function summarizePaired(a: number[], b: number[]): Summary {
+  if (a.length !== b.length) throw new Error(`paired samples must have equal length (got ${a.length}, ${b.length})`);
+  return summarize(a.map((x, i) => x - b[i]));
+}
