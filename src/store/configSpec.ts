@@ -1,0 +1,98 @@
+/**
+ * The run configuration as the panels see it: one row per setting (TensorFlow Playground's state
+ * table), with its type, range and a one-sentence explanation, plus inline validation.
+ *
+ * ADAPTER: defaults, presets and validation belong to the runtime (src/engine/run/config.ts). Until
+ * that module lands this file carries its own copy; when it does, `defaultRunConfig`,
+ * `presetConfig` and `validateRunConfig` delegate to it and keep these signatures.
+ */
+import type { RunConfig } from '../engine/run/types.ts';
+
+export type FieldKey = Exclude<keyof RunConfig, 'knobs' | 'benchmarks'>;
+
+export interface FieldSpec {
+  key: FieldKey;
+  label: string;
+  /** One sentence for the UI. */
+  help: string;
+  kind: 'int' | 'float' | 'select' | 'bool';
+  options?: readonly string[];
+  min?: number;
+  max?: number;
+  /** Shown only under 'Advanced'. */
+  advanced?: boolean;
+}
+
+export const FIELDS: readonly FieldSpec[] = [
+  { key: 'domain', label: 'Domain', kind: 'select', options: ['trace', 'document', 'image'], help: 'Which kind of context the model reads: tool traces, short documents or 24x24 images.' },
+  { key: 'method', label: 'Method', kind: 'select', options: ['grpo', 'da-sft', 'da-rl', 'contextrl'], help: 'grpo is the baseline; da-sft and da-rl use the pairs as ordinary data; contextrl adds the selection loss L_CA.' },
+  { key: 'modelSize', label: 'Model size', kind: 'select', options: ['nano', 'micro', 'small'], help: 'Bigger models learn the lookup sooner per step but each step is slower.' },
+  { key: 'groupSize', label: 'G (group size)', kind: 'int', min: 2, max: 64, help: 'Completions sampled per prompt; advantages compare each completion with its group.' },
+  { key: 'batchSize', label: 'Prompts per step', kind: 'int', min: 1, max: 256, help: 'How many prompts each RL step samples groups for.' },
+  { key: 'learningRate', label: 'Learning rate', kind: 'float', min: 1e-7, max: 0.1, help: 'Adam step size of the RL phase; too high and the policy collapses.' },
+  { key: 'beta', label: 'beta (KL)', kind: 'float', min: 0, max: 1, help: 'Weight of the KL penalty to the frozen warm-start model; 0 drops the reference model.' },
+  { key: 'epsLow', label: 'eps low', kind: 'float', min: 0, max: 1, help: 'How far below 1 the probability ratio may go before the surrogate is clipped.' },
+  { key: 'epsHigh', label: 'eps high', kind: 'float', min: 0, max: 1, help: 'How far above 1 the ratio may go; DAPO raises it to 0.28 to keep exploring.' },
+  { key: 'lambda', label: 'lambda (L_CA weight)', kind: 'float', min: 0, max: 100, help: 'Weight of the context-selection loss added to the GRPO loss (contextrl only).' },
+  { key: 'caClip', label: 'c (margin clip)', kind: 'float', min: 0.01, max: 100, help: 'The margin Delta is clipped to [-c, c]; beyond it the hard clip passes no gradient.' },
+  { key: 'caVariant', label: 'Clip variant', kind: 'select', options: ['hard', 'soft'], help: 'hard clamps Delta (the paper); soft uses c*tanh(Delta/c) so confident mistakes still get a gradient.' },
+  { key: 'pairShare', label: 'Pair share', kind: 'float', min: 0, max: 1, help: 'Fraction of the training budget given to contrastive pairs; the paper found about 15% best.' },
+  { key: 'steps', label: 'RL steps', kind: 'int', min: 1, max: 100000, help: 'How many optimizer steps the RL phase runs.' },
+  { key: 'evalEvery', label: 'Evaluate every', kind: 'int', min: 0, max: 100000, help: 'Run the benchmarks and the selection probe every N steps (0: only at the end).' },
+  { key: 'seed', label: 'Seed', kind: 'int', min: 0, max: 2 ** 31 - 1, help: 'Same seed, same data, same sampling: a run is reproducible.' },
+  { key: 'backend', label: 'Backend', kind: 'select', options: ['webgpu', 'wasm', 'cpu'], help: 'Preferred tfjs backend; the runtime falls back and says so if it fails.' },
+  { key: 'temperature', label: 'Temperature', kind: 'float', min: 0.01, max: 5, advanced: true, help: 'Sampling temperature of the rollouts; lower means less diverse groups.' },
+  { key: 'topK', label: 'top-k', kind: 'int', min: 0, max: 10000, advanced: true, help: 'Sample only from the k most likely tokens (0: all).' },
+  { key: 'maxCompletionLength', label: 'Max completion', kind: 'int', min: 1, max: 512, advanced: true, help: 'Longest completion in tokens; longer ones are cut and counted as clipped.' },
+  { key: 'lossType', label: 'Loss aggregation', kind: 'select', options: ['grpo', 'dr_grpo', 'dapo'], advanced: true, help: 'How per-token losses are averaged: per sequence (grpo), by a fixed length (dr_grpo) or per token (dapo).' },
+  { key: 'scaleRewards', label: 'Scale rewards', kind: 'select', options: ['group', 'batch', 'none'], advanced: true, help: 'Divide advantages by the std of the group, the batch, or not at all (Dr. GRPO).' },
+];
+
+export const FIELD_BY_KEY: Record<string, FieldSpec> = Object.fromEntries(FIELDS.map((f) => [f.key, f]));
+
+export const DEFAULT_RUN_CONFIG: RunConfig = {
+  domain: 'trace', preset: 'trace-default', method: 'contextrl', modelSize: 'nano',
+  groupSize: 8, batchSize: 16, learningRate: 3e-4, beta: 0.001, epsLow: 0.2, epsHigh: 0.2,
+  lossType: 'dapo', scaleRewards: 'group', lambda: 0.5, caClip: 5, caVariant: 'hard', pairShare: 0.15,
+  steps: 200, temperature: 1, topK: 0, maxCompletionLength: 8, evalEvery: 20, seed: 1, backend: 'webgpu', knobs: {},
+};
+
+export interface PresetInfo { name: string; title: string; config: RunConfig }
+
+export const PRESETS: readonly PresetInfo[] = [
+  { name: 'trace-default', title: 'Tool traces', config: DEFAULT_RUN_CONFIG },
+  { name: 'document-default', title: 'Documents', config: { ...DEFAULT_RUN_CONFIG, preset: 'document-default', domain: 'document' } },
+  { name: 'image-default', title: 'Images (24x24)', config: { ...DEFAULT_RUN_CONFIG, preset: 'image-default', domain: 'image' } },
+];
+
+export function defaultRunConfig(): RunConfig {
+  return structuredClone(DEFAULT_RUN_CONFIG);
+}
+
+/** The config a preset starts from; unknown names give the default preset. */
+export function presetConfig(name: string): RunConfig {
+  return structuredClone((PRESETS.find((p) => p.name === name) ?? PRESETS[0]).config);
+}
+
+export type ConfigErrors = Partial<Record<string, string>>;
+
+/** Field -> message for every invalid field (empty when valid). Messages say what is wrong and what was given. */
+export function validateRunConfig(c: RunConfig): ConfigErrors {
+  const errors: ConfigErrors = {};
+  for (const f of FIELDS) {
+    const v = c[f.key];
+    if (f.kind === 'select') {
+      if (!f.options?.includes(String(v))) errors[f.key] = `${f.label} must be one of ${f.options?.join(', ')} (got ${String(v)})`;
+      continue;
+    }
+    if (f.kind === 'bool') continue;
+    if (typeof v !== 'number' || !Number.isFinite(v)) { errors[f.key] = `${f.label} must be a number (got ${String(v)})`; continue; }
+    if (f.kind === 'int' && !Number.isInteger(v)) errors[f.key] = `${f.label} must be a whole number (got ${v})`;
+    else if (f.min !== undefined && v < f.min) errors[f.key] = `${f.label} must be at least ${f.min} (got ${v})`;
+    else if (f.max !== undefined && v > f.max) errors[f.key] = `${f.label} must be at most ${f.max} (got ${v})`;
+  }
+  if (!errors.evalEvery && c.evalEvery > c.steps) errors.evalEvery = `Evaluate every must not exceed the RL steps (got ${c.evalEvery} > ${c.steps})`;
+  if (!errors.lambda && c.method === 'contextrl' && c.lambda === 0) errors.lambda = 'lambda must be > 0 for contextrl (0 is plain grpo)';
+  if (!errors.pairShare && c.method !== 'grpo' && c.pairShare === 0) errors.pairShare = `Pair share must be > 0 for ${c.method}: it trains on the pairs`;
+  return errors;
+}

@@ -1,0 +1,103 @@
+/**
+ * The page's side of the training runtime: one LabClient, subscribed once; its messages become
+ * store state (handleMessage), and the controls' actions become protocol messages.
+ */
+import { create } from 'zustand';
+import type { LabClient } from '../worker/client-types.ts';
+import type { FromWorker } from '../worker/protocol.ts';
+import { setBackendStatus, setFallbackNotice } from './backend.ts';
+import { isConfigValid, useConfigStore } from './config.ts';
+import { appendMetrics, clearMetrics } from './metrics.ts';
+import { addRun, newRunEntry, removeRun, updateRun, useRunsStore, withEval, withRollouts, withSelection } from './runs.ts';
+
+let client: LabClient | null = null;
+let unsubscribe: (() => void) | null = null;
+let counter = 0;
+
+/** Connection state and errors that concern no run in particular (shown near the controls). */
+export const useSessionStore = create<{ connected: boolean; where: 'worker' | 'main-thread' | null; lastError: string | null }>(() => ({ connected: false, where: null, lastError: null }));
+
+export function connect(c: LabClient): () => void {
+  unsubscribe?.();
+  client = c;
+  unsubscribe = c.subscribe(handleMessage);
+  useSessionStore.setState({ connected: true, where: c.where });
+  return () => { unsubscribe?.(); unsubscribe = null; client = null; useSessionStore.setState({ connected: false }); };
+}
+
+export function handleMessage(msg: FromWorker): void {
+  switch (msg.type) {
+    case 'backend': setBackendStatus(msg.status); return;
+    case 'state': updateRun(msg.runId, (r) => ({ ...r, state: msg.state, message: msg.message ?? (msg.state === 'error' ? r.message : undefined) })); return;
+    case 'progress': updateRun(msg.runId, (r) => ({ ...r, progress: msg.progress })); return;
+    case 'metrics': appendMetrics(msg.runId, msg.rows); return;
+    case 'rollouts': updateRun(msg.runId, (r) => withRollouts(r, msg.step, msg.groups)); return;
+    case 'selection': updateRun(msg.runId, (r) => withSelection(r, msg.records)); return;
+    case 'eval': updateRun(msg.runId, (r) => withEval(r, msg.record)); return;
+    case 'checkpoint': return; // persistence keeps checkpoints; the panels only need the step
+    case 'fallback':
+      setFallbackNotice(`Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
+      if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
+      return;
+    case 'error':
+      if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, message: msg.message, state: msg.fatal ? 'error' : r.state }));
+      else useSessionStore.setState({ lastError: msg.message });
+      return;
+  }
+}
+
+function activeRun() {
+  const s = useRunsStore.getState();
+  return s.activeId ? s.runs[s.activeId] : undefined;
+}
+
+/** Why Start is not possible right now, or null. */
+export function startBlocker(): string | null {
+  if (!client) return 'The training runtime is not connected yet.';
+  if (!isConfigValid()) return 'Fix the highlighted settings first.';
+  return null;
+}
+
+/** Starts a new run from the current config, or resumes the active paused one. Returns the run id. */
+export function startRun(): string | null {
+  const r = activeRun();
+  if (r && r.state === 'paused' && client) { client.post({ type: 'resume', runId: r.id }); return r.id; }
+  if (r && (r.state === 'running' || r.state === 'warming')) return r.id;
+  if (startBlocker() || !client) return null;
+  const config = structuredClone(useConfigStore.getState().config);
+  counter += 1;
+  const id = `run-${Date.now().toString(36)}-${counter}`;
+  const sameName = useRunsStore.getState().order.length + 1;
+  addRun({ ...newRunEntry(id, `#${sameName} ${config.method} · seed ${config.seed}`, config, Date.now()), state: 'warming' });
+  client.post({ type: 'start', runId: id, config });
+  return id;
+}
+
+export function pauseRun(): void {
+  const r = activeRun();
+  if (r && client && (r.state === 'running' || r.state === 'warming')) client.post({ type: 'pause', runId: r.id });
+}
+
+/** One optimizer step: on a paused run, or starts a new run paused after its first step. */
+export function stepRun(): void {
+  if (!client) return;
+  const r = activeRun();
+  if (r && r.state === 'paused') { client.post({ type: 'step', runId: r.id }); return; }
+  if (r && (r.state === 'running' || r.state === 'warming')) return;
+  const id = startRun();
+  if (id) { client.post({ type: 'pause', runId: id }); client.post({ type: 'step', runId: id }); }
+}
+
+/** Stops the active run and forgets it, so the next Start is a clean slate. */
+export function resetRun(): void {
+  const r = activeRun();
+  if (!r) return;
+  if (client && r.state !== 'done' && r.state !== 'error' && !r.imported) client.post({ type: 'stop', runId: r.id });
+  removeRun(r.id);
+  clearMetrics(r.id);
+}
+
+export function evaluateRun(): void {
+  const r = activeRun();
+  if (r && client) client.post({ type: 'evaluate', runId: r.id });
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { decodeConfig, encodeConfig } from '../../src/store/url.ts';
+import { defaultRunConfig, presetConfig, validateRunConfig } from '../../src/store/configSpec.ts';
+
+describe('config in the URL', () => {
+  it('the default config is just the version', () => {
+    expect(encodeConfig(defaultRunConfig())).toBe('v=1');
+  });
+  it('writes only non-default values and round-trips them', () => {
+    const c = { ...defaultRunConfig(), method: 'grpo' as const, lambda: 0.005, seed: 7, knobs: { depth: 1, shortcut: 0.8, long: true } };
+    const q = encodeConfig(c);
+    expect(q).toBe('v=1&lambda=0.005&method=grpo&seed=7&k.depth=1&k.long=true&k.shortcut=0.8');
+    const d = decodeConfig('?' + q);
+    expect(d.config).toEqual(c);
+    expect(d.warnings).toEqual([]);
+  });
+  it('a non-default preset is named and other fields are relative to it', () => {
+    const c = { ...presetConfig('image-default'), groupSize: 4 };
+    const q = encodeConfig(c);
+    expect(q).toBe('v=1&preset=image-default&groupSize=4');
+    expect(decodeConfig(q).config).toEqual(c);
+  });
+  it('bad values become warnings, never exceptions', () => {
+    const d = decodeConfig('v=9&groupSize=abc&bogus=1&seed=3');
+    expect(d.config.seed).toBe(3);
+    expect(d.config.groupSize).toBe(defaultRunConfig().groupSize);
+    expect(d.warnings).toEqual(['URL format version 9 is not 1; reading it as 1', 'groupSize: not a number: "abc"', 'unknown setting "bogus" ignored']);
+  });
+  it('optional extensions round-trip', () => {
+    const c = { ...defaultRunConfig(), benchmarks: ['trace-hard', 'probe'], dropZeroStd: true, warmupSteps: 5 };
+    expect(decodeConfig(encodeConfig(c)).config).toEqual(c);
+  });
+});
+
+describe('inline validation', () => {
+  it('names the field, the rule and the value', () => {
+    const e = validateRunConfig({ ...defaultRunConfig(), groupSize: 1, learningRate: NaN, steps: 2.5, method: 'contextrl', lambda: 0 });
+    expect(e.groupSize).toBe('G (group size) must be at least 2 (got 1)');
+    expect(e.learningRate).toBe('Learning rate must be a number (got NaN)');
+    expect(e.steps).toBe('RL steps must be a whole number (got 2.5)');
+    expect(e.lambda).toMatch(/lambda must be > 0 for contextrl/);
+    expect(validateRunConfig(defaultRunConfig())).toEqual({});
+  });
+});
