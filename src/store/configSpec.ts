@@ -2,10 +2,10 @@
  * The run configuration as the panels see it: one row per setting (TensorFlow Playground's state
  * table), with its type, range and a one-sentence explanation, plus inline validation.
  *
- * ADAPTER: defaults, presets and validation belong to the runtime (src/engine/run/config.ts). Until
- * that module lands this file carries its own copy; when it does, `defaultRunConfig`,
- * `presetConfig` and `validateRunConfig` delegate to it and keep these signatures.
+ * Defaults and validation are the runtime's (src/engine/run/config.ts); this file adds what the
+ * page needs on top: labels, one-sentence help, input ranges, and the built-in presets.
  */
+import { DEFAULT_RUN_CONFIG, validateRunConfig as validateWithRuntime } from '../engine/run/config.ts';
 import type { RunConfig } from '../engine/run/types.ts';
 
 export type FieldKey = Exclude<keyof RunConfig, 'knobs' | 'benchmarks'>;
@@ -50,12 +50,7 @@ export const FIELDS: readonly FieldSpec[] = [
 
 export const FIELD_BY_KEY: Record<string, FieldSpec> = Object.fromEntries(FIELDS.map((f) => [f.key, f]));
 
-export const DEFAULT_RUN_CONFIG: RunConfig = {
-  domain: 'trace', preset: 'trace-default', method: 'contextrl', modelSize: 'nano',
-  groupSize: 8, batchSize: 16, learningRate: 3e-4, beta: 0.001, epsLow: 0.2, epsHigh: 0.2,
-  lossType: 'dapo', scaleRewards: 'group', lambda: 0.5, caClip: 5, caVariant: 'hard', pairShare: 0.15,
-  steps: 200, temperature: 1, topK: 0, maxCompletionLength: 8, evalEvery: 20, seed: 1, backend: 'webgpu', knobs: {},
-};
+export { DEFAULT_RUN_CONFIG };
 
 export interface PresetInfo { name: string; title: string; config: RunConfig }
 
@@ -76,23 +71,19 @@ export function presetConfig(name: string): RunConfig {
 
 export type ConfigErrors = Partial<Record<string, string>>;
 
-/** Field -> message for every invalid field (empty when valid). Messages say what is wrong and what was given. */
+/**
+ * Field -> message for every invalid field (empty when valid), from the runtime's validation so
+ * the page accepts exactly what the worker accepts. Its messages start with the field name
+ * ("groupSize must be an integer in [2, 64] (got 1)"); one naming no field goes under '_form'.
+ */
 export function validateRunConfig(c: RunConfig): ConfigErrors {
+  const r = validateWithRuntime(c);
+  if (r.ok) return {};
   const errors: ConfigErrors = {};
-  for (const f of FIELDS) {
-    const v = c[f.key];
-    if (f.kind === 'select') {
-      if (!f.options?.includes(String(v))) errors[f.key] = `${f.label} must be one of ${f.options?.join(', ')} (got ${String(v)})`;
-      continue;
-    }
-    if (f.kind === 'bool') continue;
-    if (typeof v !== 'number' || !Number.isFinite(v)) { errors[f.key] = `${f.label} must be a number (got ${String(v)})`; continue; }
-    if (f.kind === 'int' && !Number.isInteger(v)) errors[f.key] = `${f.label} must be a whole number (got ${v})`;
-    else if (f.min !== undefined && v < f.min) errors[f.key] = `${f.label} must be at least ${f.min} (got ${v})`;
-    else if (f.max !== undefined && v > f.max) errors[f.key] = `${f.label} must be at most ${f.max} (got ${v})`;
+  for (const msg of r.errors) {
+    const word = /^[A-Za-z]+/.exec(msg)?.[0] ?? '';
+    const field = word in DEFAULT_RUN_CONFIG ? word : '_form';
+    errors[field] = errors[field] ? `${errors[field]}; ${msg}` : msg;
   }
-  if (!errors.evalEvery && c.evalEvery > c.steps) errors.evalEvery = `Evaluate every must not exceed the RL steps (got ${c.evalEvery} > ${c.steps})`;
-  if (!errors.lambda && c.method === 'contextrl' && c.lambda === 0) errors.lambda = 'lambda must be > 0 for contextrl (0 is plain grpo)';
-  if (!errors.pairShare && c.method !== 'grpo' && c.pairShare === 0) errors.pairShare = `Pair share must be > 0 for ${c.method}: it trains on the pairs`;
   return errors;
 }

@@ -119,7 +119,7 @@ describe('comparison statistics', () => {
   it('mean and t interval over three seeds; difference from grpo', () => {
     const s = summarize([1, 2, 3]);
     expect(s.mean).toBe(2);
-    expect(s.ci).toBeCloseTo((4.303 * 1) / Math.sqrt(3), 6);
+    expect(s.ci95).toBeCloseTo((4.303 * 1) / Math.sqrt(3), 6);
     const c = compare([
       { method: 'grpo', seed: 1, benchmark: 'b', accuracy: 0.5 }, { method: 'grpo', seed: 2, benchmark: 'b', accuracy: 0.6 },
       { method: 'contextrl', seed: 1, benchmark: 'b', accuracy: 0.7 }, { method: 'contextrl', seed: 2, benchmark: 'b', accuracy: 0.8 },

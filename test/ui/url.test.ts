@@ -33,12 +33,11 @@ describe('config in the URL', () => {
 });
 
 describe('inline validation', () => {
-  it('names the field, the rule and the value', () => {
-    const e = validateRunConfig({ ...defaultRunConfig(), groupSize: 1, learningRate: NaN, steps: 2.5, method: 'contextrl', lambda: 0 });
-    expect(e.groupSize).toBe('G (group size) must be at least 2 (got 1)');
-    expect(e.learningRate).toBe('Learning rate must be a number (got NaN)');
-    expect(e.steps).toBe('RL steps must be a whole number (got 2.5)');
-    expect(e.lambda).toMatch(/lambda must be > 0 for contextrl/);
+  it('puts the runtime\'s messages under their fields', () => {
+    const e = validateRunConfig({ ...defaultRunConfig(), groupSize: 1, steps: 2.5, method: 'contextrl', lambda: 0 });
+    expect(e.groupSize).toBe('groupSize must be an integer in [2, 64] (got 1)');
+    expect(e.steps).toMatch(/^steps must be an integer/);
+    expect(validateRunConfig({ ...defaultRunConfig(), lambda: 0 }).lambda).toBe('lambda must be > 0 for method contextrl (got 0)');
     expect(validateRunConfig(defaultRunConfig())).toEqual({});
   });
 });

@@ -1,37 +1,44 @@
-/** Small statistics for the comparison view: mean and a t-based 95% interval over seeds. */
+/**
+ * The comparison view's table: per method and benchmark, mean and 95% interval over seeds, and the
+ * difference from grpo (paired over the seeds both have, with its own interval).
+ * The statistics are the runtime's (src/engine/run/stats.ts), so the page and the CLI agree.
+ */
+import { methodsOf, benchmarksOf, type ResultRow } from '../../engine/run/results.ts';
+import { summarize, summarizePaired, type Summary } from '../../engine/run/stats.ts';
 
-const T95 = [NaN, 12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086];
+export type { ResultRow };
+export { summarize };
 
-export interface Summary { n: number; mean: number; /** half-width of the 95% interval; NaN for one seed */ ci: number }
-
-export function summarize(xs: number[]): Summary {
-  const n = xs.length;
-  if (n === 0) return { n, mean: NaN, ci: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { n, mean, ci: NaN };
-  const sd = Math.sqrt(xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1));
-  const t = T95[n - 1] ?? 1.96;
-  return { n, mean, ci: (t * sd) / Math.sqrt(n) };
+export interface ComparisonCell extends Summary {
+  /** mean(method) - mean(grpo) over paired seeds; null for grpo itself or without grpo. */
+  diff: number | null;
+  diffCi95: number;
 }
 
-export interface ResultRow { method: string; seed: number; benchmark: string; accuracy: number }
+function bySeed(rows: ResultRow[], method: string, benchmark: string): Map<number, number> {
+  const m = new Map<number, number>();
+  for (const r of rows) if (r.method === method && r.benchmark === benchmark) m.set(r.seed, r.accuracy);
+  return m;
+}
 
-export interface ComparisonCell extends Summary { diff: number | null }
-
-/** method -> benchmark -> summary, with the difference of means from grpo where grpo has that benchmark. */
 export function compare(rows: ResultRow[], baseline = 'grpo'): { methods: string[]; benchmarks: string[]; cells: Record<string, Record<string, ComparisonCell>> } {
-  const by: Record<string, Record<string, number[]>> = {};
-  for (const r of rows) ((by[r.method] ??= {})[r.benchmark] ??= []).push(r.accuracy);
-  const order = ['base', 'grpo', 'da-sft', 'da-rl', 'contextrl'];
-  const methods = Object.keys(by).sort((a, b) => (order.indexOf(a) + 99 * +(order.indexOf(a) < 0)) - (order.indexOf(b) + 99 * +(order.indexOf(b) < 0)) || a.localeCompare(b));
-  const benchmarks = [...new Set(rows.map((r) => r.benchmark))].sort();
+  const methods = methodsOf(rows);
+  const benchmarks = benchmarksOf(rows);
   const cells: Record<string, Record<string, ComparisonCell>> = {};
   for (const m of methods) {
     cells[m] = {};
     for (const b of benchmarks) {
-      const s = summarize(by[m][b] ?? []);
-      const base = by[baseline]?.[b];
-      cells[m][b] = { ...s, diff: base && base.length && m !== baseline && s.n ? s.mean - summarize(base).mean : null };
+      const mine = bySeed(rows, m, b);
+      const s = summarize([...mine.values()]);
+      const base = bySeed(rows, baseline, b);
+      const seeds = [...mine.keys()].filter((k) => base.has(k));
+      let diff: number | null = null;
+      let diffCi95 = NaN;
+      if (m !== baseline && seeds.length > 0) {
+        const p = summarizePaired(seeds.map((k) => mine.get(k)!), seeds.map((k) => base.get(k)!));
+        diff = p.mean; diffCi95 = p.ci95;
+      }
+      cells[m][b] = { ...s, diff, diffCi95 };
     }
   }
   return { methods, benchmarks, cells };
