@@ -1,0 +1,202 @@
+/**
+ * A decoder-only transformer (GPT-2 layout, nanoGPT-sized) with explicit tf.Variables:
+ * token + learned position embeddings (+ image patches at `<img>` positions), pre-LayerNorm
+ * blocks of causal multi-head attention and a GELU MLP, a final LayerNorm, an untied head.
+ * Untied because the embedding is a one-hot matmul: keeping wte and the head apart gives the
+ * attribution code (gradient x input on the embedding) a clean input-side matrix.
+ * Nothing here calls tf.tidy: call it inside the caller's tidy; returned tensors belong to the caller.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { ModelConfig } from './config.ts';
+import { patchDim, validateModelConfig } from './config.ts';
+
+/** The model's inputs as tensors (built by batch.ts). B = batch, T = sequence, M = patch slots. */
+export interface ModelInputs {
+  ids: tf.Tensor2D; // token ids, int32  [B, T]
+  positions: tf.Tensor2D; // position of each token after left padding, int32  [B, T]
+  keyMask: tf.Tensor2D; // 1 where the token may be attended to (not left padding)  [B, T]
+  /** placement[b, t, m] = 1 where position t holds patch slot m; patches [B, M, P*P*3] in 0..1. */
+  images?: { placement: tf.Tensor3D; patches: tf.Tensor3D };
+}
+
+export interface ForwardOptions {
+  /** Also return each layer's attention probabilities [B, H, T, T]. */
+  collectAttention?: boolean;
+}
+
+export interface ForwardResult {
+  hidden: tf.Tensor3D; // after the final LayerNorm  [B, T, D]
+  attention?: tf.Tensor4D[]; // one per layer  [B, H, T, T]
+}
+
+/** Parameter names in a fixed order (checkpoints and the optimizer rely on it). */
+export function parameterShapes(c: ModelConfig): [string, number[]][] {
+  const D = c.dModel;
+  const out: [string, number[]][] = [
+    ['wte', [c.vocabSize, D]],
+    ['wpe', [c.contextLength, D]],
+    ['patch.w', [patchDim(c), D]],
+    ['patch.b', [D]],
+  ];
+  for (let l = 0; l < c.nLayer; l++) {
+    out.push(
+      [`h${l}.ln1.g`, [D]], [`h${l}.ln1.b`, [D]],
+      [`h${l}.attn.wqkv`, [D, 3 * D]], [`h${l}.attn.bqkv`, [3 * D]],
+      [`h${l}.attn.wo`, [D, D]], [`h${l}.attn.bo`, [D]],
+      [`h${l}.ln2.g`, [D]], [`h${l}.ln2.b`, [D]],
+      [`h${l}.mlp.w1`, [D, c.dMlp]], [`h${l}.mlp.b1`, [c.dMlp]],
+      [`h${l}.mlp.w2`, [c.dMlp, D]], [`h${l}.mlp.b2`, [D]],
+    );
+  }
+  out.push(['lnf.g', [D]], ['lnf.b', [D]], ['head.w', [D, c.vocabSize]]);
+  return out;
+}
+
+function initTensor(name: string, shape: number[], c: ModelConfig, seed: number): tf.Tensor {
+  if (name.endsWith('.g')) return tf.ones(shape);
+  if (shape.length === 1) return tf.zeros(shape); // biases, LayerNorm shifts
+  // GPT-2: residual projections scaled by 1 / sqrt(2 nLayer).
+  const std = name.endsWith('attn.wo') || name.endsWith('mlp.w2') ? c.initStd / Math.sqrt(2 * c.nLayer) : c.initStd;
+  return tf.randomNormal(shape, 0, std, 'float32', seed);
+}
+
+/** GELU, tanh approximation (GPT-2), from elementary ops so it differentiates on every backend. */
+export function gelu(x: tf.Tensor): tf.Tensor {
+  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
+}
+
+export class Transformer {
+  readonly config: ModelConfig;
+  /** name -> parameter; Variables for a trainable model, plain tensors for a frozen copy. */
+  readonly params: Map<string, tf.Tensor>;
+  readonly trainable: boolean;
+
+  /** Fresh model with a seeded GPT-2 init (tf.randomNormal runs on the host: equal on every backend). */
+  constructor(config: ModelConfig, seed: number, params?: Map<string, tf.Tensor>, trainable = true) {
+    this.config = validateModelConfig(config);
+    this.trainable = trainable;
+    if (params) {
+      this.params = params;
+      return;
+    }
+    this.params = new Map();
+    parameterShapes(this.config).forEach(([name, shape], i) => {
+      const t = tf.tidy(() => initTensor(name, shape, this.config, (seed * 1009 + i * 7919) % 2147483647));
+      this.params.set(name, trainable ? tf.variable(t, true) : t);
+      if (trainable) t.dispose();
+    });
+  }
+
+  /** The trainable variables in parameterShapes order. */
+  variables(): tf.Variable[] {
+    if (!this.trainable) return [];
+    return [...this.params.values()] as tf.Variable[];
+  }
+
+  numParameters(): number {
+    let n = 0;
+    for (const p of this.params.values()) n += p.size;
+    return n;
+  }
+
+  /** A frozen copy (plain tensors, no gradient): the reference policy pi_ref. Caller disposes. */
+  frozenCopy(): Transformer {
+    const copy = new Map<string, tf.Tensor>();
+    for (const [k, v] of this.params) copy.set(k, tf.keep(tf.clone(v)));
+    return new Transformer(this.config, 0, copy, false);
+  }
+
+  private p(name: string): tf.Tensor {
+    const t = this.params.get(name);
+    if (!t) throw new Error(`missing parameter ${name}`);
+    return t;
+  }
+
+  /** x @ w + b over the last axis: x [..., I], w [I, O] -> [..., O]. */
+  private dense(x: tf.Tensor, w: string, b?: string): tf.Tensor {
+    const W = this.p(w);
+    const shape = x.shape;
+    let y = tf.matMul(tf.reshape(x, [-1, shape[shape.length - 1]]), W);
+    if (b) y = tf.add(y, this.p(b));
+    return tf.reshape(y, [...shape.slice(0, -1), W.shape[1] as number]);
+  }
+
+  private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
+    const { mean, variance } = tf.moments(x, -1, true);
+    const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.config.layerNormEps)));
+    return tf.add(tf.mul(xhat, this.p(`${prefix}.g`)), this.p(`${prefix}.b`));
+  }
+
+  /**
+   * The embedding step, exposed so attribution can take gradients w.r.t. it:
+   * x0 = onehot(ids) @ wte + onehot(positions) @ wpe + placement @ (patches @ patch.w + patch.b)  [B, T, D].
+   * IMPORTANT: wasm has no UnsortedSegmentSum (the gradient of gather), so embeddings are one-hot matmuls.
+   */
+  embed(inputs: ModelInputs): tf.Tensor3D {
+    const c = this.config;
+    const [B, T] = inputs.ids.shape;
+    if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds contextLength ${c.contextLength}`);
+    const tok = tf.matMul(tf.oneHot(tf.reshape(inputs.ids, [-1]), c.vocabSize), this.p('wte')); // [B*T, D]
+    const pos = tf.matMul(tf.oneHot(tf.reshape(inputs.positions, [-1]), c.contextLength), this.p('wpe')); // [B*T, D]
+    let x = tf.reshape(tf.add(tok, pos), [B, T, c.dModel]);
+    if (inputs.images) {
+      const patchEmb = this.dense(inputs.images.patches, 'patch.w', 'patch.b'); // [B, M, D]
+      x = tf.add(x, tf.matMul(inputs.images.placement, patchEmb)); // [B, T, D]
+    }
+    return x as tf.Tensor3D;
+  }
+
+  /** The blocks and final LayerNorm on given input embeddings x0 [B, T, D]. */
+  forwardEmbeddings(x0: tf.Tensor3D, keyMask: tf.Tensor2D, options: ForwardOptions = {}): ForwardResult {
+    const c = this.config;
+    const [B, T, D] = x0.shape;
+    const H = c.nHead;
+    const dh = D / H;
+    // Additive attention bias [B, 1, T, T]: 0 where query t may see key s (s <= t, s not padding), else -1e9.
+    // A large finite value, not -inf: a padding query with no visible key gets a uniform row, not NaN.
+    const causal = tf.linalg.bandPart(tf.ones([T, T]), -1, 0); // [T, T]
+    const allowed = tf.mul(causal, tf.reshape(keyMask, [B, 1, 1, T])); // [B, 1, T, T]
+    const bias = tf.mul(tf.sub(allowed, 1), 1e9);
+    const attention: tf.Tensor4D[] = [];
+    let x: tf.Tensor = x0;
+    for (let l = 0; l < c.nLayer; l++) {
+      const h = this.layerNorm(x, `h${l}.ln1`);
+      const qkv = this.dense(h, `h${l}.attn.wqkv`, `h${l}.attn.bqkv`); // [B, T, 3D]
+      const [q, k, v] = tf.split(qkv, 3, -1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, dh]), [0, 2, 1, 3])); // [B, H, T, dh]
+      const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias); // [B, H, T, T]
+      const att = tf.softmax(scores, -1) as tf.Tensor4D;
+      if (options.collectAttention) attention.push(att);
+      const y = tf.reshape(tf.transpose(tf.matMul(att, v), [0, 2, 1, 3]), [B, T, D]); // [B, T, D]
+      x = tf.add(x, this.dense(y, `h${l}.attn.wo`, `h${l}.attn.bo`));
+      const m = gelu(this.dense(this.layerNorm(x, `h${l}.ln2`), `h${l}.mlp.w1`, `h${l}.mlp.b1`)); // [B, T, dMlp]
+      x = tf.add(x, this.dense(m, `h${l}.mlp.w2`, `h${l}.mlp.b2`));
+    }
+    const hidden = this.layerNorm(x, 'lnf') as tf.Tensor3D;
+    return options.collectAttention ? { hidden, attention } : { hidden };
+  }
+
+  forward(inputs: ModelInputs, options: ForwardOptions = {}): ForwardResult {
+    return this.forwardEmbeddings(this.embed(inputs), inputs.keyMask, options);
+  }
+
+  /** The head on hidden states: [B, T', D] -> logits [B, T', V]. */
+  logits(hidden: tf.Tensor3D): tf.Tensor3D {
+    return this.dense(hidden, 'head.w') as tf.Tensor3D;
+  }
+
+  /**
+   * Next-token logits for positions start .. start + len - 1 only (the head runs on that slice):
+   * logits[:, i] predicts the token at start + i + 1.  -> [B, len, V]
+   */
+  logitsAt(inputs: ModelInputs, start: number, len: number): tf.Tensor3D {
+    const { hidden } = this.forward(inputs);
+    const [B, , D] = hidden.shape;
+    return this.logits(tf.slice(hidden, [0, start, 0], [B, len, D]));
+  }
+
+  dispose(): void {
+    for (const t of this.params.values()) t.dispose();
+    this.params.clear();
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The per-stream loss terms a training step combines, on top of the pure losses in losses.ts.
+ * Run inside the step's tf.variableGrads; every returned tensor belongs to the caller.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { CaVariant, GrpoOptions } from './losses.ts';
+import { contextSelectionLoss, grpoLoss, maskedMean, stopGradient, tokenEntropy, tokenLogProbs } from './losses.ts';
+import type { ModelInputs, Transformer } from './model.ts';
+
+/** Completion tensors of a batch: targets (completion ids, int32) and mask, both [N, L]. */
+export interface CompletionTensors {
+  inputs: ModelInputs;
+  Tp: number;
+  L: number;
+  targets: tf.Tensor2D;
+  mask: tf.Tensor2D;
+}
+
+/** log pi(o_t) of the completion tokens under softmax(logits / temperature).  -> [N, L] */
+export function completionLogProbs(model: Transformer, b: CompletionTensors, temperature: number): tf.Tensor2D {
+  const logits = model.logitsAt(b.inputs, b.Tp - 1, b.L); // [N, L, V]
+  const scaled = temperature > 0 && temperature !== 1 ? (tf.div(logits, temperature) as tf.Tensor3D) : logits;
+  return tokenLogProbs(scaled, b.targets);
+}
+
+export interface GrpoTerms {
+  loss: tf.Scalar;
+  /** Named scalar metrics: loss/grpo, kl, entropy, clip_ratio/*. */
+  metrics: [string, tf.Scalar][];
+}
+
+/**
+ * The GRPO term for one iteration. oldLogp undefined means num_iterations = 1: old = sg(new).
+ * refLogp is given when beta > 0.  advantages [N].
+ */
+export function grpoTerm(
+  model: Transformer,
+  b: CompletionTensors,
+  advantages: tf.Tensor1D,
+  options: GrpoOptions & { temperature: number },
+  oldLogp?: tf.Tensor2D,
+  refLogp?: tf.Tensor2D,
+): GrpoTerms {
+  const logits = model.logitsAt(b.inputs, b.Tp - 1, b.L); // [N, L, V]
+  const t = options.temperature;
+  const scaled = t > 0 && t !== 1 ? (tf.div(logits, t) as tf.Tensor3D) : logits;
+  const logp = tokenLogProbs(scaled, b.targets); // [N, L]
+  const r = grpoLoss({ logp, oldLogp: oldLogp ?? stopGradient(logp), refLogp, mask: b.mask, advantages }, options);
+  const entropy = maskedMean(tokenEntropy(scaled), b.mask);
+  return {
+    loss: r.loss,
+    metrics: [
+      ['loss/grpo', r.loss], ['kl', r.kl], ['entropy', entropy],
+      ['clip_ratio/low_mean', r.clipLow], ['clip_ratio/high_mean', r.clipHigh], ['clip_ratio/region_mean', r.clipRegion],
+    ],
+  };
+}
+
+/** Pair tensors: prompts only (answer position Tp - 1) and the C+ / C- letter ids [P]. */
+export interface PairTensors {
+  inputs: ModelInputs;
+  Tp: number;
+  positiveId: tf.Tensor1D; // int32 [P]
+  negativeId: tf.Tensor1D; // int32 [P]
+}
+
+/** Teacher-forced pair scores: delta = logit(C+ letter) - logit(C- letter) [P], and logits [P, V]. */
+export function pairDelta(model: Transformer, p: PairTensors): { delta: tf.Tensor1D; logits: tf.Tensor2D } {
+  const V = model.config.vocabSize;
+  const P = p.positiveId.shape[0];
+  const logits = tf.reshape(model.logitsAt(p.inputs, p.Tp - 1, 1), [P, V]) as tf.Tensor2D; // [P, V]
+  const pos = tf.sum(tf.mul(logits, tf.oneHot(p.positiveId, V)), -1);
+  const neg = tf.sum(tf.mul(logits, tf.oneHot(p.negativeId, V)), -1);
+  return { delta: tf.sub(pos, neg) as tf.Tensor1D, logits };
+}
+
+/** L_CA with its metrics: loss/ca, ca/margin_mean, ca/clip_frac (|delta| > c), ca/accuracy (delta > 0). */
+export function caTerm(model: Transformer, p: PairTensors, c: number, variant: CaVariant): GrpoTerms {
+  const { delta } = pairDelta(model, p);
+  const loss = contextSelectionLoss(delta, c, variant);
+  return {
+    loss,
+    metrics: [
+      ['loss/ca', loss],
+      ['ca/margin_mean', tf.mean(delta) as tf.Scalar],
+      ['ca/clip_frac', tf.mean(tf.cast(tf.greater(tf.abs(delta), c), 'float32')) as tf.Scalar],
+      ['ca/accuracy', tf.mean(tf.cast(tf.greater(delta, 0), 'float32')) as tf.Scalar],
+    ],
+  };
+}
