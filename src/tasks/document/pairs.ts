@@ -1,0 +1,127 @@
+/**
+ * Document pairs. Hard: the anchor document (C+) and a candidate neighbour proposed by one
+ * random edit; only editing the value in the one decisive sentence (to a value another entity
+ * also holds, so both answers appear in both contexts) passes the whole cascade. Easy: C- is
+ * another document about the same entity with a different answer.
+ */
+import type { Funnel, Pair } from '../types.ts';
+import { Rng } from '../rng.ts';
+import { FunnelCounter } from '../funnel.ts';
+import { cascadeStages, runCascade, type CascadeSide } from '../cascade.ts';
+import { verifyPair } from '../verify.ts';
+import { FILLERS, RELATIONS } from './vocab.ts';
+import { decisiveSpan, docQuery, docStructure, generateDoc, renderDoc, type Doc, type DocKnobs, type DocRender, type Sentence } from './doc.ts';
+
+const MUTATIONS = [
+  ['decisive', 0.4],
+  ['value', 0.15],
+  ['filler', 0.1],
+  ['reorder', 0.1],
+  ['regenerate', 0.15],
+  ['retemplate', 0.1],
+] as const;
+type Mutation = (typeof MUTATIONS)[number][0];
+
+function pickMutation(rng: Rng): Mutation {
+  let r = rng.float();
+  for (const [m, w] of MUTATIONS) if ((r -= w) < 0) return m;
+  return 'decisive';
+}
+
+const clone = (d: Doc): Doc => ({ ...d, sentences: d.sentences.map((s) => ({ ...s }) as Sentence) });
+type Fact = Extract<Sentence, { kind: 'fact' }>;
+
+/** Edit the decisive sentence's value to one another entity of the document also holds. */
+export function editDecisive(rng: Rng, d: Doc): Doc {
+  const c = clone(d);
+  const main = c.sentences[d.decisive] as Fact;
+  const held = c.sentences.filter((s, i): s is Fact => i !== d.decisive && s.kind === 'fact' && s.rel === main.rel && s.value !== main.value);
+  const values = held.length ? held.map((s) => s.value) : RELATIONS[main.rel].values.filter((v) => v !== main.value);
+  main.value = rng.pick(values);
+  return c;
+}
+
+function mutate(rng: Rng, d: Doc, m: Mutation, k: DocKnobs): Doc {
+  const free = d.sentences.map((_, i) => i).filter((i) => i !== d.decisive);
+  if (m === 'decisive') return editDecisive(rng, d);
+  if (m === 'value' || m === 'filler') {
+    const idx = free.filter((i) => d.sentences[i].kind === (m === 'value' ? 'fact' : 'filler'));
+    if (idx.length) {
+      const c = clone(d);
+      const s = c.sentences[rng.pick(idx)];
+      if (s.kind === 'fact') s.value = rng.pick(RELATIONS[s.rel].values);
+      else s.index = rng.int(0, FILLERS.length - 1);
+      return c;
+    }
+  }
+  if (m === 'reorder' && free.length >= 2) {
+    const c = clone(d);
+    const [i, j] = rng.sample(free, 2);
+    [c.sentences[i], c.sentences[j]] = [c.sentences[j], c.sentences[i]];
+    return c;
+  }
+  if (m === 'retemplate') return generateDoc(rng, { ...k, facts: k.facts + 1 }, true);
+  return generateDoc(rng, k, true);
+}
+
+const side = (d: Doc, r: DocRender): CascadeSide => ({
+  context: r.text,
+  answer: r.answer,
+  template: d.template,
+  structure: docStructure(d),
+  decisive: decisiveSpan(r, d),
+});
+
+export const HARD_STAGES = [...cascadeStages('same entities', 'same sentence structure', 'same length and format'), 'verifier'];
+export const EASY_STAGES = ['another document', 'different answer', 'verifier'];
+
+export function documentPairs(seed: number, n: number, k: DocKnobs, hardness: 'easy' | 'hard'): { pairs: Pair[]; funnel: Funnel } {
+  const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
+  const rng = new Rng(seed).fork(`document-pairs-${hardness}`);
+  const pairs: Pair[] = [];
+  for (let c = 0; pairs.length < n && c < 50 * n + 100; c++) {
+    const r = rng.fork(c);
+    const d = generateDoc(r, k, true);
+    const a = renderDoc(d);
+    let e: Doc;
+    let m = 'another';
+    if (hardness === 'hard') {
+      m = pickMutation(r);
+      e = mutate(r, d, m as Mutation, k);
+    } else {
+      e = generateDoc(r.fork('other'), k, true, d.query);
+    }
+    const b = renderDoc(e);
+    if (hardness === 'hard') {
+      const res = runCascade(side(d, a), side(e, b));
+      if (!res.kept) {
+        counter.reject(res.stage, res.reason);
+        continue;
+      }
+    } else if (a.answer === b.answer) {
+      counter.reject(1, 'equal-answers');
+      continue;
+    }
+    const pair: Pair = {
+      id: `document-${hardness === 'easy' ? 'easy-' : ''}${seed}-${c}`,
+      domain: 'document',
+      query: docQuery(d),
+      answer: a.answer,
+      negativeAnswer: b.answer,
+      positive: a.text,
+      negative: b.text,
+      decisivePositive: decisiveSpan(a, d),
+      decisiveNegative: decisiveSpan(b, e),
+      hardness,
+      meta: { method: hardness === 'hard' ? 'cascade' : 'easy', mutation: m, sentences: d.sentences.length },
+    };
+    const v = verifyPair(pair);
+    if (!v.ok) {
+      counter.reject(counter.stages.length - 1, v.reason);
+      continue;
+    }
+    counter.keep();
+    pairs.push(pair);
+  }
+  return { pairs, funnel: counter.funnel() };
+}
