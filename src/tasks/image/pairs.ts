@@ -1,0 +1,222 @@
+/**
+ * Image pairs. (a) edit: one attribute (colour, kind, size or place) of one object changes so
+ * that the answer changes; the pixels outside that object's old and new square must not move.
+ * (b) similar: from a pool of scenes (families of near-duplicates, as a large image collection
+ * has), the nearest scene by embedding cosine, at or above the threshold, whose answer differs.
+ * (easy) C- is an unrelated scene with a different answer.
+ */
+import type { DecisiveSpan, Funnel, Pair } from '../types.ts';
+import { Rng } from '../rng.ts';
+import { FunnelCounter } from '../funnel.ts';
+import { verifyPair } from '../verify.ts';
+import { COLOURS, KINDS, SIZES, objectRect, randomScene, render, unionRect, validScene, type Rect, type Scene, type SceneObject } from './scene.ts';
+import { answerQuestion, proposeQuestion, type QuestionType } from './questions.ts';
+import { cosine, embedImage } from './embed.ts';
+
+export interface ImageKnobs {
+  question: QuestionType | 'any';
+  objects: number;
+  method: 'edit' | 'similar' | 'mixed';
+  threshold: number;
+  pool: number;
+}
+
+const region = (r: Rect): DecisiveSpan => ({ kind: 'region', ...r });
+
+/** Fewest objects that make a question type interesting. */
+export function objectCount(rng: Rng, type: QuestionType, max: number): number {
+  const lo = type === 'odd-one-out' ? 3 : ['left-right', 'above-below', 'same-colour'].includes(type) ? 2 : 1;
+  return rng.int(Math.min(lo, 5), Math.max(lo, Math.min(5, max)));
+}
+
+/** A scene and a well-posed question of `type` about it. */
+export function sceneWithQuestion(rng: Rng, type: QuestionType, maxObjects: number): { scene: Scene; query: string; answer: string } {
+  for (let t = 0; ; t++) {
+    const scene = randomScene(rng, objectCount(rng, type, maxObjects));
+    const query = proposeQuestion(rng, scene, type);
+    const answer = answerQuestion(scene, query);
+    if (answer !== null) return { scene, query, answer };
+    if (t > 10000) throw new Error(`no well-posed ${type} question found`);
+  }
+}
+
+/** One random attribute edit of one object (possibly a no-op or an invalid scene). */
+export function randomEdit(rng: Rng, scene: Scene): { scene: Scene; before: SceneObject; after: SceneObject } {
+  const i = rng.int(0, scene.objects.length - 1);
+  const before = scene.objects[i];
+  const after = { ...before };
+  const attr = rng.pick(['colour', 'kind', 'size', 'move'] as const);
+  if (attr === 'colour') after.colour = rng.pick(COLOURS);
+  else if (attr === 'kind') after.kind = rng.pick(KINDS);
+  else if (attr === 'size') after.size = rng.pick(SIZES);
+  else {
+    after.x += rng.int(-5, 5);
+    after.y += rng.int(-5, 5);
+  }
+  const objects = scene.objects.slice();
+  objects[i] = after;
+  return { scene: { objects }, before, after };
+}
+
+function basePair(id: string, query: string, answer: string, negativeAnswer: string, a: Scene, b: Scene, rect: Rect | null, hardness: Pair['hardness'], meta: Pair['meta']): Pair {
+  const r = rect ? [region(rect)] : [];
+  return { id, domain: 'image', query, answer, negativeAnswer, positive: render(a), negative: render(b), decisivePositive: r, decisiveNegative: r.slice(), hardness, meta };
+}
+
+/** Bounding box of the pixels where two equal-sized images differ. */
+export function diffRect(a: Pair['positive'], b: Pair['negative']): Rect | null {
+  if (typeof a === 'string' || typeof b === 'string') return null;
+  let [x0, y0, x1, y1] = [a.width, a.height, -1, -1];
+  for (let p = 0; p < a.width * a.height; p++) {
+    const o = p * 3;
+    if (a.data[o] === b.data[o] && a.data[o + 1] === b.data[o + 1] && a.data[o + 2] === b.data[o + 2]) continue;
+    const x = p % a.width;
+    const y = (p - x) / a.width;
+    [x0, y0, x1, y1] = [Math.min(x0, x), Math.min(y0, y), Math.max(x1, x), Math.max(y1, y)];
+  }
+  return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
+}
+
+export const EDIT_STAGES = ['edit changes the image', 'edit stays local', 'question still well-posed', 'answer changes', 'verifier'];
+export const SIMILAR_STAGES = ['question well-posed', 'neighbour at or above threshold', 'neighbour answer differs', 'verifier'];
+export const EASY_STAGES = ['another scene, question well-posed', 'different answer', 'verifier'];
+
+type Type = () => QuestionType;
+
+function editPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
+  const counter = new FunnelCounter(EDIT_STAGES);
+  const pairs: Pair[] = [];
+  for (let c = 0; pairs.length < n && c < 100 * n + 100; c++) {
+    const r = rng.fork(c);
+    const t = type();
+    const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+    const e = randomEdit(r, scene);
+    const same = (Object.keys(e.before) as (keyof SceneObject)[]).every((key) => e.before[key] === e.after[key]);
+    if (same) counter.reject(0, 'edit-changed-nothing');
+    else if (!validScene(e.scene)) counter.reject(1, 'differs-outside-decisive');
+    else {
+      const neg = answerQuestion(e.scene, query);
+      if (neg === null) counter.reject(2, 'template-mismatch');
+      else if (neg === answer) counter.reject(3, 'equal-answers');
+      else {
+        const rect = unionRect(objectRect(e.before), objectRect(e.after));
+        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, rect, 'hard', { method: 'edit', question: t });
+        const v = verifyPair(pair);
+        if (v.ok) {
+          counter.keep();
+          pairs.push(pair);
+        } else counter.reject(4, v.reason);
+      }
+    }
+  }
+  return { pairs, funnel: counter.funnel() };
+}
+
+/** Families of near-duplicate scenes: a base scene and variants a few random edits away. */
+export function scenePool(rng: Rng, size: number, maxObjects: number): Scene[] {
+  const pool: Scene[] = [];
+  while (pool.length < size) {
+    const base = randomScene(rng, rng.int(1, Math.max(1, Math.min(5, maxObjects))));
+    pool.push(base);
+    for (let v = 0; v < 3 && pool.length < size; v++) {
+      let s = base;
+      for (let t = 0, edits = rng.int(1, 2); edits > 0 && t < 20; t++) {
+        const e = randomEdit(rng, s);
+        if (validScene(e.scene)) [s, edits] = [e.scene, edits - 1];
+      }
+      pool.push(s);
+    }
+  }
+  return pool;
+}
+
+function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
+  const counter = new FunnelCounter(SIMILAR_STAGES);
+  const pool = scenePool(rng.fork('pool'), Math.max(k.pool, 4 * n), k.objects);
+  const images = pool.map(render);
+  const emb = images.map(embedImage);
+  const pairs: Pair[] = [];
+  const order = rng.shuffle(pool.map((_, i) => i));
+  for (let c = 0; pairs.length < n && c < order.length; c++) {
+    const r = rng.fork(c);
+    const i = order[c];
+    const t = type();
+    const query = proposeQuestion(r, pool[i], t);
+    const answer = answerQuestion(pool[i], query);
+    if (answer === null) {
+      counter.reject(0, 'template-mismatch');
+      continue;
+    }
+    const near = pool
+      .map((_, j) => ({ j, cos: j === i ? -1 : cosine(emb[i], emb[j]) }))
+      .filter((x) => x.cos >= k.threshold)
+      .sort((a, b) => b.cos - a.cos || a.j - b.j);
+    if (near.length === 0) {
+      counter.reject(1, 'similarity-below-threshold');
+      continue;
+    }
+    const hit = near.find((x) => {
+      const b = answerQuestion(pool[x.j], query);
+      return b !== null && b !== answer;
+    });
+    if (!hit) {
+      counter.reject(2, 'equal-answers');
+      continue;
+    }
+    const neg = answerQuestion(pool[hit.j], query) as string;
+    const rect = diffRect(images[i], images[hit.j]);
+    const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', { method: 'similar', question: t, similarity: Number(hit.cos.toFixed(4)) });
+    const v = verifyPair(pair, { similarityThreshold: k.threshold });
+    if (v.ok) {
+      counter.keep();
+      pairs.push(pair);
+    } else counter.reject(3, v.reason);
+  }
+  return { pairs, funnel: counter.funnel() };
+}
+
+function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
+  const counter = new FunnelCounter(EASY_STAGES);
+  const pairs: Pair[] = [];
+  for (let c = 0; pairs.length < n && c < 100 * n + 100; c++) {
+    const r = rng.fork(c);
+    const t = type();
+    const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+    const other = randomScene(r, objectCount(r, t, k.objects));
+    const neg = answerQuestion(other, query);
+    if (neg === null) counter.reject(0, 'template-mismatch');
+    else if (neg === answer) counter.reject(1, 'equal-answers');
+    else {
+      const pair = basePair(`image-easy-${seed}-${c}`, query, answer, neg, scene, other, null, 'easy', { method: 'easy', question: t });
+      const v = verifyPair(pair);
+      if (v.ok) {
+        counter.keep();
+        pairs.push(pair);
+      } else counter.reject(2, v.reason);
+    }
+  }
+  return { pairs, funnel: counter.funnel() };
+}
+
+export function imagePairs(seed: number, n: number, k: ImageKnobs, hardness: 'easy' | 'hard', types: readonly QuestionType[]): { pairs: Pair[]; funnel: Funnel } {
+  const rng = new Rng(seed).fork(`image-pairs-${hardness}-${k.method}`);
+  const pickType = rng.fork('types');
+  const type: Type = () => (k.question === 'any' ? pickType.pick(types) : k.question);
+  if (hardness === 'easy') return easyPairs(seed, n, k, type, rng);
+  if (k.method === 'edit') return editPairs(seed, n, k, type, rng);
+  if (k.method === 'similar') return similarPairs(seed, n, k, type, rng);
+  // mixed: half of each, the funnels added stage by stage (the stage lists differ, so keep both).
+  const a = editPairs(seed, Math.ceil(n / 2), k, type, rng.fork('edit'));
+  const b = similarPairs(seed, n - a.pairs.length, k, type, rng.fork('similar'));
+  const rejections = { ...a.funnel.rejections };
+  for (const [key, v] of Object.entries(b.funnel.rejections)) rejections[key as keyof typeof rejections] = (rejections[key as keyof typeof rejections] ?? 0) + (v ?? 0);
+  return {
+    pairs: [...a.pairs, ...b.pairs],
+    funnel: {
+      candidates: a.funnel.candidates + b.funnel.candidates,
+      stages: [...a.funnel.stages.map((s) => ({ name: `edit: ${s.name}`, kept: s.kept })), ...b.funnel.stages.map((s) => ({ name: `similar: ${s.name}`, kept: s.kept }))],
+      rejections,
+      kept: a.funnel.kept + b.funnel.kept,
+    },
+  };
+}
