@@ -1,7 +1,7 @@
 /**
  * Document pairs. Hard: the anchor document (C+) and a candidate neighbour proposed by one
- * random edit; only editing the value in the one decisive sentence (to a value another entity
- * also holds, so both answers appear in both contexts) passes the whole cascade. Easy: C- is
+ * random edit; only editing the value in the one decisive sentence, to a value another entity
+ * also holds (so both answers appear in both contexts), passes the whole cascade. Easy: C- is
  * another document about the same entity with a different answer.
  */
 import type { Funnel, Pair } from '../types.ts';
@@ -31,13 +31,14 @@ function pickMutation(rng: Rng): Mutation {
 const clone = (d: Doc): Doc => ({ ...d, sentences: d.sentences.map((s) => ({ ...s }) as Sentence) });
 type Fact = Extract<Sentence, { kind: 'fact' }>;
 
-/** Edit the decisive sentence's value to one another entity of the document also holds. */
+/**
+ * Edit the decisive sentence's value to another value. Only an edit to a value some other
+ * entity also holds keeps both answers in both contexts; the cascade's cue filter rejects the rest.
+ */
 export function editDecisive(rng: Rng, d: Doc): Doc {
   const c = clone(d);
   const main = c.sentences[d.decisive] as Fact;
-  const held = c.sentences.filter((s, i): s is Fact => i !== d.decisive && s.kind === 'fact' && s.rel === main.rel && s.value !== main.value);
-  const values = held.length ? held.map((s) => s.value) : RELATIONS[main.rel].values.filter((v) => v !== main.value);
-  main.value = rng.pick(values);
+  main.value = rng.pick(RELATIONS[main.rel].values.filter((v) => v !== main.value));
   return c;
 }
 
