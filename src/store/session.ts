@@ -13,6 +13,12 @@ import { addRun, newRunEntry, removeRun, updateRun, useRunsStore, withEval, with
 let client: LabClient | null = null;
 let unsubscribe: (() => void) | null = null;
 let counter = 0;
+/** Latest checkpoint per run: kept out of the store (big buffers), for exporting a run as a file. */
+const checkpoints = new Map<string, { step: number; buffer: ArrayBuffer }>();
+
+export function latestCheckpoint(runId: string): { step: number; buffer: ArrayBuffer } | undefined {
+  return checkpoints.get(runId);
+}
 
 /** Connection state and errors that concern no run in particular (shown near the controls). */
 export const useSessionStore = create<{ connected: boolean; where: 'worker' | 'main-thread' | null; lastError: string | null }>(() => ({ connected: false, where: null, lastError: null }));
@@ -34,7 +40,7 @@ export function handleMessage(msg: FromWorker): void {
     case 'rollouts': updateRun(msg.runId, (r) => withRollouts(r, msg.step, msg.groups)); return;
     case 'selection': updateRun(msg.runId, (r) => withSelection(r, msg.records)); return;
     case 'eval': updateRun(msg.runId, (r) => withEval(r, msg.record)); return;
-    case 'checkpoint': return; // persistence keeps checkpoints; the panels only need the step
+    case 'checkpoint': checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer }); return;
     case 'fallback':
       setFallbackNotice(`Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
@@ -95,6 +101,7 @@ export function resetRun(): void {
   if (client && r.state !== 'done' && r.state !== 'error' && !r.imported) client.post({ type: 'stop', runId: r.id });
   removeRun(r.id);
   clearMetrics(r.id);
+  checkpoints.delete(r.id);
 }
 
 export function evaluateRun(): void {

@@ -1,24 +1,67 @@
-import { useEffect } from 'react';
-import { initBackend, type BackendName } from '../engine/backend.ts';
-import { setBackendError, setBackendStatus } from '../store/backend.ts';
+import { useEffect, useState } from 'react';
+import type { BackendName } from '../engine/backend.ts';
+import { createLabClient } from '../worker/client.ts';
+import { useBackendStore } from '../store/backend.ts';
+import { configQuery, loadConfigFromUrl, useConfigStore, dismissUrlWarnings } from '../store/config.ts';
+import { useRunsStore } from '../store/runs.ts';
+import { connect } from '../store/session.ts';
 import { BackendBadge } from './components/BackendBadge.tsx';
+import { Panel } from './components/Panel.tsx';
+import { ComparisonView } from './panels/ComparisonView.tsx';
+import { ConfigForm } from './panels/ConfigForm.tsx';
+import { CurvesPanel } from './panels/CurvesPanel.tsx';
+import { ExportPanel } from './panels/ExportPanel.tsx';
+import { PairInspector } from './panels/PairInspector.tsx';
+import { RolloutViewer } from './panels/RolloutViewer.tsx';
+import { RunControls, useRunShortcuts } from './panels/RunControls.tsx';
+import { SelectionPanel } from './panels/SelectionPanel.tsx';
+import { TeachingPanel } from './panels/TeachingPanel.tsx';
 import { wasmPaths } from './wasmPaths.ts';
 
-function backendOrderFromUrl(): BackendName[] | undefined {
-  const b = new URLSearchParams(location.search).get('backend');
+function backendOrder(b: BackendName): BackendName[] | undefined {
   if (b === 'wasm') return ['wasm', 'cpu'];
   if (b === 'cpu') return ['cpu'];
   return undefined;
 }
 
-let started = false;
+let booted = false;
+
+/** Once per page: the config from the URL, then the training runtime (it reports the backend). */
+function boot(): void {
+  if (booted) return; // StrictMode renders twice; the runtime starts once per page
+  booted = true;
+  loadConfigFromUrl(location.search);
+  const client = createLabClient();
+  connect(client);
+  client.post({ type: 'init', backendOrder: backendOrder(useConfigStore.getState().config.backend), wasmPaths, baseUrl: import.meta.env.BASE_URL });
+}
+
+/** Keeps the address bar in step with the config (replaceState: no history entry per keystroke). */
+function useConfigInUrl(): void {
+  const config = useConfigStore((s) => s.config);
+  useEffect(() => {
+    const q = configQuery();
+    if (location.search.slice(1) !== q) history.replaceState(null, '', `${location.pathname}?${q}${location.hash}`);
+  }, [config]);
+}
+
+function CopyLink() {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button type="button" className="link" aria-label="Copy link to this setup" onClick={async () => {
+      try { await navigator.clipboard.writeText(location.href); setCopied(true); setTimeout(() => setCopied(false), 1500); } catch { setCopied(false); }
+    }}>{copied ? 'Link copied' : 'Copy link'}</button>
+  );
+}
 
 export function App() {
-  useEffect(() => {
-    if (started) return; // StrictMode runs effects twice; the backend is chosen once per page
-    started = true;
-    initBackend({ order: backendOrderFromUrl(), wasmPaths }).then(setBackendStatus, (e: Error) => setBackendError(e.message));
-  }, []);
+  useState(boot);
+  useConfigInUrl();
+  useRunShortcuts();
+  const fallback = useBackendStore((s) => s.fallbackNotice);
+  const urlWarnings = useConfigStore((s) => s.urlWarnings);
+  const runState = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.state : undefined));
+  const locked = runState === 'running' || runState === 'warming' || runState === 'paused';
   return (
     <div className="app">
       <header className="app-header">
@@ -26,7 +69,29 @@ export function App() {
         <p className="tagline">GRPO and the context-selection objective, trained on your GPU.</p>
         <BackendBadge />
       </header>
-      <main className="layout" aria-label="Lab" />
+      {fallback ? <p className="banner" role="alert">{fallback}</p> : null}
+      {urlWarnings.length ? (
+        <div className="banner" role="alert">Some settings in the link were not used: {urlWarnings.join('; ')}. <button type="button" className="link" onClick={dismissUrlWarnings}>dismiss</button></div>
+      ) : null}
+      <main className="layout" aria-label="Lab">
+        <aside className="sidebar">
+          <Panel name="Configuration" actions={<CopyLink />}>
+            <RunControls />
+            <ConfigForm locked={locked} />
+          </Panel>
+          <TeachingPanel />
+          <ExportPanel />
+        </aside>
+        <div className="content">
+          <CurvesPanel />
+          <div className="two-col">
+            <SelectionPanel />
+            <RolloutViewer />
+          </div>
+          <PairInspector />
+          <ComparisonView />
+        </div>
+      </main>
     </div>
   );
 }

@@ -1,0 +1,79 @@
+/** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
+import { useEffect, useState } from 'react';
+import type { RunConfig } from '../../engine/run/types.ts';
+import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
+import { FIELDS, PRESETS, type FieldSpec } from '../../store/configSpec.ts';
+
+function NumberInput({ spec, value, invalid, describedBy, disabled }: { spec: FieldSpec; value: number; invalid: boolean; describedBy: string; disabled: boolean }) {
+  const [draft, setDraft] = useState(String(value));
+  useEffect(() => {
+    // An outside change (preset, URL) replaces the draft; our own edits already match it.
+    setDraft((d) => (Number(d) === value || (d.trim() === '' && Number.isNaN(value)) ? d : String(value)));
+  }, [value]);
+  return (
+    <input
+      id={`f-${spec.key}`} type="text" inputMode="decimal" value={draft} disabled={disabled}
+      aria-invalid={invalid} aria-describedby={describedBy}
+      onChange={(e) => {
+        setDraft(e.target.value);
+        const t = e.target.value.trim();
+        setField(spec.key, (t === '' ? NaN : Number(t)) as RunConfig[typeof spec.key]);
+      }}
+    />
+  );
+}
+
+function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
+  const value = useConfigStore((s) => s.config[spec.key]);
+  const error = useConfigStore((s) => s.errors[spec.key]);
+  const helpId = `h-${spec.key}`;
+  const errId = `e-${spec.key}`;
+  const describedBy = error ? `${errId} ${helpId}` : helpId;
+  return (
+    <div className={`field ${error ? 'field-error' : ''}`}>
+      <label htmlFor={`f-${spec.key}`}>{spec.label}</label>
+      {spec.kind === 'select' ? (
+        <select id={`f-${spec.key}`} value={String(value)} disabled={disabled} aria-invalid={!!error} aria-describedby={describedBy}
+          onChange={(e) => setField(spec.key, e.target.value as RunConfig[typeof spec.key])}>
+          {spec.options?.map((o) => <option key={o} value={o}>{o}</option>)}
+        </select>
+      ) : spec.kind === 'bool' ? (
+        <input id={`f-${spec.key}`} type="checkbox" checked={Boolean(value)} disabled={disabled} aria-describedby={describedBy}
+          onChange={(e) => setField(spec.key, e.target.checked as RunConfig[typeof spec.key])} />
+      ) : (
+        <NumberInput spec={spec} value={value as number} invalid={!!error} describedBy={describedBy} disabled={disabled} />
+      )}
+      {error ? <p className="error" id={errId} role="alert">{error}</p> : null}
+      <p className="help" id={helpId}>{spec.help}</p>
+    </div>
+  );
+}
+
+export function ConfigForm({ locked }: { locked: boolean }) {
+  const preset = useConfigStore((s) => s.config.preset);
+  const formError = useConfigStore((s) => s.errors._form);
+  const knobs = useConfigStore((s) => s.config.knobs);
+  const basic = FIELDS.filter((f) => !f.advanced);
+  const advanced = FIELDS.filter((f) => f.advanced);
+  const knobEntries = Object.entries(knobs);
+  return (
+    <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
+      <div className="field">
+        <label htmlFor="f-preset">Preset</label>
+        <select id="f-preset" value={preset} disabled={locked} onChange={(e) => applyPreset(e.target.value)}>
+          {PRESETS.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
+          {PRESETS.some((p) => p.name === preset) ? null : <option value={preset}>{preset}</option>}
+        </select>
+        <p className="help">A starting point per domain; every setting below can be changed and the URL keeps the changes.</p>
+      </div>
+      {basic.map((f) => <Field key={f.key} spec={f} disabled={locked} />)}
+      <details>
+        <summary>Advanced</summary>
+        {advanced.map((f) => <Field key={f.key} spec={f} disabled={locked} />)}
+        {knobEntries.length ? <p className="help">Domain knobs: {knobEntries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}</p> : null}
+      </details>
+      {formError ? <p className="error" role="alert">{formError}</p> : null}
+      {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
+    </form>
+  );
+}

@@ -1,0 +1,115 @@
+/** The contrastive pair inspector: browse and filter pairs, open one, see its funnel and import errors. */
+import { useEffect, useMemo } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { SelectionRecord } from '../../engine/run/types.ts';
+import { useConfigStore } from '../../store/config.ts';
+import { addPairSource, resetFilters, selectPair, selectSource, setFilter, useInspectorStore, type PairFilters } from '../../store/inspector.ts';
+import { useRunsStore } from '../../store/runs.ts';
+import type { Pair } from '../../tasks/types.ts';
+import { FunnelView } from '../components/FunnelView.tsx';
+import { Empty, Panel } from '../components/Panel.tsx';
+import { PairView } from '../components/PairView.tsx';
+import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
+import { PROBE_SOURCE, probePairs, samplePairs } from '../lib/pairSources.ts';
+import { ImportPairs } from './ImportPairs.tsx';
+
+const SAMPLE_N = 40;
+const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
+
+function Select({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {
+  return (
+    <label className="inline">{label}
+      <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
+        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+      </select>
+    </label>
+  );
+}
+
+/** Every pair the page knows, by id: the sources' pairs and the runs' probe sets. */
+export function useKnownPairs(): Map<string, Pair> {
+  const sources = useInspectorStore((s) => s.sources);
+  const runs = useRunsStore((s) => s.runs);
+  return useMemo(() => {
+    const m = new Map<string, Pair>();
+    for (const s of Object.values(sources)) for (const p of s.pairs) m.set(p.id, p);
+    for (const r of Object.values(runs)) for (const p of r.probe ?? []) m.set(p.id, p);
+    return m;
+  }, [sources, runs]);
+}
+
+export function PairInspector() {
+  const { domain, seed, knobs } = useConfigStore(useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })));
+  const sources = useInspectorStore((s) => s.sources);
+  const sourceName = useInspectorStore((s) => s.sourceName);
+  const filters = useInspectorStore((s) => s.filters);
+  const pairId = useInspectorStore((s) => s.pairId);
+  const selection = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.selection : undefined)) ?? EMPTY_SELECTION;
+  const known = useKnownPairs();
+  const sampleName = `${domain} sample (seed ${seed})`;
+
+  useEffect(() => {
+    // Pair sets are generated lazily, once each: the probe first (selection records point into it).
+    if (!sources[PROBE_SOURCE]) { addPairSource({ name: PROBE_SOURCE, pairs: probePairs(), errors: [] }, !sources[sourceName]); return; }
+    if (sources[sampleName]) return;
+    const r = samplePairs(domain, seed, SAMPLE_N, knobs);
+    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: [] }, false);
+  }, [domain, seed, knobs, sampleName, sources, sourceName]);
+
+  const source = sources[sourceName];
+  const pairs = source?.pairs ?? [];
+  const shown = filterPairs(pairs, filters, selection);
+  const benchmarks = ['any', ...new Set(pairs.map(benchmarkOf).filter(Boolean))];
+  const domains = ['any', ...new Set(pairs.map((p) => p.domain))];
+  const open = pairId ? known.get(pairId) : undefined;
+  const set = <K extends keyof PairFilters>(k: K) => (v: string) => setFilter(k, v as PairFilters[K]);
+
+  return (
+    <Panel name="Pair inspector" className="wide">
+      <div className="toolbar">
+        <Select label="Pair set" value={source ? sourceName : ''} options={Object.keys(sources)} onChange={selectSource} />
+        <ImportPairs />
+      </div>
+      {Object.keys(sources).length === 0 ? <Empty>Generating pairs…</Empty> : null}
+      {source?.errors.length ? (
+        <div className="import-errors" role="alert" aria-label="Import errors">
+          <strong>{source.errors.length} problem{source.errors.length > 1 ? 's' : ''} in {source.name}:</strong>
+          <ul>{source.errors.slice(0, 50).map((e, i) => <li key={i}>line {e.line}{e.field ? `, ${e.field}` : ''}: {e.message}</li>)}</ul>
+        </div>
+      ) : null}
+      {source ? (
+        <div className="inspector">
+          <div className="pair-list">
+            <div className="filters" role="group" aria-label="Filters">
+              <Select label="Domain" value={filters.domain} options={domains} onChange={set('domain')} />
+              <Select label="Benchmark" value={filters.benchmark} options={benchmarks} onChange={set('benchmark')} />
+              <Select label="Hardness" value={filters.hardness} options={['any', 'easy', 'hard']} onChange={set('hardness')} />
+              <Select label="Model" value={filters.outcome} options={['any', 'right', 'wrong', 'unseen']} onChange={set('outcome')} />
+              <label className="inline">Search<input type="search" value={filters.text} onChange={(e) => setFilter('text', e.target.value)} aria-label="Search pairs" /></label>
+              <button type="button" className="link" onClick={resetFilters}>clear</button>
+            </div>
+            <p className="help">{shown.length} of {pairs.length} pairs</p>
+            <ul className="pairs" aria-label="Pairs">
+              {shown.map((p) => {
+                const o = outcomeOf(p, selection);
+                return (
+                  <li key={p.id}>
+                    <button type="button" aria-pressed={p.id === pairId} onClick={() => selectPair(p.id)} aria-label={`Open pair ${p.id}`}>
+                      <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
+                      {o !== 'unseen' ? <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span> : null}
+                      <span className="q">{p.query}</span>
+                    </button>
+                  </li>
+                );
+              })}
+            </ul>
+            {source.funnel ? <FunnelView funnel={source.funnel} /> : null}
+          </div>
+          <div className="pair-detail">
+            {open ? <PairView pair={open} /> : pairId ? <Empty>Pair {pairId} is not in any loaded pair set; the selection panel still shows what the model chose.</Empty> : <Empty>Open a pair from the list to compare C+ and C−.</Empty>}
+          </div>
+        </div>
+      ) : null}
+    </Panel>
+  );
+}

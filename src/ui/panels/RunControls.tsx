@@ -1,0 +1,88 @@
+/** Start / Pause / Step / Reset with keyboard shortcuts, the progress bar with steps/s and ETA, and memory. */
+import { useEffect, useState } from 'react';
+import { useConfigStore } from '../../store/config.ts';
+import { useMetricsStore } from '../../store/metrics.ts';
+import { useRunsStore } from '../../store/runs.ts';
+import { pauseRun, resetRun, startBlocker, startRun, stepRun, useSessionStore } from '../../store/session.ts';
+import { bytes, duration, fmt } from '../lib/format.ts';
+
+export const SHORTCUTS = { start: 's', pause: 'p', step: 'n', reset: 'r' } as const;
+
+/** Global single-key shortcuts, ignored while typing in a form field or with a modifier held. */
+export function useRunShortcuts(): void {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || ['INPUT', 'SELECT', 'TEXTAREA'].includes(t.tagName))) return;
+      const k = e.key.toLowerCase();
+      if (k === SHORTCUTS.start) startRun();
+      else if (k === SHORTCUTS.pause) pauseRun();
+      else if (k === SHORTCUTS.step) stepRun();
+      else if (k === SHORTCUTS.reset) resetRun();
+      else return;
+      e.preventDefault();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+function usePageHeap(): number | undefined {
+  const [heap, setHeap] = useState<number | undefined>();
+  useEffect(() => {
+    const read = () => setHeap((performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize);
+    read();
+    const id = setInterval(read, 2000);
+    return () => clearInterval(id);
+  }, []);
+  return heap;
+}
+
+function MemoryReadout({ runId }: { runId: string | null }) {
+  const heap = usePageHeap();
+  const last = useMetricsStore((s) => (runId ? s.byRun[runId]?.rows.at(-1) : undefined));
+  const memKeys = last ? Object.keys(last).filter((k) => /^(mem|memory)\//.test(k)) : [];
+  return (
+    <p className="memory" aria-label="Memory">
+      Memory: page heap {heap === undefined ? 'not reported by this browser' : bytes(heap)}
+      {memKeys.map((k) => <span key={k}> · {k.replace(/^(mem|memory)\//, '')} {/bytes/i.test(k) ? bytes(last![k]) : fmt(last![k])}</span>)}
+    </p>
+  );
+}
+
+export function RunControls() {
+  const activeId = useRunsStore((s) => s.activeId);
+  const run = useRunsStore((s) => (s.activeId ? s.runs[s.activeId] : undefined));
+  const connected = useSessionStore((s) => s.connected);
+  const lastError = useSessionStore((s) => s.lastError);
+  const valid = useConfigStore((s) => Object.keys(s.errors).length === 0);
+  const state = run?.state ?? 'idle';
+  const active = state === 'running' || state === 'warming';
+  const blocker = connected && valid ? null : startBlocker();
+  const p = run?.progress;
+  const frac = p && p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
+  return (
+    <div className="controls">
+      <div className="buttons" role="toolbar" aria-label="Run controls">
+        <button type="button" onClick={() => startRun()} disabled={active || !!blocker} aria-keyshortcuts={SHORTCUTS.start} title={blocker ?? 'Start or resume (S)'}>
+          {state === 'paused' ? 'Resume' : 'Start'} <kbd>S</kbd>
+        </button>
+        <button type="button" onClick={pauseRun} disabled={!active} aria-keyshortcuts={SHORTCUTS.pause} title="Pause after the current step (P)">Pause <kbd>P</kbd></button>
+        <button type="button" onClick={stepRun} disabled={active || !!blocker} aria-keyshortcuts={SHORTCUTS.step} title="One optimizer step (N)">Step <kbd>N</kbd></button>
+        <button type="button" onClick={resetRun} disabled={!run} aria-keyshortcuts={SHORTCUTS.reset} title="Stop and clear this run (R)">Reset <kbd>R</kbd></button>
+      </div>
+      {blocker && !run ? <p className="help">{blocker}</p> : null}
+      <div className="progress-row">
+        <progress aria-label="Training progress" max={1} value={frac} />
+        <span className="run-state" role="status" aria-label="Run state" data-state={state}>{state}</span>
+      </div>
+      <p className="progress-text" aria-label="Progress details">
+        {p ? <>{p.phase} · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}</> : activeId ? 'Waiting for the first step…' : 'No run yet: press Start.'}
+      </p>
+      {run?.message ? <p className={state === 'error' ? 'error' : 'notice'} role="alert">{run.message}</p> : null}
+      {lastError ? <p className="error" role="alert">{lastError}</p> : null}
+      <MemoryReadout runId={activeId} />
+    </div>
+  );
+}
