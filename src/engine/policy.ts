@@ -163,7 +163,7 @@ export class Policy {
     const gradNorm = this.optimizer.apply(grads);
     tf.dispose(grads);
     value.dispose();
-    const all = tf.concat([packed as tf.Tensor, tf.reshape(gradNorm, [1])]);
+    const all = tf.tidy(() => tf.concat([packed as tf.Tensor, tf.reshape(gradNorm, [1])]));
     tf.dispose([packed as tf.Tensor, gradNorm]);
     return { ...(await readMetrics([...names, 'grad_norm'], all)), lr, step: this.optimizer.step, ...extra };
   }
