@@ -6,7 +6,13 @@ import type { BackendName, BackendStatus } from '../engine/backend.ts';
 import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../engine/run/types.ts';
 
 export type ToWorker =
-  | { type: 'init'; backendOrder?: BackendName[]; wasmPaths?: Record<string, string> }
+  | {
+      type: 'init';
+      backendOrder?: BackendName[];
+      wasmPaths?: Record<string, string>;
+      /** URL prefix (ending in '/') under which the bundled base models live: `${baseUrl}models/<file>`. */
+      baseUrl?: string;
+    }
   | { type: 'start'; runId: string; config: RunConfig; /** resume from this checkpoint */ checkpoint?: ArrayBuffer }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }

@@ -1,0 +1,114 @@
+/**
+ * Built-in presets: a starting RunConfig per domain, the ablation, a quick demo, and how each
+ * domain's bundled base model is pretrained (the curriculum of METHOD.md section 8: one fact per
+ * entity first, then more entities, noise and length; easy pairs teach the selection format, hard
+ * pairs are never shown, so the base model sits near chance on them).
+ */
+import type { DomainName, Knobs } from '../../tasks/types.ts';
+import type { ResolvedRunConfig } from './config.ts';
+import { withDefaults } from './config.ts';
+import type { Method, RunConfig } from './types.ts';
+
+export interface CurriculumStage {
+  name: string;
+  /** The stage runs until this pretraining step (exclusive); the last stage has none. */
+  untilStep?: number;
+  knobs: Knobs;
+}
+
+export interface PretrainSpec {
+  /** File stem under public/models/: `${name}.ckpt` and `${name}.json`. */
+  name: string;
+  domain: DomainName;
+  modelSize: RunConfig['modelSize'];
+  batchSize: number;
+  learningRate: number;
+  warmupSteps: number;
+  /** Default total steps of `npm run pretrain` (resumable: a later call continues). */
+  steps: number;
+  /** Share of each batch given to easy pairs (letter targets). */
+  easyPairShare: number;
+  stages: CurriculumStage[];
+  /** Knobs of the base-model figures (the RL distribution). */
+  figureKnobs: Knobs;
+}
+
+export interface Preset {
+  name: string;
+  description: string;
+  config: RunConfig;
+  /** Bundled base model (public/models/<baseModel>.ckpt); absent: warm start from scratch. */
+  baseModel?: string;
+  /** For the experiments CLI: methods and seeds. */
+  methods: Method[];
+  seeds: number;
+}
+
+const TRACE_KNOBS: Knobs = { depth: 'lookup', steps: 6, noise: 2, vars: 4, shortcut: 0.8 };
+const DOCUMENT_KNOBS: Knobs = { facts: 4, relations: 1, filler: 2 };
+const ALL_METHODS: Method[] = ['grpo', 'da-sft', 'da-rl', 'contextrl'];
+
+export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
+  trace: {
+    name: 'trace', domain: 'trace', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 200, steps: 6000, easyPairShare: 0.25,
+    stages: [
+      { name: 'one assignment per variable', untilStep: 800, knobs: { depth: 'lookup', vars: 2, steps: 2, noise: 0, shortcut: 0.5 } },
+      { name: 'three variables, reassignments', untilStep: 2000, knobs: { depth: 'lookup', vars: 3, steps: 4, noise: 1, shortcut: 0.5 } },
+      { name: 'full traces', knobs: { ...TRACE_KNOBS, shortcut: 0.5 } },
+    ],
+    figureKnobs: TRACE_KNOBS,
+  },
+  document: {
+    name: 'document', domain: 'document', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 200, steps: 6000, easyPairShare: 0.25,
+    stages: [
+      { name: 'one fact', untilStep: 800, knobs: { facts: 1, relations: 1, filler: 0 } },
+      { name: 'two facts', untilStep: 2000, knobs: { facts: 2, relations: 1, filler: 1 } },
+      { name: 'full documents', knobs: DOCUMENT_KNOBS },
+    ],
+    figureKnobs: DOCUMENT_KNOBS,
+  },
+};
+
+function preset(p: Omit<Preset, 'config'> & { config: Partial<RunConfig> }): Preset {
+  return { ...p, config: withDefaults({ ...p.config, preset: p.name }) };
+}
+
+export const PRESETS: Record<string, Preset> = {
+  'trace-default': preset({
+    name: 'trace-default', description: 'Tool traces, single-lookup evidence, shortcut rate 0.8 in training; contextrl from the bundled base model.',
+    baseModel: 'trace', methods: ALL_METHODS, seeds: 3,
+    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0.001 },
+  }),
+  'document-default': preset({
+    name: 'document-default', description: 'Documents: one sentence decides the answer; contextrl from the bundled base model.',
+    baseModel: 'document', methods: ALL_METHODS, seeds: 3,
+    config: { domain: 'document', method: 'contextrl', knobs: DOCUMENT_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0.001 },
+  }),
+  'ablation-trace': preset({
+    name: 'ablation-trace', description: 'The paper ablation on traces: base, grpo, da-sft, da-rl, contextrl with equal example budgets.',
+    baseModel: 'trace', methods: ALL_METHODS, seeds: 3,
+    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 150, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 200, probePairs: 200 },
+  }),
+  quick: preset({
+    name: 'quick', description: 'A few-minute demo on a CPU: short RL from the bundled trace base model.',
+    baseModel: 'trace', methods: ALL_METHODS, seeds: 1,
+    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 30, evalEvery: 0, batchSize: 8, groupSize: 8, maxCompletionLength: 2, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 100, probePairs: 100, learningRate: 1e-3, warmupSteps: 0, warmStartSteps: 300 },
+  }),
+};
+
+export function getPreset(name: string): Preset {
+  const p = PRESETS[name];
+  if (!p) throw new Error(`unknown preset "${name}" (known: ${Object.keys(PRESETS).join(', ')})`);
+  return p;
+}
+
+/** A preset's config with overrides (method, seed ...) applied. */
+export function presetConfig(name: string, overrides: Partial<RunConfig> = {}): ResolvedRunConfig {
+  const p = getPreset(name);
+  return withDefaults({ ...p.config, ...overrides, knobs: { ...p.config.knobs, ...(overrides.knobs ?? {}) } });
+}
+
+/** The curriculum stage of pretraining step `step`. */
+export function stageAt(spec: PretrainSpec, step: number): CurriculumStage {
+  return spec.stages.find((s) => s.untilStep === undefined || step < s.untilStep) ?? spec.stages[spec.stages.length - 1];
+}

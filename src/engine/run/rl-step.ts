@@ -1,0 +1,74 @@
+/**
+ * One RL step of a run, for each method (METHOD.md section 4):
+ *   grpo, da-sft   GRPO on item prompts only
+ *   da-rl          GRPO on item prompts + pair prompts as a sampled binary choice (reward 1 for C+'s letter)
+ *   contextrl      GRPO on item prompts + lambda * L_CA on a separate pair batch, one optimizer step
+ * Data and sampling noise come from (seed, step), so a step is reproducible on its own.
+ */
+import type { Domain, Pair, PromptText, RLItem } from '../../tasks/types.ts';
+import { computeAdvantages, daRlReward } from '../losses.ts';
+import type { StepMetrics } from '../metrics.ts';
+import type { PairExample, Policy } from '../policy.ts';
+import type { Rollouts } from '../sample.ts';
+import type { ResolvedRunConfig } from './config.ts';
+import { unitSeed } from './budget.ts';
+import { itemExample, knobsFor, pairExample } from './domains.ts';
+import type { RolloutGroup } from './types.ts';
+
+/** The item prompts of RL step s. */
+export function rlItems(d: Domain, c: ResolvedRunConfig, s: number, n: number): RLItem[] {
+  return d.items(unitSeed(c.seed, 'rl-items', s), n, knobsFor(d, c.knobs));
+}
+
+/** The hard pairs of RL step s (the stream contextrl, da-rl and da-sft share). */
+export function stepPairs(d: Domain, c: ResolvedRunConfig, s: number, n: number): Pair[] {
+  if (n <= 0) return [];
+  return d.pairs(unitSeed(c.seed, 'pairs', s), n, { ...knobsFor(d, c.knobs), hardness: 'hard' }).pairs.slice(0, n);
+}
+
+export interface RlStepResult {
+  metrics: StepMetrics;
+  groups: RolloutGroup[];
+}
+
+function groupsForInspector(policy: Policy, r: Rollouts, rewards: number[], prompts: PromptText[], answers: string[], show: number): RolloutGroup[] {
+  const G = r.groupSize;
+  const adv = computeAdvantages(rewards, G, 'group');
+  const out: RolloutGroup[] = [];
+  for (let g = 0; g < Math.min(show, prompts.length); g++) {
+    const completions = Array.from({ length: G }, (_, j) => {
+      const n = g * G + j;
+      return { text: r.texts[n], tokens: r.completionIds[n].map((id) => policy.tokenizer.tokens[id] ?? '<unk>'), logp: r.logp[n], reward: rewards[n], advantage: adv[n] };
+    });
+    const rs = completions.map((c) => c.reward);
+    const tag = rs.every((x) => x === rs[0]) ? (rs[0] > 0 ? 'all-pass' : 'all-fail') : 'mixed';
+    out.push({ prompt: prompts[g].text, answer: answers[g], completions, tag });
+  }
+  return out;
+}
+
+export async function rlStep(
+  policy: Policy, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }, showGroups = 4,
+): Promise<RlStepResult> {
+  const items = rlItems(d, c, s, counts.items);
+  const pairs = stepPairs(d, c, s, counts.pairs);
+  const pairEx: PairExample[] = pairs.map((p) => pairExample(p, c.seed));
+  const itemEx = items.map(itemExample);
+  const inRl = c.method === 'da-rl';
+  const prompts = [...itemEx.map((e) => e.prompt), ...(inRl ? pairEx.map((e) => e.prompt) : [])];
+  const answers = [...itemEx.map((e) => e.target), ...(inRl ? pairEx.map((e) => e.positiveLetter) : [])];
+  const G = c.groupSize;
+  const r = await policy.generate(prompts, G, { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topK: c.topK, seed: unitSeed(c.seed, 'sample', s) });
+  const rewards = r.texts.map((text, n) => {
+    const g = Math.floor(n / G);
+    return g < items.length ? d.reward(items[g], text) : daRlReward(text, pairEx[g - items.length].positiveLetter);
+  });
+  const m = await policy.grpoStep({ ...r, rewards }, c.method === 'contextrl' && pairEx.length ? pairEx : undefined);
+  const itemRewards = rewards.slice(0, items.length * G);
+  const metrics: StepMetrics = { ...m, 'rewards/answer/mean': itemRewards.reduce((a, b) => a + b, 0) / Math.max(1, itemRewards.length), 'data/items': items.length, 'data/pairs': pairs.length };
+  if (inRl && pairs.length) {
+    const sel = rewards.slice(items.length * G);
+    metrics['rewards/selection/mean'] = sel.reduce((a, b) => a + b, 0) / sel.length;
+  }
+  return { metrics, groups: groupsForInspector(policy, r, rewards, prompts, answers, showGroups) };
+}

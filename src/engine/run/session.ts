@@ -1,0 +1,249 @@
+/**
+ * One training run, advanced one unit of work at a time:
+ *   units [0, W)          warm start: supervised steps on ordinary items (W = 0 with a bundled base model)
+ *   units [W, W + D)      DA-SFT only: supervised letter targets on the run's pairs (D from the budget)
+ *   units [W + D, ...)    RL steps 1..S with the chosen method, evaluating every evalEvery steps
+ * Each phase starts a fresh Adam. Metric rows of the warm-start and DA-SFT phases have steps <= 0,
+ * RL rows steps 1..S, so every method's RL curves line up. Everything random derives from
+ * (seed, unit), and save() captures weights, Adam moments and the reference policy, so pause,
+ * single steps and save/load/continue reproduce an uninterrupted run.
+ */
+import type { BackendName } from '../backend.ts';
+import { modelConfig } from '../config.ts';
+import type { Domain, Pair } from '../../tasks/types.ts';
+import { Policy, type PolicyOptions } from '../policy.ts';
+import { Transformer } from '../model.ts';
+import type { Tokenizer } from '../tokenizer.ts';
+import { daSftCount, planBudget, stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
+import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from './checkpoint.ts';
+import { parseRunConfig, type ResolvedRunConfig } from './config.ts';
+import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs, type EvalSet } from './domains.ts';
+import { evalMetrics, evaluatePolicy } from './evaluate.ts';
+import { rlStep, stepPairs } from './rl-step.ts';
+import type { RunSessionLike, StepReport } from './session-types.ts';
+import type { EvalRecord, RunConfig, RunProgress, SelectionRecord } from './types.ts';
+import { modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
+
+type Phase = 'warm-start' | 'da-sft' | 'rl';
+
+export interface SessionOptions {
+  /** A run checkpoint from save(): continue that run (its config wins). */
+  checkpoint?: ArrayBuffer;
+  /** A bundled base model (public/models/*.ckpt): start RL from it instead of a warm start. */
+  baseModel?: ArrayBuffer;
+  backend?: BackendName;
+  /** Rollout groups per 'rollouts' report (0: none). */
+  showGroups?: number;
+}
+
+/** Mean prompt tokens of pairs over items (pairs are about twice as long), on a fixed sample. */
+function tokenRatio(d: Domain, c: ResolvedRunConfig, tok: Tokenizer): number {
+  const k = knobsFor(d, c.knobs);
+  const items = d.items(unitSeed(c.seed, 'ratio-items', 0), 32, k).map((i) => tok.encode(itemExample(i).prompt.text).length);
+  const pairs = d.pairs(unitSeed(c.seed, 'ratio-pairs', 0), 16, { ...k, hardness: 'hard' }).pairs.map((p) => tok.encode(pairExample(p, 0).prompt.text).length);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  return pairs.length && items.length ? mean(pairs) / mean(items) : 1;
+}
+
+export class RunSession implements RunSessionLike {
+  unit = 0;
+  private policy?: Policy;
+  private policyPhase?: Phase;
+  private readonly evalSets: EvalSet[];
+  private readonly probe: Pair[];
+  private elapsedMs = 0;
+  private lastRate = 0;
+  private disposed = false;
+
+  private constructor(
+    readonly config: ResolvedRunConfig, readonly domain: Domain, readonly tokenizer: Tokenizer, readonly vocabulary: string[],
+    private model: Transformer, readonly warmUnits: number, readonly plan: BudgetPlan, readonly ratio: number,
+    readonly backend: BackendName, private readonly showGroups: number,
+  ) {
+    this.evalSets = evalSets(domain, config.knobs, config.evalItems);
+    this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
+  }
+
+  static async create(input: RunConfig, opts: SessionOptions = {}): Promise<RunSession> {
+    const backend = opts.backend ?? 'cpu';
+    if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4);
+    const config = parseRunConfig(input);
+    const domain = getDomain(config.domain);
+    let vocabulary = domainVocabulary(domain);
+    let model: Transformer;
+    if (opts.baseModel) {
+      const base = unpackRunCheckpoint(opts.baseModel);
+      if (base.meta.kind !== 'base') throw new Error('baseModel is not a base-model file');
+      if (base.meta.domain !== config.domain) throw new Error(`base model is for domain ${base.meta.domain}, the run is ${config.domain}`);
+      vocabulary = base.meta.vocabulary;
+      model = modelFromArrays(base.meta.modelConfig, base.tensors);
+    } else {
+      model = new Transformer(modelConfig(config.modelSize, makeTokenizer(vocabulary).size), config.seed);
+    }
+    const tok = makeTokenizer(vocabulary);
+    const ratio = tokenRatio(domain, config, tok);
+    const warm = opts.baseModel ? 0 : config.warmStartSteps;
+    return new RunSession(config, domain, tok, vocabulary, model, warm, planBudget(config, ratio), ratio, backend, opts.showGroups ?? 4);
+  }
+
+  private static restore(buffer: ArrayBuffer, backend: BackendName, showGroups: number): RunSession {
+    const ck = unpackRunCheckpoint(buffer);
+    if (ck.meta.kind !== 'run') throw new Error('checkpoint is a base model, not a run; pass it as baseModel');
+    const m = ck.meta;
+    const config = parseRunConfig(m.config);
+    const domain = getDomain(config.domain);
+    const tok = makeTokenizer(m.vocabulary);
+    const model = modelFromArrays(m.modelConfig, ck.tensors);
+    const s = new RunSession(config, domain, tok, m.vocabulary, model, m.warmUnits, planBudget(config, m.tokenRatio), m.tokenRatio, backend, showGroups);
+    s.unit = m.unit;
+    s.elapsedMs = m.elapsedMs;
+    if (m.optimizerPhase && m.optimizerPhase === s.phaseOf(s.unit)) {
+      const p = s.policyFor(m.optimizerPhase);
+      restoreOptimizer(p.optimizer, ck.tensors, m.optimizerStep);
+      if (m.hasReference) p.reference = modelFromArrays(m.modelConfig, ck.tensors, 'ref/', false);
+    }
+    return s;
+  }
+
+  get totalUnits(): number { return this.warmUnits + this.plan.daSftSteps + this.config.steps; }
+  get done(): boolean { return this.unit >= this.totalUnits; }
+  get rlStep(): number { return Math.max(0, this.unit - this.warmUnits - this.plan.daSftSteps); }
+
+  private phaseOf(u: number): Phase {
+    if (u < this.warmUnits) return 'warm-start';
+    if (u < this.warmUnits + this.plan.daSftSteps) return 'da-sft';
+    return 'rl';
+  }
+
+  /** The policy of a phase: the shared model with a fresh Adam when the phase changes. */
+  private policyFor(phase: Phase): Policy {
+    if (this.policy && this.policyPhase === phase) return this.policy;
+    if (this.policy) {
+      this.policy.optimizer.dispose();
+      this.policy.reference?.dispose();
+    }
+    const c = this.config;
+    const sft = phase !== 'rl';
+    const phaseSteps = phase === 'warm-start' ? this.warmUnits : phase === 'da-sft' ? this.plan.daSftSteps : c.steps;
+    const warmup = sft ? Math.min(50, Math.floor(phaseSteps / 10)) : c.warmupSteps;
+    const opts: PolicyOptions = {
+      seed: c.seed,
+      optimizer: {
+        lr: sft ? c.sftLearningRate : c.learningRate,
+        schedule: warmup > 0 ? { kind: 'cosine', warmupSteps: warmup, totalSteps: phaseSteps, minLrRatio: 1 } : { kind: 'constant' },
+        maxGradNorm: c.gradClip,
+      },
+      grpo: { epsLow: c.epsLow, epsHigh: c.epsHigh, beta: c.beta, lossType: c.lossType, scaleRewards: c.scaleRewards, numIterations: 1, dropZeroStdGroups: c.dropZeroStd, temperature: c.temperature },
+      ca: { lambda: c.lambda, c: c.caClip, variant: c.caVariant },
+    };
+    this.policy = new Policy(this.tokenizer, opts, this.model);
+    this.policyPhase = phase;
+    return this.policy;
+  }
+
+  progress(): RunProgress {
+    const phase = this.done ? 'rl' : this.phaseOf(this.unit);
+    const left = this.totalUnits - this.unit;
+    return { step: this.unit, totalSteps: this.totalUnits, phase, stepsPerSec: this.lastRate, etaSec: this.lastRate > 0 ? left / this.lastRate : NaN };
+  }
+
+  /** DA-SFT batch k: the k-th slice of the pairs the RL steps would have shown, in step order. */
+  private daSftPairs(k: number): Pair[] {
+    const want = daSftCount(this.plan, k);
+    const start = k * this.plan.daSftBatch;
+    const out: Pair[] = [];
+    let seen = 0;
+    for (let s = 0; s < this.config.steps && out.length < want; s++) {
+      const n = Math.floor(this.plan.pairsPerStep * (s + 1) + 1e-9) - Math.floor(this.plan.pairsPerStep * s + 1e-9);
+      if (seen + n > start) {
+        const pairs = stepPairs(this.domain, this.config, s, n);
+        for (let i = Math.max(0, start - seen); i < pairs.length && out.length < want; i++) out.push(pairs[i]);
+      }
+      seen += n;
+    }
+    return out;
+  }
+
+  async stepOnce(): Promise<StepReport> {
+    if (this.disposed) throw new Error('run session was disposed');
+    if (this.done) return { rows: [] };
+    const t0 = performance.now();
+    const u = this.unit;
+    const phase = this.phaseOf(u);
+    const policy = this.policyFor(phase);
+    const c = this.config;
+    const report: StepReport = { rows: [] };
+    let metrics: Record<string, number>;
+    let step: number;
+    if (phase === 'warm-start') {
+      const items = this.domain.items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs));
+      metrics = await policy.sftStep(items.map(itemExample));
+      step = u - this.warmUnits + 1 - this.plan.daSftSteps;
+    } else if (phase === 'da-sft') {
+      const k = u - this.warmUnits;
+      const ex = this.daSftPairs(k).map((p) => pairExample(p, c.seed));
+      metrics = await policy.sftStep(ex.map((e) => ({ prompt: e.prompt, target: e.positiveLetter })));
+      metrics['data/pairs'] = ex.length;
+      step = k + 1 - this.plan.daSftSteps;
+    } else {
+      const s = this.rlStep;
+      if (s === 0 && c.evalEvery > 0) await this.evalInto(report, 0);
+      const r = await rlStep(policy, this.domain, c, s, stepCounts(this.plan, c.method, s), this.showGroups);
+      metrics = r.metrics;
+      step = s + 1;
+      if (r.groups.length) report.rollouts = { step, groups: r.groups };
+    }
+    this.unit += 1;
+    const dt = performance.now() - t0;
+    this.elapsedMs += dt;
+    this.lastRate = 1000 / Math.max(1, dt);
+    const row = { ...metrics, step, t: Math.round(this.elapsedMs) };
+    if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done)) Object.assign(row, evalMetrics(await this.evalInto(report, step)));
+    report.rows.push(row);
+    return report;
+  }
+
+  private async evalInto(report: StepReport, step: number): Promise<EvalRecord> {
+    const r = await this.evaluateAt(step);
+    report.eval = r.record;
+    report.selection = r.selection;
+    return r.record;
+  }
+
+  private async evaluateAt(step: number): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
+    const c = this.config;
+    const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
+    const r = await evaluatePolicy(policy, this.evalSets, this.probe, { step, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip });
+    return { record: r.record, selection: r.selection };
+  }
+
+  evaluate(): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
+    return this.evaluateAt(this.rlStep);
+  }
+
+  async save(): Promise<ArrayBuffer> {
+    const p = this.policy;
+    const meta: RunCheckpointMeta = {
+      format: 1, kind: 'run', config: this.config, modelConfig: this.model.config, vocabulary: this.vocabulary,
+      unit: this.unit, warmUnits: this.warmUnits, optimizerStep: p?.optimizer.step ?? 0, optimizerPhase: p ? this.policyPhase : undefined,
+      hasOptimizer: Boolean(p), hasReference: Boolean(p?.reference), tokenRatio: this.ratio, elapsedMs: this.elapsedMs, savedAt: Date.now(),
+    };
+    const tensors = [
+      ...(await modelArrays(this.model)),
+      ...(p ? await optimizerArrays(p.optimizer) : []),
+      ...(p?.reference ? await modelArrays(p.reference, 'ref/') : []),
+    ];
+    return packRunCheckpoint({ meta, model: new ArrayBuffer(0), tensors });
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    if (this.policy) this.policy.dispose();
+    else this.model.dispose();
+  }
+}
+
+export function createRunSession(config: RunConfig, opts: SessionOptions = {}): Promise<RunSession> {
+  return RunSession.create(config, opts);
+}

@@ -1,0 +1,34 @@
+/**
+ * How the worker (and the main-thread fallback) opens a run session: the bundled base model of the
+ * run's preset is fetched from `${baseUrl}models/<name>.ckpt`; without one the run warm-starts
+ * from scratch and says so in its first progress.
+ */
+import { PRESETS } from '../engine/run/presets.ts';
+import { createRunSession } from '../engine/run/session.ts';
+import type { RunSessionLike } from '../engine/run/session-types.ts';
+import type { SessionRequest } from './handler.ts';
+
+const cache = new Map<string, Promise<ArrayBuffer | undefined>>();
+
+async function fetchBase(url: string): Promise<ArrayBuffer | undefined> {
+  try {
+    const res = await fetch(url);
+    if (!res.ok) return undefined;
+    return await res.arrayBuffer();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function createWorkerSession(req: SessionRequest): Promise<RunSessionLike> {
+  if (req.checkpoint) return createRunSession(req.config, { checkpoint: req.checkpoint, backend: req.backend });
+  const name = PRESETS[req.config.preset]?.baseModel ?? req.config.domain;
+  let base: ArrayBuffer | undefined;
+  if (req.baseUrl !== undefined) {
+    const url = `${req.baseUrl}models/${name}.ckpt`;
+    if (!cache.has(url)) cache.set(url, fetchBase(url));
+    const b = await cache.get(url)!;
+    base = b?.slice(0);
+  }
+  return createRunSession(req.config, { baseModel: base, backend: req.backend });
+}

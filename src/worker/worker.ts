@@ -1,0 +1,16 @@
+/**
+ * The training worker's entry: one listener, one handler. The page sends 'init' first with the
+ * wasm URLs (Vite `?url` imports resolved in the page) and the base-model URL prefix; the worker
+ * picks its own backend (initBackend) and never needs COOP/COEP (single-threaded wasm).
+ */
+import { createHandler } from './handler.ts';
+import type { FromWorker, ToWorker } from './protocol.ts';
+import { createWorkerSession } from './session-factory.ts';
+
+const scope = self as unknown as DedicatedWorkerGlobalScope;
+const handler = createHandler((msg: FromWorker, transfer?: Transferable[]) => scope.postMessage(msg, transfer ?? []), {
+  createSession: createWorkerSession,
+});
+scope.addEventListener('message', (e: MessageEvent<ToWorker>) => {
+  void handler.handle(e.data);
+});
