@@ -1,6 +1,7 @@
 /**
- * Image pairs. (a) edit: one attribute (colour, kind, size or place) of one object changes so
- * that the answer changes; the pixels outside that object's old and new square must not move.
+ * Image pairs. (a) edit: one attribute (colour, kind, size or place) of one object changes, or
+ * one object is removed or added, so that the answer changes; the pixels outside that object's
+ * old and new squares must not move.
  * (b) similar: from a pool of scenes (families of near-duplicates, as a large image collection
  * has), the nearest scene by embedding cosine, at or above the threshold, whose answer differs.
  * (easy) C- is an unrelated scene with a different answer.
@@ -9,7 +10,7 @@ import type { DecisiveSpan, Funnel, Pair } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { FunnelCounter } from '../funnel.ts';
 import { verifyPair } from '../verify.ts';
-import { COLOURS, KINDS, SIZES, objectRect, randomScene, render, unionRect, validScene, type Rect, type Scene, type SceneObject } from './scene.ts';
+import { COLOURS, IMAGE_SIZE, KINDS, SIZES, objectRect, randomObject, randomScene, render, unionRect, validScene, type Rect, type Scene, type SceneObject } from './scene.ts';
 import { answerQuestion, proposeQuestion, type QuestionType } from './questions.ts';
 import { cosine, embedImage } from './embed.ts';
 
@@ -40,23 +41,53 @@ export function sceneWithQuestion(rng: Rng, type: QuestionType, maxObjects: numb
   }
 }
 
-/** One random attribute edit of one object (possibly a no-op or an invalid scene). */
-export function randomEdit(rng: Rng, scene: Scene): { scene: Scene; before: SceneObject; after: SceneObject } {
-  const i = rng.int(0, scene.objects.length - 1);
-  const before = scene.objects[i];
+export interface SceneEdit {
+  scene: Scene;
+  /** The edited object before and after; null when the edit adds (before) or removes (after) it. */
+  before: SceneObject | null;
+  after: SceneObject | null;
+}
+
+/**
+ * One random edit of one object: its colour, kind, size or place changes, or it is removed, or
+ * one object is added. It may be a no-op or give an invalid scene; the funnel filters those.
+ */
+export function randomEdit(rng: Rng, scene: Scene): SceneEdit {
+  const attr = rng.pick(['colour', 'kind', 'size', 'move', 'remove', 'add'] as const);
+  const objects = scene.objects.slice();
+  if (attr === 'add' || objects.length === 0) {
+    const o = randomObject(rng);
+    return { scene: { objects: [...objects, o] }, before: null, after: o };
+  }
+  const i = rng.int(0, objects.length - 1);
+  const before = objects[i];
+  if (attr === 'remove') {
+    objects.splice(i, 1);
+    return { scene: { objects }, before, after: null };
+  }
   const after = { ...before };
-  const attr = rng.pick(['colour', 'kind', 'size', 'move'] as const);
   if (attr === 'colour') after.colour = rng.pick(COLOURS);
   else if (attr === 'kind') after.kind = rng.pick(KINDS);
   else if (attr === 'size') after.size = rng.pick(SIZES);
-  else {
-    after.x += rng.int(-5, 5);
-    after.y += rng.int(-5, 5);
+  else if (rng.bool(0.5)) {
+    after.x += rng.int(-3, 3);
+    after.y += rng.int(-3, 3);
+  } else {
+    after.x = rng.int(0, IMAGE_SIZE - after.size);
+    after.y = rng.int(0, IMAGE_SIZE - after.size);
   }
-  const objects = scene.objects.slice();
   objects[i] = after;
   return { scene: { objects }, before, after };
 }
+
+/** The pixels an edit may touch: the edited object's old and new squares. */
+export function editRect(e: SceneEdit): Rect {
+  const rs = [e.before, e.after].filter((o): o is SceneObject => o !== null).map(objectRect);
+  return rs.length === 2 ? unionRect(rs[0], rs[1]) : rs[0];
+}
+
+const unchanged = (e: SceneEdit) =>
+  e.before !== null && e.after !== null && (Object.keys(e.before) as (keyof SceneObject)[]).every((k) => e.before?.[k] === e.after?.[k]);
 
 function basePair(id: string, query: string, answer: string, negativeAnswer: string, a: Scene, b: Scene, rect: Rect | null, hardness: Pair['hardness'], meta: Pair['meta']): Pair {
   const r = rect ? [region(rect)] : [];
@@ -86,20 +117,19 @@ type Type = () => QuestionType;
 function editPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
   const counter = new FunnelCounter(EDIT_STAGES);
   const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 100 * n + 100; c++) {
+  for (let c = 0; pairs.length < n && c < 1000 * n + 1000; c++) {
     const r = rng.fork(c);
     const t = type();
     const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
     const e = randomEdit(r, scene);
-    const same = (Object.keys(e.before) as (keyof SceneObject)[]).every((key) => e.before[key] === e.after[key]);
-    if (same) counter.reject(0, 'edit-changed-nothing');
+    if (unchanged(e)) counter.reject(0, 'edit-changed-nothing');
     else if (!validScene(e.scene)) counter.reject(1, 'differs-outside-decisive');
     else {
       const neg = answerQuestion(e.scene, query);
       if (neg === null) counter.reject(2, 'template-mismatch');
       else if (neg === answer) counter.reject(3, 'equal-answers');
       else {
-        const rect = unionRect(objectRect(e.before), objectRect(e.after));
+        const rect = editRect(e);
         const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, rect, 'hard', { method: 'edit', question: t });
         const v = verifyPair(pair);
         if (v.ok) {
@@ -178,7 +208,7 @@ function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: R
 function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
   const counter = new FunnelCounter(EASY_STAGES);
   const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 100 * n + 100; c++) {
+  for (let c = 0; pairs.length < n && c < 1000 * n + 1000; c++) {
     const r = rng.fork(c);
     const t = type();
     const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);

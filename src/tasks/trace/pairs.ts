@@ -119,7 +119,7 @@ export function tracePairs(seed: number, n: number, k: TraceKnobs, hardness: 'ea
       }
       pair = makePair(`trace-${seed}-${c}`, 'hard', p, a, q, b, { mutation: m });
     } else {
-      const q = generateProgram(r.fork('other'), k, false);
+      const q = generateProgram(r.fork('other'), k, false, p.query);
       const b = runProgram(q);
       if (a.answer === b.answer) {
         counter.reject(1, 'equal-answers');

@@ -89,13 +89,13 @@ function fillDistractors(rng: Rng, slots: (Stmt | null)[], free: Var[]): void {
 
 /**
  * One program. `wantShortcut`: should the queried variable's first assignment (the cheap cue)
- * equal its final value?
+ * equal its final value? `ask`: the variable to ask about (easy pairs ask C- the anchor's question).
  */
-export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean): Program {
+export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean, ask?: Var): Program {
   const nv = Math.min(VARS.length, Math.max(MIN_VARS[k.depth], Math.round(k.vars)));
   const vars = VARS.slice(0, nv);
   const steps = Math.max(k.depth === 'lookup' ? 2 : 3, Math.round(k.steps));
-  const q = rng.pick(vars);
+  const q = ask && vars.includes(ask) ? ask : rng.pick(vars);
   // Chain depth needs two slots for the copied variable, plus one for the cue when there is room.
   const lo = k.depth === 'lookup' ? 1 : k.depth === 'chain' && steps >= 4 ? 3 : 2;
   const d = decisiveIndex(rng, k.position, lo, steps - 1);

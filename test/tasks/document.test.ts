@@ -1,0 +1,77 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { documentDomain, mentions, readDocument, verifyPair } from '../../src/tasks/index.ts';
+import { expectDiffersOnlyInside } from './helpers.ts';
+
+const knobs = fc.record({
+  facts: fc.integer({ min: 3, max: 10 }),
+  relations: fc.integer({ min: 1, max: 2 }),
+  filler: fc.integer({ min: 0, max: 20 }),
+  position: fc.constantFrom('any', 'early', 'middle', 'late'),
+});
+
+describe('document items', () => {
+  it("each item's stated answer is what the document says", () => {
+    fc.assert(
+      fc.property(fc.nat(), knobs, fc.boolean(), (seed, k, decoy) => {
+        for (const it of documentDomain.items(seed, 8, { ...k, decoy })) expect(readDocument(it.context, it.query)).toBe(it.answer);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the decisive span is the sentence holding the fact unit', () => {
+    for (const it of documentDomain.items(2, 30)) {
+      const s = it.decisive[0];
+      if (s.kind !== 'text') throw new Error('text span expected');
+      const [, entity] = it.query.split(' ');
+      expect(it.context.slice(s.start, s.end)).toContain(`${entity}:${it.answer}`);
+    }
+  });
+
+  it('the needle variant buries a few facts in many filler sentences', () => {
+    const [it] = documentDomain.items(1, 1, { facts: 3, filler: 60 });
+    expect(it.context.split(' . ').length).toBeGreaterThanOrEqual(63);
+    expect(readDocument(it.context, it.query)).toBe(it.answer);
+  });
+
+  it('the same seed gives the same data', () => {
+    expect(documentDomain.items(4, 10)).toEqual(documentDomain.items(4, 10));
+    expect(documentDomain.pairs(4, 10)).toEqual(documentDomain.pairs(4, 10));
+  });
+});
+
+describe('document pairs', () => {
+  it('every kept pair passes its verifier, differs only in the decisive sentence, and reads to its answers', () => {
+    fc.assert(
+      fc.property(fc.nat(), knobs, (seed, k) => {
+        const { pairs } = documentDomain.pairs(seed, 5, k);
+        expect(pairs).toHaveLength(5);
+        for (const p of pairs) {
+          expect(verifyPair(p)).toEqual({ ok: true });
+          expectDiffersOnlyInside(p);
+          expect(readDocument(p.positive as string, p.query)).toBe(p.answer);
+          expect(readDocument(p.negative as string, p.query)).toBe(p.negativeAnswer);
+          expect(p.answer).not.toBe(p.negativeAnswer);
+          for (const a of [p.answer, p.negativeAnswer]) {
+            expect(mentions(p.positive as string, a)).toBe(true);
+            expect(mentions(p.negative as string, a)).toBe(true);
+          }
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('the cue filter rejects edits to a value no other entity holds', () => {
+    const { funnel } = documentDomain.pairs(1, 50);
+    expect(funnel.rejections['answer-leak']).toBeGreaterThan(0);
+  });
+
+  it('easy pairs ask the same question of another document', () => {
+    for (const p of documentDomain.pairs(3, 20, { hardness: 'easy' }).pairs) {
+      expect(readDocument(p.negative as string, p.query)).toBe(p.negativeAnswer);
+      expect(verifyPair(p)).toEqual({ ok: true });
+    }
+  });
+});
