@@ -17,3 +17,5 @@ export type { StepMetrics } from './metrics.ts';
 export { Policy, DEFAULT_GRPO, DEFAULT_CA } from './policy.ts';
 export type { PolicyConfig, PolicyOptions, GrpoConfig, CaConfig, SFTExample, PairExample, PairScores } from './policy.ts';
 export { Rng } from './rng.ts';
+export { encodeCheckpoint, decodeCheckpoint, savePolicy, loadPolicy, fnv1aBytes, CHECKPOINT_MAGIC, CHECKPOINT_VERSION } from './checkpoint.ts';
+export type { CheckpointData, CheckpointTensor } from './checkpoint.ts';
