@@ -70,7 +70,10 @@ export class Adam {
     const bc2 = 1 - c.beta2 ** this.step;
     return tf.tidy(() => {
       const gs = this.vars.map((x) => grads[x.name] ?? tf.zerosLike(x));
-      const norm = tf.sqrt(tf.addN(gs.map((g) => tf.sum(tf.square(g))))) as tf.Scalar;
+      // Pairwise adds, not tf.addN: WebGPU's AddN binds every input at once and exceeds the
+      // 8-storage-buffer limit of compatibility-mode (and default-limit) devices.
+      const sq = gs.map((g) => tf.sum(tf.square(g)));
+      const norm = tf.sqrt(sq.reduce((a, b) => tf.add(a, b))) as tf.Scalar;
       const clip = c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm);
       const scale = clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       this.vars.forEach((x, i) => {
