@@ -1,13 +1,14 @@
 /**
  * The document domain ("the one sentence that matters"): facts about entities as compact units
  * (`lamp:blue` colour, `lamp@attic` place) inside filler sentences, and a query about one fact.
- * One encoded example (seed 1, defaults):
+ * One encoded example, `documentDomain.items(1, 1)[0]` (default knobs):
  *
- *   context  EXAMPLE_CONTEXT
- *   query    EXAMPLE_QUERY
- *   prompt   EXAMPLE_CONTEXT | EXAMPLE_QUERY ->
- *   answer   EXAMPLE_ANSWER
+ *   context  sam fixed the fence . rain fell at noon . lamp:blue was seen . note coat:red . report key:white . box:red was seen .
+ *   query    colour box
+ *   answer   red
+ *   prompt   sam fixed the fence . rain fell at noon . lamp:blue was seen . note coat:red . report key:white . box:red was seen . | colour box ->
  *
+ * (`coat:red` is the decoy: the answer word alone does not find the fact.)
  * A hard pair edits the value in the decisive sentence to one another entity also holds, so both
  * answers appear in both contexts. The needle variant buries the facts in many filler sentences.
  */

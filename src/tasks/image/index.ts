@@ -1,14 +1,15 @@
 /**
  * The image domain (the visual-QA analogue): 24x24 RGB scenes of a few shapes and twelve
- * question types, each answered by one word. One encoded example (seed 1, question colour-of-shape):
+ * question types, each answered by one word. One encoded example,
+ * `imageDomain.items(1, 1, { question: 'colour-of-shape' })[0]`:
  *
- *   scene    EXAMPLE_SCENE
- *   query    EXAMPLE_QUERY
- *   prompt   <img> | EXAMPLE_QUERY ->        (images: [the 24x24 scene])
- *   answer   EXAMPLE_ANSWER
+ *   scene    green-circle-6@8,7 blue-square-6@1,7     (colour-kind-size@x,y; dark background)
+ *   query    colour of circle
+ *   answer   green
+ *   prompt   <img> | colour of circle ->              (images: [the 24x24 scene])
  *
- * An edit pair recolours, reshapes, resizes or moves that one object so the answer changes and
- * no pixel outside the object's old and new square moves.
+ * An edit pair recolours, reshapes, resizes or moves one object (or removes or adds one) so the
+ * answer changes and no pixel outside that object's old and new squares moves.
  */
 import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';

@@ -1,14 +1,16 @@
 /**
  * The trace domain (the coding-agent analogue): a tool-log execution trace of a small program,
- * and a question about the final value of one variable. One encoded example (seed 1, defaults):
+ * and a question about the final value of one variable. One encoded example,
+ * `traceDomain.items(1, 4)[3]` (default knobs):
  *
- *   context  $ ls docs ; a=4 ; b=4 ; b+=1 b=5 ; a=8 ; lint ok ; b=3 ; a=2
- *   query    final a
- *   prompt   $ ls docs ; a=4 ; b=4 ; b+=1 b=5 ; a=8 ; lint ok ; b=3 ; a=2 | final a ->
- *   answer   2          (shortcutAnswer 4: the first assignment of a)
+ *   context  b=4 ; a=3 ; b=3 ; d=6 ; $ make build ok ; warn unused import ; c=1 ; a=1
+ *   query    final b
+ *   answer   3
+ *   prompt   b=4 ; a=3 ; b=3 ; d=6 ; $ make build ok ; warn unused import ; c=1 ; a=1 | final b ->
  *
- * A hard lookup pair swaps `a=4` and `a=2`: C- ends with `a=4`, answers 4, and holds the very
- * same tokens, so only the position of the last assignment separates the two contexts.
+ * (shortcutAnswer 4: copying b's first assignment fails here.) A hard lookup pair swaps `b=4`
+ * and `b=3`: C- ends with `b=4`, answers 4, and holds the very same tokens, so only the
+ * position of the last assignment separates the two contexts.
  */
 import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
