@@ -88,7 +88,7 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen)));
   } catch (e) {
-    throw new Error(`checkpoint header is not valid JSON: ${(e as Error).message}`);
+    throw new Error(`checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if ((16 + jsonLen) % 4 !== 0) throw new Error(`checkpoint header length ${jsonLen} is not a multiple of 4`);
   const nFloats = (buf.byteLength - 16 - jsonLen) / 4;
