@@ -54,8 +54,8 @@ export class Adam {
   constructor(vars: tf.Variable[], config: OptimizerConfig) {
     this.config = config;
     this.vars = vars;
-    this.m = vars.map((x) => tf.variable(tf.zerosLike(x), false));
-    this.v = vars.map((x) => tf.variable(tf.zerosLike(x), false));
+    this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
+    this.v = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
 
   /**

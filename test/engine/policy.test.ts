@@ -35,6 +35,7 @@ describe('Policy steps', () => {
   });
 
   it('tf.memory().numTensors is flat over 20 steps of each loss', async () => {
+    const empty = tf.memory().numTensors;
     const p = new Policy(tok, { model: small, seed: 2, grpo: { beta: 0.01, numIterations: 2 } });
     const items = copyItems(3, 4, 1);
     const run = {
@@ -57,6 +58,7 @@ describe('Policy steps', () => {
     p.dispose();
     // model (n) + Adam moments (2n) + the reference copy (n) all released by one dispose()
     expect(before - tf.memory().numTensors).toBe(4 * n);
+    expect(tf.memory().numTensors).toBe(empty);
   });
 
   it('generate returns G completions per prompt with masks that stop at eos', async () => {
