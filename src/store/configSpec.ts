@@ -3,9 +3,11 @@
  * table), with its type, range and a one-sentence explanation, plus inline validation.
  *
  * Defaults and validation are the runtime's (src/engine/run/config.ts); this file adds what the
- * page needs on top: labels, one-sentence help, input ranges, and the built-in presets.
+ * page needs on top: labels, one-sentence help and input ranges. Presets are the runtime's too
+ * (src/engine/run/presets.ts).
  */
 import { DEFAULT_RUN_CONFIG, validateRunConfig as validateWithRuntime } from '../engine/run/config.ts';
+import { PRESETS as RUNTIME_PRESETS, presetConfig as runtimePresetConfig } from '../engine/run/presets.ts';
 import type { RunConfig } from '../engine/run/types.ts';
 
 export type FieldKey = Exclude<keyof RunConfig, 'knobs' | 'benchmarks'>;
@@ -52,21 +54,21 @@ export const FIELD_BY_KEY: Record<string, FieldSpec> = Object.fromEntries(FIELDS
 
 export { DEFAULT_RUN_CONFIG };
 
-export interface PresetInfo { name: string; title: string; config: RunConfig }
+export interface PresetInfo { name: string; title: string; description: string }
 
-export const PRESETS: readonly PresetInfo[] = [
-  { name: 'trace-default', title: 'Tool traces', config: DEFAULT_RUN_CONFIG },
-  { name: 'document-default', title: 'Documents', config: { ...DEFAULT_RUN_CONFIG, preset: 'document-default', domain: 'document' } },
-  { name: 'image-default', title: 'Images (24x24)', config: { ...DEFAULT_RUN_CONFIG, preset: 'image-default', domain: 'image' } },
-];
+export const DEFAULT_PRESET = 'trace-default';
 
+/** The runtime's built-in presets (src/engine/run/presets.ts), for the preset picker. */
+export const PRESETS: readonly PresetInfo[] = Object.values(RUNTIME_PRESETS).map((p) => ({ name: p.name, title: p.name, description: p.description }));
+
+/** The default preset's config. */
 export function defaultRunConfig(): RunConfig {
-  return structuredClone(DEFAULT_RUN_CONFIG);
+  return presetConfig(DEFAULT_PRESET);
 }
 
 /** The config a preset starts from; unknown names give the default preset. */
 export function presetConfig(name: string): RunConfig {
-  return structuredClone((PRESETS.find((p) => p.name === name) ?? PRESETS[0]).config);
+  return structuredClone(runtimePresetConfig(RUNTIME_PRESETS[name] ? name : DEFAULT_PRESET));
 }
 
 export type ConfigErrors = Partial<Record<string, string>>;

@@ -7,17 +7,18 @@ describe('config in the URL', () => {
     expect(encodeConfig(defaultRunConfig())).toBe('v=1');
   });
   it('writes only non-default values and round-trips them', () => {
-    const c = { ...defaultRunConfig(), method: 'grpo' as const, lambda: 0.005, seed: 7, knobs: { depth: 1, shortcut: 0.8, long: true } };
+    const base = defaultRunConfig();
+    const c = { ...base, method: 'grpo' as const, lambda: 0.005, seed: 7, knobs: { ...base.knobs, depth: 'compare', shortcut: 0, long: true } };
     const q = encodeConfig(c);
-    expect(q).toBe('v=1&lambda=0.005&method=grpo&seed=7&k.depth=1&k.long=true&k.shortcut=0.8');
+    expect(q).toBe('v=1&lambda=0.005&method=grpo&seed=7&k.depth=compare&k.long=true&k.shortcut=0');
     const d = decodeConfig('?' + q);
     expect(d.config).toEqual(c);
     expect(d.warnings).toEqual([]);
   });
   it('a non-default preset is named and other fields are relative to it', () => {
-    const c = { ...presetConfig('image-default'), groupSize: 4 };
+    const c = { ...presetConfig('document-default'), groupSize: 4 };
     const q = encodeConfig(c);
-    expect(q).toBe('v=1&preset=image-default&groupSize=4');
+    expect(q).toBe('v=1&preset=document-default&groupSize=4');
     expect(decodeConfig(q).config).toEqual(c);
   });
   it('bad values become warnings, never exceptions', () => {

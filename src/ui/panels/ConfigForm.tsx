@@ -61,10 +61,10 @@ export function ConfigForm({ locked }: { locked: boolean }) {
       <div className="field">
         <label htmlFor="f-preset">Preset</label>
         <select id="f-preset" value={preset} disabled={locked} onChange={(e) => applyPreset(e.target.value)}>
-          {PRESETS.map((p) => <option key={p.name} value={p.name}>{p.title}</option>)}
+          {PRESETS.map((p) => <option key={p.name} value={p.name} title={p.description}>{p.title}</option>)}
           {PRESETS.some((p) => p.name === preset) ? null : <option value={preset}>{preset}</option>}
         </select>
-        <p className="help">A starting point per domain; every setting below can be changed and the URL keeps the changes.</p>
+        <p className="help">{PRESETS.find((p) => p.name === preset)?.description ?? 'A starting point; every setting below can be changed and the URL keeps the changes.'}</p>
       </div>
       {basic.map((f) => <Field key={f.key} spec={f} disabled={locked} />)}
       <details>

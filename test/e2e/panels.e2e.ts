@@ -1,0 +1,99 @@
+/**
+ * The panels driven as a person would, by role and label, against the built app on WebGPU
+ * (SwiftShader): start a tiny run, watch curves grow, pause, open a pair, read the selection
+ * panel, and restore the same configuration from the copied URL on a new page.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { baseUrl, launch, type Launched } from './browser.ts';
+
+let b: Launched | undefined;
+afterEach(async () => { if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n')); await b?.close(); b = undefined; });
+
+const shots = process.env.E2E_SCREENSHOTS;
+async function shot(name: string, fullPage = false) {
+  if (shots && b) await b.page.screenshot({ path: `${shots}/${name}.png`, fullPage });
+}
+async function panelShot(name: string, panel: string) {
+  if (!shots || !b) return;
+  const region = b.page.getByRole('region', { name: panel });
+  await region.scrollIntoViewIfNeeded();
+  await region.screenshot({ path: `${shots}/${name}.png` });
+}
+
+// Tiny: a few RL steps on a short warm start, evaluated every 2 steps on a handful of items.
+const TINY = 'v=1&steps=6&evalEvery=2&batchSize=2&groupSize=4&warmStartSteps=2&evalItems=8&probePairs=8&seed=3';
+
+describe('panels in Chromium on WebGPU', () => {
+  it('trains, pauses, inspects a pair and restores the config from the URL', async () => {
+    b = await launch('swiftshader');
+    const page = b.page;
+    await page.goto(`${baseUrl()}?${TINY}`);
+    const badge = page.getByRole('status', { name: 'Backend' });
+    await expect.poll(() => badge.getAttribute('data-backend'), { timeout: 120_000 }).toBe('webgpu');
+    await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('6');
+    await shot('panels-empty', true);
+
+    await page.getByRole('button', { name: /^Start/ }).click();
+    const reward = page.getByRole('figure', { name: 'reward', exact: true });
+    await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(0);
+    const first = Number(await reward.getAttribute('data-points'));
+    await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(first);
+    await shot('panels-running', true);
+
+    const state = page.getByRole('status', { name: 'Run state' });
+    if ((await state.textContent()) !== 'done') {
+      await page.getByRole('button', { name: /^Pause/ }).click();
+      await expect.poll(() => state.textContent(), { timeout: 120_000 }).toMatch(/paused|done/);
+    }
+    await panelShot('panel-curves', 'Reward curves');
+    await panelShot('panel-configuration', 'Configuration');
+
+    // Open the hardest distractor from the selection panel and read the model's choice.
+    const selection = page.getByRole('region', { name: 'Selection' });
+    await expect.poll(() => selection.getByRole('list', { name: /Hardest distractors/ }).count(), { timeout: 240_000 }).toBe(1);
+    await selection.getByRole('list', { name: /Hardest distractors/ }).getByRole('button').first().click();
+    const chosen = selection.getByLabel('Chosen context');
+    await expect(chosen).toBeTruthy();
+    expect(await chosen.textContent()).toMatch(/^[AB] = C[+−] \((right|wrong)\)$/);
+    expect(await selection.getByLabel('Margin').textContent()).toMatch(/^[−-]?[\d.e+-]+$/);
+    expect(await selection.getByLabel('P(A)').textContent()).toMatch(/%$/);
+    await panelShot('panel-selection', 'Selection');
+    await panelShot('panel-rollouts', 'Rollouts');
+
+    // The same pair in the inspector, C+ and C- side by side with the difference marked.
+    const inspector = page.getByRole('region', { name: 'Pair inspector' });
+    await expect.poll(() => inspector.getByRole('article').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => inspector.locator('mark[data-changed]').count()).toBeGreaterThan(0);
+    await panelShot('panel-inspector', 'Pair inspector');
+    await panelShot('panel-comparison', 'Comparison');
+    await panelShot('panel-export', 'Runs and export');
+
+    // The URL holds the config; a new page restores it.
+    const url = page.url();
+    expect(url).toContain('steps=6');
+    const page2 = await b.context.newPage();
+    await page2.goto(url);
+    await expect.poll(() => page2.getByLabel('RL steps').inputValue()).toBe('6');
+    expect(await page2.getByLabel('Seed').inputValue()).toBe('3');
+    expect(await page2.getByLabel('G (group size)').inputValue()).toBe('4');
+    await page2.close();
+  });
+
+  it('shows inline validation and a guided preset', async () => {
+    b = await launch('none');
+    const page = b.page;
+    await page.goto(baseUrl());
+    await page.getByLabel('G (group size)').fill('1');
+    const alert = page.getByRole('region', { name: 'Configuration' }).getByRole('alert').first();
+    expect(await alert.textContent()).toBe('groupSize must be an integer in [2, 64] (got 1)');
+    expect(await page.getByRole('button', { name: /^Start/ }).isDisabled()).toBe(true);
+    await page.getByRole('button', { name: 'Why hard distractors matter' }).click();
+    expect(await page.getByLabel('G (group size)').inputValue()).toBe('8');
+    await expect.poll(() => page.getByLabel('What to watch').count()).toBe(1);
+    await panelShot('panel-guided', 'Guided presets');
+    const inspector = page.getByRole('region', { name: 'Pair inspector' });
+    await inspector.getByRole('button', { name: /^Open pair/ }).first().click();
+    await expect.poll(() => inspector.locator('mark[data-decisive]').count()).toBeGreaterThan(0);
+    await panelShot('panel-inspector-idle', 'Pair inspector');
+  });
+});

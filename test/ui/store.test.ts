@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest';
+import { handleMessage } from '../../src/store/session.ts';
+import { addRun, newRunEntry, useRunsStore } from '../../src/store/runs.ts';
+import { useMetricsStore, withRows } from '../../src/store/metrics.ts';
+import { seriesPoints } from '../../src/store/series.ts';
+import { useBackendStore } from '../../src/store/backend.ts';
+import { defaultRunConfig } from '../../src/store/configSpec.ts';
+import { accuracyOverTime, flipCount, hardestByDelta, mostFlipping, recordAt } from '../../src/ui/lib/selection.ts';
+import { filterPairs } from '../../src/ui/lib/pairFilter.ts';
+import { DEFAULT_FILTERS } from '../../src/store/inspector.ts';
+import { evalSeries, mergeRuns, orderMetrics } from '../../src/ui/lib/chartData.ts';
+import { probeVsTask, rowsFromRuns } from '../../src/ui/lib/comparison.ts';
+import type { SelectionRecord } from '../../src/engine/run/types.ts';
+import type { Pair } from '../../src/tasks/types.ts';
+
+const sel = (pairId: string, step: number, right: boolean, delta: number): SelectionRecord =>
+  ({ pairId, step, chosen: right ? 'A' : 'B', target: 'A', pA: right ? 0.7 : 0.3, pB: right ? 0.3 : 0.7, delta, atClip: Math.abs(delta) >= 5 });
+
+describe('runtime messages become store state', () => {
+  it('routes state, progress, metrics, rollouts, selection, eval and backend messages', () => {
+    addRun(newRunEntry('r1', 'one', defaultRunConfig(), 0));
+    handleMessage({ type: 'state', runId: 'r1', state: 'running' });
+    handleMessage({ type: 'progress', runId: 'r1', progress: { step: 2, totalSteps: 10, phase: 'rl', stepsPerSec: 1.5, etaSec: 5.3 } });
+    handleMessage({ type: 'metrics', runId: 'r1', rows: [{ step: 1, t: 1, reward: 0.25 }, { step: 2, t: 2, reward: 0.5, kl: 0.01 }] });
+    handleMessage({ type: 'rollouts', runId: 'r1', step: 2, groups: [{ prompt: 'p', answer: 'a', tag: 'all-fail', completions: [] }] });
+    handleMessage({ type: 'selection', runId: 'r1', records: [sel('p1', 2, true, 1)] });
+    handleMessage({ type: 'eval', runId: 'r1', record: { step: 2, accuracies: { 'trace/hard': 0.4, 'probe/selection': 0.55 } } });
+    handleMessage({ type: 'fallback', runId: 'r1', from: 'webgpu', to: 'wasm', reason: 'device lost' });
+    const r = useRunsStore.getState().runs.r1;
+    expect(r.state).toBe('running');
+    expect(r.progress?.step).toBe(2);
+    expect(r.rolloutSteps).toEqual([2]);
+    expect(r.selection.p1).toHaveLength(1);
+    expect(r.evals[0].accuracies['trace/hard']).toBe(0.4);
+    expect(r.backend).toBe('wasm');
+    expect(useBackendStore.getState().fallbackNotice).toBe('Moved from webgpu to wasm: device lost');
+    const m = useMetricsStore.getState().byRun.r1;
+    expect(m.names).toEqual(['reward', 'kl']);
+    expect(seriesPoints(m.series.reward)).toEqual([{ x: 1, y: 0.25 }, { x: 2, y: 0.5 }]);
+    expect(m.rows).toHaveLength(2);
+    handleMessage({ type: 'error', runId: 'r1', message: 'boom', fatal: true });
+    expect(useRunsStore.getState().runs.r1.state).toBe('error');
+    expect(useRunsStore.getState().runs.r1.message).toBe('boom');
+  });
+  it('metrics stay downsampled over a long run while rows keep everything', () => {
+    let m = withRows(undefined, []);
+    for (let s = 0; s < 5000; s += 50) m = withRows(m, Array.from({ length: 50 }, (_, i) => ({ step: s + i, t: s + i, reward: s + i === 4321 ? 99 : Math.sin(s + i) })));
+    expect(m.rows).toHaveLength(5000);
+    const pts = seriesPoints(m.series.reward);
+    expect(pts.length).toBeLessThanOrEqual(800);
+    expect(pts).toContainEqual({ x: 4321, y: 99 });
+  });
+});
+
+describe('selection views', () => {
+  const s = {
+    p1: [sel('p1', 1, true, 1), sel('p1', 2, false, -1), sel('p1', 3, true, 2), sel('p1', 4, false, -0.5)],
+    p2: [sel('p2', 1, false, -3), sel('p2', 2, false, -6)],
+    p3: [sel('p3', 1, true, 4), sel('p3', 2, true, 5)],
+  };
+  it('accuracy over time, flips, hardest distractors, record at a step', () => {
+    expect(accuracyOverTime(s)).toEqual([{ step: 1, accuracy: 2 / 3, n: 3 }, { step: 2, accuracy: 1 / 3, n: 3 }, { step: 3, accuracy: 1, n: 1 }, { step: 4, accuracy: 0, n: 1 }]);
+    expect(flipCount(s.p1)).toBe(3);
+    expect(hardestByDelta(s).map((d) => d.pairId)).toEqual(['p2', 'p1', 'p3']);
+    expect(mostFlipping(s).map((d) => [d.pairId, d.flips])).toEqual([['p1', 3]]);
+    expect(recordAt(s.p1, 2.5)?.step).toBe(2);
+    expect(recordAt(s.p1, null)?.step).toBe(4);
+  });
+  it('filters pairs by hardness and by whether the model got them right', () => {
+    const mk = (id: string, hardness: 'easy' | 'hard'): Pair => ({ id, domain: 'trace', query: 'q', answer: 'a', negativeAnswer: 'b', positive: 'x', negative: 'y', decisivePositive: [], decisiveNegative: [], hardness, meta: {} });
+    const pairs = [mk('p1', 'hard'), mk('p2', 'hard'), mk('p3', 'easy'), mk('p4', 'easy')];
+    expect(filterPairs(pairs, { ...DEFAULT_FILTERS, outcome: 'wrong' }, s).map((p) => p.id)).toEqual(['p1', 'p2']);
+    expect(filterPairs(pairs, { ...DEFAULT_FILTERS, outcome: 'unseen' }, s).map((p) => p.id)).toEqual(['p4']);
+    expect(filterPairs(pairs, { ...DEFAULT_FILTERS, hardness: 'easy', outcome: 'right' }, s).map((p) => p.id)).toEqual(['p3']);
+  });
+});
+
+describe('chart data', () => {
+  it('orders metrics as METHOD.md section 7 and merges runs by step', () => {
+    expect(orderMetrics(['kl', 'zzz', 'eval/trace/hard/accuracy', 'reward', 'rewards/exact/mean'])).toEqual(['reward', 'rewards/exact/mean', 'eval/trace/hard/accuracy', 'kl', 'zzz']);
+    expect(evalSeries([{ step: 5, accuracies: { 'probe/selection': 0.6 } }])).toEqual({ 'probe/selection_accuracy': [{ x: 5, y: 0.6 }] });
+    expect(mergeRuns([[{ x: 1, y: 2 }, { x: 2, y: 4 }], [{ x: 2, y: 1 }]], 0)).toEqual([{ x: 1, r0: 2, s0: 2 }, { x: 2, r0: 4, s0: 4, r1: 1, s1: 1 }]);
+  });
+  it('comparison rows come from each run\'s last evaluation; the scatter pairs probe with task accuracy', () => {
+    const a = { ...newRunEntry('a', 'a', { ...defaultRunConfig(), method: 'grpo' }, 0), evals: [{ step: 1, accuracies: { x: 0 } }, { step: 9, accuracies: { 'trace/hard': 0.4, 'probe/selection': 0.5 } }] };
+    const rows = rowsFromRuns([a]);
+    expect(rows).toEqual([{ method: 'grpo', seed: a.config.seed, benchmark: 'trace/hard', accuracy: 0.4 }, { method: 'grpo', seed: a.config.seed, benchmark: 'probe/selection', accuracy: 0.5 }]);
+    expect(probeVsTask(rows)).toEqual([{ method: 'grpo', probe: 0.5, task: 0.4 }]);
+  });
+});
