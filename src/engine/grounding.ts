@@ -236,3 +236,27 @@ export function groundItems(model: Transformer, tok: Tokenizer, items: RLItem[],
 export function meanShare(results: GroundingResult[]): number {
   return results.length ? results.reduce((s, r) => s + r.score.share, 0) / results.length : 0;
 }
+
+/** One grounding result as plain data for the page (the prompt's images stay with the pair). */
+export interface GroundingReport {
+  method: AttributionMethod;
+  /** The prompt's token strings, bos first. */
+  tokens: string[];
+  /** Attribution per prompt position (sums to 1, or all 0). */
+  scores: number[];
+  /** sum log p(answer), or Delta for a pair prompt. */
+  objective: number;
+  contexts: ContextLayout[];
+  score: GroundingScore;
+}
+
+export function toReport(tok: Tokenizer, r: GroundingResult): GroundingReport {
+  return {
+    method: r.attribution.method,
+    tokens: r.layout.ids.map((id) => tok.tokens[id] ?? '<unk>'),
+    scores: r.attribution.scores,
+    objective: r.attribution.objective,
+    contexts: r.layout.contexts,
+    score: r.score,
+  };
+}

@@ -7,6 +7,7 @@ import type { LabClient } from '../worker/client-types.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { setBackendStatus, setFallbackNotice } from './backend.ts';
 import { isConfigValid, useConfigStore } from './config.ts';
+import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
 import { appendMetrics, clearMetrics } from './metrics.ts';
 import { addRun, newRunEntry, removeRun, updateRun, useRunsStore, withEval, withRollouts, withSelection } from './runs.ts';
 
@@ -27,11 +28,13 @@ export function connect(c: LabClient): () => void {
   unsubscribe?.();
   client = c;
   unsubscribe = c.subscribe(handleMessage);
+  setGroundingClient(c);
   useSessionStore.setState({ connected: true, where: c.where });
   return () => { unsubscribe?.(); unsubscribe = null; client = null; useSessionStore.setState({ connected: false }); };
 }
 
 export function handleMessage(msg: FromWorker): void {
+  handleGroundingMessage(msg); // checkpoints for the grounding slider, attribution replies
   switch (msg.type) {
     case 'backend': setBackendStatus(msg.status); return;
     case 'state': updateRun(msg.runId, (r) => ({ ...r, state: msg.state, message: msg.message ?? (msg.state === 'error' ? r.message : undefined) })); return;

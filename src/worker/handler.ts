@@ -229,6 +229,18 @@ export function createHandler(post: Post, opts: HandlerOptions) {
         if (wasRunning) startLoop(r);
         return;
       }
+      case 'attribute': {
+        // A failed attribution answers the request; it never touches the run's state.
+        try {
+          await (ready ??= ensureBackend());
+          const { attributeFromCheckpoint } = await import('./attribute.ts');
+          const result = await attributeFromCheckpoint(msg.runId, msg.checkpoint, msg.pair, msg.method);
+          post({ type: 'attribution', requestId: msg.requestId, runId: msg.runId, result });
+        } catch (e) {
+          post({ type: 'attribution', requestId: msg.requestId, runId: msg.runId, error: (e as Error).message ?? String(e) });
+        }
+        return;
+      }
     }
   }
 

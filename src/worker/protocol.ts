@@ -3,6 +3,9 @@
  * as transferables. The page never imports tfjs-heavy code for training: it talks to the worker.
  */
 import type { BackendName, BackendStatus } from '../engine/backend.ts';
+import type { AttributionMethod } from '../engine/attribution.ts';
+import type { Pair } from '../tasks/types.ts';
+import type { AttributionReply } from './attribute.ts';
 import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../engine/run/types.ts';
 
 export type ToWorker =
@@ -20,7 +23,9 @@ export type ToWorker =
   | { type: 'stop'; runId: string }
   | { type: 'save'; runId: string }
   | { type: 'evaluate'; runId: string }
-  | { type: 'load'; runId: string; config: RunConfig; checkpoint: ArrayBuffer };
+  | { type: 'load'; runId: string; config: RunConfig; checkpoint: ArrayBuffer }
+  /** Grounding view: attribution of one pair under a run checkpoint the page kept (the buffer is transferred). */
+  | { type: 'attribute'; requestId: string; runId: string; checkpoint: ArrayBuffer; pair: Pair; method: AttributionMethod };
 
 export type FromWorker =
   | { type: 'backend'; status: BackendStatus }
@@ -33,4 +38,5 @@ export type FromWorker =
   | { type: 'eval'; runId: string; record: EvalRecord }
   | { type: 'checkpoint'; runId: string; step: number; buffer: ArrayBuffer }
   | { type: 'fallback'; runId?: string; from: BackendName; to: BackendName; reason: string }
-  | { type: 'error'; runId?: string; message: string; fatal: boolean };
+  | { type: 'error'; runId?: string; message: string; fatal: boolean }
+  | { type: 'attribution'; requestId: string; runId: string; result?: AttributionReply; error?: string };
