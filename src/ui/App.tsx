@@ -11,6 +11,7 @@ import { ComparisonView } from './panels/ComparisonView.tsx';
 import { ConfigForm } from './panels/ConfigForm.tsx';
 import { CurvesPanel } from './panels/CurvesPanel.tsx';
 import { ExportPanel } from './panels/ExportPanel.tsx';
+import { GroundingView } from './panels/GroundingView.tsx';
 import { PairInspector } from './panels/PairInspector.tsx';
 import { RolloutViewer } from './panels/RolloutViewer.tsx';
 import { RunControls, useRunShortcuts } from './panels/RunControls.tsx';
@@ -89,6 +90,7 @@ export function App() {
             <RolloutViewer />
           </div>
           <PairInspector />
+          <GroundingView />
           <ComparisonView />
         </div>
       </main>

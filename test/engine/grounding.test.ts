@@ -141,3 +141,35 @@ describe('mapping decisive spans to prompt positions', () => {
     }
   });
 });
+
+describe('grounding/decisive_share over training', () => {
+  it('evaluation logs the mean share over the probe set as an eval entry and a metric', async () => {
+    const { Policy } = await import('../../src/engine/policy.ts');
+    const { evaluatePolicy, evalMetrics } = await import('../../src/engine/run/evaluate.ts');
+    const t = new Tokenizer(domainVocabulary(traceDomain));
+    const policy = new Policy(t, { model: { nLayer: 1, dModel: 16, nHead: 2, contextLength: 128 }, seed: 1 });
+    try {
+      const probe = traceDomain.pairs(80_001, 4, { hardness: 'hard' }).pairs;
+      const r = await evaluatePolicy(policy, [], probe, { step: 3, maxNewTokens: 2, seed: 0, caClip: 5 });
+      const share = r.record.accuracies['grounding/decisive_share'];
+      expect(share).toBeGreaterThan(0);
+      expect(share).toBeLessThan(1);
+      expect(share).toBeCloseTo(meanShare(await groundPairs(policy.model, t, probe, 0, 'grad-input')), 6);
+      expect(evalMetrics(r.record)).toMatchObject({ 'grounding/decisive_share': share, 'probe/selection_accuracy': expect.any(Number) });
+    } finally {
+      policy.dispose();
+    }
+  });
+
+  it('experiment results list grounding/decisive_share after the probe, and keep it out of the end task', async () => {
+    const { benchmarksOf, isTaskBenchmark, toMarkdown } = await import('../../src/engine/run/results.ts');
+    const rows = ['grpo', 'contextrl'].flatMap((method) => [1, 2].flatMap((seed) => [
+      { method, seed, benchmark: 'grounding/decisive_share', accuracy: 0.2 + seed / 100 },
+      { method, seed, benchmark: 'probe/selection', accuracy: 0.5 },
+      { method, seed, benchmark: 'trace/hard', accuracy: 0.3 },
+    ]));
+    expect(benchmarksOf(rows)).toEqual(['trace/hard', 'probe/selection', 'grounding/decisive_share']);
+    expect(isTaskBenchmark('grounding/decisive_share')).toBe(false);
+    expect(toMarkdown(rows)).toMatch(/\| contextrl \| 30\.0 ± 0\.0 \| 50\.0 ± 0\.0 \| 21\.5 ± [\d.]+ \|/);
+  });
+});

@@ -4,6 +4,7 @@
  * base-model figures of METHOD.md section 8 (lookup, easy/hard-pair selection, shortcut share).
  */
 import type { Pair } from '../../tasks/types.ts';
+import { GROUNDING_METRIC, groundPairs, meanShare } from '../grounding.ts';
 import type { Policy } from '../policy.ts';
 import type { EvalSet } from './domains.ts';
 import { itemExample, pairExample } from './domains.ts';
@@ -40,15 +41,18 @@ export async function evaluatePolicy(
       selection.push({ pairId: p.id, step: opts.step, chosen, target, pA: sc.pA[i], pB: sc.pB[i], delta: sc.delta[i], atClip: Math.abs(sc.delta[i]) >= opts.caClip });
     });
     accuracies[PROBE_NAME] = sc.accuracy;
+    // Where the model looks on the probe: share of the gradient x input attribution of Delta on the decisive spans.
+    accuracies[GROUNDING_METRIC] = meanShare(await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'));
   }
   return { record: { step: opts.step, accuracies }, selection, shortcutShare };
 }
 
-/** Metric-row entries of an evaluation: eval/<benchmark>/accuracy and probe/selection_accuracy. */
+/** Metric-row entries of an evaluation: eval/<benchmark>/accuracy, probe/selection_accuracy and grounding/decisive_share. */
 export function evalMetrics(rec: EvalRecord): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(rec.accuracies)) {
     if (k === PROBE_NAME) out['probe/selection_accuracy'] = v;
+    else if (k === GROUNDING_METRIC) out[GROUNDING_METRIC] = v;
     else out[`eval/${k}/accuracy`] = v;
   }
   return out;

@@ -16,6 +16,13 @@ export interface ResultRow {
 }
 
 export const PROBE_BENCHMARK = 'probe/selection';
+/** Mean decisive share of the attribution on the probe pairs (src/engine/grounding.ts): a share, not an end task. */
+export const GROUNDING_BENCHMARK = 'grounding/decisive_share';
+
+/** End-task benchmarks: everything but the selection probe and the grounding share. */
+export function isTaskBenchmark(b: string): boolean {
+  return b !== PROBE_BENCHMARK && b !== GROUNDING_BENCHMARK;
+}
 const METHOD_ORDER = ['base', 'grpo', 'da-sft', 'da-rl', 'contextrl'];
 
 function ordered(values: string[], order: string[]): string[] {
@@ -30,10 +37,10 @@ export function methodsOf(rows: ResultRow[]): string[] {
   return ordered(rows.map((r) => r.method), METHOD_ORDER);
 }
 
-/** Benchmarks in first-seen order with the probe last. */
+/** Benchmarks in first-seen order with the probe, then the grounding share, last. */
 export function benchmarksOf(rows: ResultRow[]): string[] {
   const b = [...new Set(rows.map((r) => r.benchmark))];
-  return [...b.filter((x) => x !== PROBE_BENCHMARK), ...b.filter((x) => x === PROBE_BENCHMARK)];
+  return [...b.filter(isTaskBenchmark), ...b.filter((x) => x === PROBE_BENCHMARK), ...b.filter((x) => x === GROUNDING_BENCHMARK)];
 }
 
 /** Accuracies of one method on one benchmark, by seed (sorted by seed). */

@@ -5,7 +5,7 @@ import { debiasedEma } from './ema.ts';
 
 /** The order charts appear in (METHOD.md section 7); names not listed follow, sorted. */
 export const METRIC_ORDER = [
-  'reward', 'reward_std', 'rewards/*', 'probe/selection_accuracy', 'eval/*', 'kl', 'entropy',
+  'reward', 'reward_std', 'rewards/*', 'probe/selection_accuracy', 'grounding/*', 'eval/*', 'kl', 'entropy',
   'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean', 'completions/mean_length',
   'completions/clipped_ratio', 'frac_reward_zero_std', 'grad_norm', 'loss/grpo', 'loss/ca',
   'ca/margin_mean', 'ca/clip_frac', 'ca/accuracy',
@@ -25,6 +25,7 @@ export function orderMetrics(names: Iterable<string>): string[] {
 
 /** Benchmark key of an EvalRecord -> metric name. */
 export function evalMetricName(benchmark: string): string {
+  if (benchmark.startsWith('grounding/')) return benchmark; // grounding/decisive_share is a share, not an accuracy
   return benchmark === 'probe/selection' ? 'probe/selection_accuracy' : `eval/${benchmark}/accuracy`;
 }
 

@@ -1,5 +1,5 @@
 /** Result rows for the comparison view, from the page's runs (their latest evaluation) or a results.json. */
-import { PROBE_BENCHMARK, type ResultRow } from '../../engine/run/results.ts';
+import { isTaskBenchmark, PROBE_BENCHMARK, type ResultRow } from '../../engine/run/results.ts';
 import type { RunEntry } from '../../store/runs.ts';
 import { summarize } from '../../engine/run/stats.ts';
 
@@ -31,7 +31,7 @@ export function probeVsTask(rows: ResultRow[]): { method: string; probe: number;
   return methods.map((m) => {
     const mine = rows.filter((r) => r.method === m);
     const probe = summarize(mine.filter((r) => r.benchmark === PROBE_BENCHMARK).map((r) => r.accuracy)).mean;
-    const task = summarize(mine.filter((r) => r.benchmark !== PROBE_BENCHMARK).map((r) => r.accuracy)).mean;
+    const task = summarize(mine.filter((r) => isTaskBenchmark(r.benchmark)).map((r) => r.accuracy)).mean;
     return { method: m, probe, task };
   }).filter((p) => Number.isFinite(p.probe) && Number.isFinite(p.task));
 }
