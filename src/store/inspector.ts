@@ -36,7 +36,7 @@ export interface InspectorSlice {
 export const DEFAULT_FILTERS: PairFilters = { domain: 'any', benchmark: 'any', hardness: 'any', outcome: 'any', text: '' };
 
 export const useInspectorStore = create<InspectorSlice>(() => ({
-  pairId: null, step: null, filters: DEFAULT_FILTERS, smoothing: 0.6, sources: {}, sourceName: 'selection probe (held-out pairs)',
+  pairId: null, step: null, filters: DEFAULT_FILTERS, smoothing: 0.6, sources: {}, sourceName: '',
 }));
 
 export function selectPair(pairId: string | null): void { useInspectorStore.setState({ pairId }); }

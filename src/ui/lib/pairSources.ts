@@ -1,22 +1,40 @@
 /**
- * Where the inspector's pairs come from: the selection probe (the held-out pairs a run evaluates,
- * regenerated from the benchmark suite's fixed seed), a seeded sample of the current domain's pair
+ * Where the inspector's pairs come from: a run's selection probe (the held-out pairs the runtime
+ * evaluates, regenerated exactly as it builds them), a seeded sample of the current domain's pair
  * builder (with its funnel), and imported JSON Lines. Pure data from src/tasks.
  */
 import { buildBenchmarkSuite, domains, parsePairsJsonl, verifyPair, type Verdict } from '../../tasks/index.ts';
 import type { DomainName, Funnel, Knobs, Pair } from '../../tasks/types.ts';
+import { DEFAULT_RUN_CONFIG } from '../../engine/run/config.ts';
+import { getDomain, probePairs as runtimeProbePairs } from '../../engine/run/domains.ts';
+import type { RunConfig } from '../../engine/run/types.ts';
 import type { ImportError } from '../../store/inspector.ts';
 
-export const PROBE_SOURCE = 'selection probe (held-out pairs)';
 
 /** `n` pairs of `domain` from `seed` with the builder's funnel. */
 export function samplePairs(domain: DomainName, seed: number, n: number, knobs: Knobs = {}): { pairs: Pair[]; funnel: Funnel } {
   return domains[domain].pairs(seed, n, knobs);
 }
 
-/** The selection probe's pairs, with the ids the runtime reports in its selection records. */
-export function probePairs(n = 200): Pair[] {
-  return buildBenchmarkSuite({ only: ['probe/selection'], probeSize: n }).probe;
+/**
+ * A run's selection probe: the held-out pairs the runtime evaluates (its own fixed seed), with the
+ * ids its selection records carry. Null when the runtime has no builder for the domain.
+ */
+export function runProbePairs(config: RunConfig): Pair[] | null {
+  try {
+    return runtimeProbePairs(getDomain(config.domain), config.knobs, config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs);
+  } catch {
+    return null;
+  }
+}
+
+export function probeSourceName(config: RunConfig): string {
+  return `selection probe: ${config.domain}, ${config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs} held-out pairs`;
+}
+
+/** The benchmark suite's fixed probe sets (probe/selection, probe/document, ...), for browsing. */
+export function benchProbe(name: string, n = 100): Pair[] {
+  return buildBenchmarkSuite({ only: [name], probeSize: n }).probes.find((p) => p.name === name)?.pairs ?? [];
 }
 
 export function verdictOf(pair: Pair): Verdict {

@@ -10,7 +10,7 @@ import { FunnelView } from '../components/FunnelView.tsx';
 import { Empty, Panel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
 import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
-import { PROBE_SOURCE, probePairs, samplePairs } from '../lib/pairSources.ts';
+import { probeSourceName, runProbePairs, samplePairs } from '../lib/pairSources.ts';
 import { ImportPairs } from './ImportPairs.tsx';
 
 const SAMPLE_N = 40;
@@ -40,6 +40,10 @@ export function useKnownPairs(): Map<string, Pair> {
 
 export function PairInspector() {
   const { domain, seed, knobs } = useConfigStore(useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })));
+  const draft = useConfigStore((s) => s.config);
+  const runConfig = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.config : undefined));
+  const probeConfig = runConfig ?? draft;
+  const probeName = probeSourceName(probeConfig);
   const sources = useInspectorStore((s) => s.sources);
   const sourceName = useInspectorStore((s) => s.sourceName);
   const filters = useInspectorStore((s) => s.filters);
@@ -50,11 +54,14 @@ export function PairInspector() {
 
   useEffect(() => {
     // Pair sets are generated lazily, once each: the probe first (selection records point into it).
-    if (!sources[PROBE_SOURCE]) { addPairSource({ name: PROBE_SOURCE, pairs: probePairs(), errors: [] }, !sources[sourceName]); return; }
+    if (!sources[probeName]) {
+      const pairs = runProbePairs(probeConfig);
+      if (pairs) { addPairSource({ name: probeName, pairs, errors: [] }, !sources[sourceName] || sourceName.startsWith('selection probe')); return; }
+    }
     if (sources[sampleName]) return;
     const r = samplePairs(domain, seed, SAMPLE_N, knobs);
-    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: [] }, false);
-  }, [domain, seed, knobs, sampleName, sources, sourceName]);
+    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: [] }, !sources[sourceName]);
+  }, [domain, seed, knobs, sampleName, sources, sourceName, probeName, probeConfig]);
 
   const source = sources[sourceName];
   const pairs = source?.pairs ?? [];
