@@ -21,7 +21,7 @@ async function panelShot(name: string, panel: string) {
 }
 
 // Tiny: a few RL steps on a short warm start, evaluated every 2 steps on a handful of items.
-const TINY = 'v=1&steps=6&evalEvery=2&batchSize=2&groupSize=4&warmStartSteps=2&evalItems=8&probePairs=8&seed=3';
+const TINY = 'v=1&steps=12&evalEvery=2&batchSize=2&groupSize=4&warmStartSteps=2&evalItems=8&probePairs=8&seed=3';
 
 describe('panels in Chromium on WebGPU', () => {
   it('trains, pauses, inspects a pair and restores the config from the URL', async () => {
@@ -30,7 +30,7 @@ describe('panels in Chromium on WebGPU', () => {
     await page.goto(`${baseUrl()}?${TINY}`);
     const badge = page.getByRole('status', { name: 'Backend' });
     await expect.poll(() => badge.getAttribute('data-backend'), { timeout: 120_000 }).toBe('webgpu');
-    await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('6');
+    await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('12');
     await shot('panels-empty', true);
 
     await page.getByRole('button', { name: /^Start/ }).click();
@@ -53,10 +53,16 @@ describe('panels in Chromium on WebGPU', () => {
     await expect.poll(() => selection.getByRole('list', { name: /Hardest distractors/ }).count(), { timeout: 240_000 }).toBe(1);
     await selection.getByRole('list', { name: /Hardest distractors/ }).getByRole('button').first().click();
     const chosen = selection.getByLabel('Chosen context');
-    await expect(chosen).toBeTruthy();
-    expect(await chosen.textContent()).toMatch(/^[AB] = C[+−] \((right|wrong)\)$/);
-    expect(await selection.getByLabel('Margin').textContent()).toMatch(/^[−-]?[\d.e+-]+$/);
-    expect(await selection.getByLabel('P(A)').textContent()).toMatch(/%$/);
+    const choice = await chosen.textContent();
+    expect(choice).toMatch(/^[AB] = C[+−] \((right|wrong)\)$/);
+    const margin = selection.getByLabel('Margin', { exact: true });
+    expect(await margin.textContent()).toMatch(/^-?[\d.e+-]+$/);
+    // Delta = logit(C+) - logit(C-): positive exactly when the model chose C+.
+    expect(Number(await margin.getAttribute('data-delta')) > 0).toBe(choice!.includes('right'));
+    const pA = parseFloat((await selection.getByLabel('P(A)', { exact: true }).textContent())!);
+    const pB = parseFloat((await selection.getByLabel('P(B)', { exact: true }).textContent())!);
+    expect(pA + pB).toBeGreaterThan(0);
+    expect(choice!.startsWith(pA >= pB ? 'A' : 'B')).toBe(true);
     await panelShot('panel-selection', 'Selection');
     await panelShot('panel-rollouts', 'Rollouts');
 
@@ -70,10 +76,10 @@ describe('panels in Chromium on WebGPU', () => {
 
     // The URL holds the config; a new page restores it.
     const url = page.url();
-    expect(url).toContain('steps=6');
+    expect(url).toContain('steps=12');
     const page2 = await b.context.newPage();
     await page2.goto(url);
-    await expect.poll(() => page2.getByLabel('RL steps').inputValue()).toBe('6');
+    await expect.poll(() => page2.getByLabel('RL steps').inputValue()).toBe('12');
     expect(await page2.getByLabel('Seed').inputValue()).toBe('3');
     expect(await page2.getByLabel('G (group size)').inputValue()).toBe('4');
     await page2.close();
