@@ -21,20 +21,23 @@ export function useChartRuns(): RunEntry[] {
   return useRunsStore(useShallow((s) => ids.map((id) => s.runs[id]).filter(Boolean)));
 }
 
-/** A flat series gets a band around its value (recharts would pick an odd 0..4 axis for all zeros). */
-function flatDomain(series: Point[][]): [number, number] | ['auto', 'auto'] {
+/** Metrics that are fractions by definition get a fixed 0..1 axis. */
+const UNIT_RANGE = /accuracy|ratio|frac|share/;
+
+/** The y axis: 0..1 for fractions; a band around a flat series (recharts picks an odd 0..4 for all zeros). */
+function yDomainFor(name: string, series: Point[][]): [number, number] | ['auto', 'auto'] {
   let lo = Infinity, hi = -Infinity;
   for (const s of series) for (const p of s) { lo = Math.min(lo, p.y); hi = Math.max(hi, p.y); }
+  if (UNIT_RANGE.test(name) && lo >= 0 && hi <= 1) return [0, 1];
   if (!Number.isFinite(lo) || hi - lo > 1e-12 * Math.max(1, Math.abs(hi))) return ['auto', 'auto'];
-  const pad = Math.max(Math.abs(lo) * 0.5, 0.5);
-  return [lo - pad, hi + pad];
+  return [Math.floor(lo) - 1, Math.floor(lo) + 1];
 }
 
 function MetricChart({ name, series, labels, smoothing, step }: { name: string; series: Point[][]; labels: string[]; smoothing: number; step: number | null }) {
   const data = useMemo(() => mergeRuns(series, smoothing), [series, smoothing]);
   const ref = useRef<HTMLDivElement>(null);
   const points = series.reduce((a, s) => a + s.length, 0);
-  const yDomain = useMemo(() => flatDomain(series), [series]);
+  const yDomain = useMemo(() => yDomainFor(name, series), [name, series]);
   const savePng = async () => {
     const svg = ref.current?.querySelector('svg.recharts-surface');
     if (svg) download(`${fileStem(name)}.png`, await svgToPng(svg as SVGSVGElement));
@@ -51,7 +54,7 @@ function MetricChart({ name, series, labels, smoothing, step }: { name: string; 
             onClick={(e) => { const x = Number((e as { activeLabel?: unknown } | null)?.activeLabel); if (Number.isFinite(x)) setStep(x); }}>
             <CartesianGrid stroke="#e5e7eb" />
             <XAxis dataKey="x" type="number" domain={['dataMin', 'dataMax']} tick={{ fontSize: 10 }} allowDecimals={false} />
-            <YAxis tick={{ fontSize: 10 }} width={44} tickFormatter={(v: number) => fmt(v, 2)} domain={yDomain} />
+            <YAxis tick={{ fontSize: 10 }} width={48} tickFormatter={(v: number) => (Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(1) : fmt(v, 2))} domain={yDomain} />
             <Tooltip
               formatter={(v, key) => [fmt(Number(v), 4), `${labels[Number(String(key).slice(1))] ?? key}${String(key).startsWith('r') ? ' (raw)' : ''}`]}
               labelFormatter={(x) => `step ${String(x)}`} contentStyle={{ fontSize: 11 }} isAnimationActive={false} />
