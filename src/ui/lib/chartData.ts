@@ -26,7 +26,8 @@ export function orderMetrics(names: Iterable<string>): string[] {
 /** Benchmark key of an EvalRecord -> metric name. */
 export function evalMetricName(benchmark: string): string {
   if (benchmark.startsWith('grounding/')) return benchmark; // grounding/decisive_share is a share, not an accuracy
-  return benchmark === 'probe/selection' ? 'probe/selection_accuracy' : `eval/${benchmark}/accuracy`;
+  if (benchmark === 'probe/selection') return 'probe/selection_accuracy';
+  return benchmark.startsWith('grounding/') ? benchmark : `eval/${benchmark}/accuracy`;
 }
 
 /** metric name -> points from evaluation records. */

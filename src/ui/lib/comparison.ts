@@ -25,6 +25,11 @@ export function parseResults(text: string): ResultRow[] {
   });
 }
 
+/** End-task benchmarks: not the probes and not diagnostics such as grounding/decisive_share. */
+export function isEndTask(benchmark: string): boolean {
+  return benchmark !== PROBE_BENCHMARK && !benchmark.startsWith('probe/') && !benchmark.startsWith('grounding/');
+}
+
 /** Per method: mean selection-probe accuracy against mean end-task accuracy (every other benchmark). The paper's Figure 5. */
 export function probeVsTask(rows: ResultRow[]): { method: string; probe: number; task: number }[] {
   const methods = [...new Set(rows.map((r) => r.method))];

@@ -74,10 +74,10 @@ export function ComparisonView() {
             <figcaption><span className="chart-title">Selection-probe accuracy vs end-task accuracy, per method</span></figcaption>
             {scatter.length ? (
               <ResponsiveContainer width="100%" height={240}>
-                <ScatterChart margin={{ top: 10, right: 20, bottom: 20, left: 0 }}>
+                <ScatterChart margin={{ top: 14, right: 20, bottom: 20, left: 6 }}>
                   <CartesianGrid stroke="#e5e7eb" />
                   <XAxis type="number" dataKey="probe" name="probe accuracy" domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} label={{ value: 'selection probe', position: 'insideBottom', offset: -10, fontSize: 11 }} tick={{ fontSize: 10 }} />
-                  <YAxis type="number" dataKey="task" name="end-task accuracy" domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} tick={{ fontSize: 10 }} width={44} />
+                  <YAxis type="number" dataKey="task" name="end-task accuracy" domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} tick={{ fontSize: 10 }} width={52} label={{ value: 'end task (mean)', angle: -90, position: 'insideLeft', offset: 10, fontSize: 11 }} />
                   <Tooltip formatter={(v) => pct(Number(v))} isAnimationActive={false} />
                   <Scatter data={scatter} fill="#2563eb" isAnimationActive={false}><LabelList dataKey="method" position="top" fontSize={11} /></Scatter>
                 </ScatterChart>
