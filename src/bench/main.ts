@@ -1,0 +1,56 @@
+/**
+ * The Chromium bench page (bench.html): `npm run bench` loads it once per backend and calls
+ * window.benchRun; the workloads are the Node ones (workload.ts), on the page's main thread.
+ */
+import type { BackendName } from '../engine/backend.ts';
+import { adapterName, initBackend } from '../engine/backend.ts';
+import type { PresetName } from '../engine/config.ts';
+import { wasmPaths } from '../ui/wasmPaths.ts';
+import type { Phase, PhaseTiming } from './workload.ts';
+import { runWorkload, workloadShape } from './workload.ts';
+
+export interface PageRequest {
+  backend: BackendName;
+  featureLevel?: 'core' | 'compatibility';
+  presets: PresetName[];
+  batch: number;
+  warmup: number;
+  reps: number;
+  phases?: Phase[];
+}
+
+export interface PageResult {
+  label: string;
+  adapter?: string;
+  results: { preset: PresetName; timings: PhaseTiming[] }[];
+  error?: string;
+}
+
+const logEl = document.getElementById('log');
+const log = (m: string) => {
+  console.log(m); // the CLI relays console lines as progress
+  if (logEl) logEl.textContent += `\n${m}`;
+};
+
+async function benchRun(req: PageRequest): Promise<PageResult> {
+  const out: PageResult = { label: '', results: [] };
+  try {
+    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel });
+    if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
+    out.label = st.label;
+    out.adapter = st.adapter ? adapterName(st.adapter) : undefined;
+    log(`bench: ${st.label}`);
+    for (const preset of req.presets) {
+      const timings = await runWorkload(workloadShape(preset, { batch: req.batch }), {
+        warmup: req.warmup, reps: req.reps, phases: req.phases, onProgress: (m) => log(`bench: ${preset} ${m}`),
+      });
+      out.results.push({ preset, timings });
+    }
+  } catch (e) {
+    out.error = (e as Error).stack ?? String(e);
+  }
+  return out;
+}
+
+(globalThis as unknown as { benchRun: typeof benchRun }).benchRun = benchRun;
+(globalThis as unknown as { benchReady: boolean }).benchReady = true;

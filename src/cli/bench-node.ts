@@ -1,0 +1,113 @@
+/**
+ * One Node backend's share of `npm run bench`, run in its own process (src/cli/bench.ts spawns it
+ * with --child) so every backend starts from a fresh tfjs engine and a Dawn crash costs one row.
+ * Also writes the loss-equality manifests (weights + batch + our loss and gradient norm) that
+ * bench/torch_ref.py recomputes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { BackendName } from '../engine/backend.ts';
+import { adapterName, initBackend } from '../engine/backend.ts';
+import { installNodeWebGPU, nodeWasmDir } from '../engine/node.ts';
+import { DEFAULT_CA, DEFAULT_GRPO } from '../engine/policy.ts';
+import { modelConfig } from '../engine/config.ts';
+import type { PresetName } from '../engine/config.ts';
+import type { CheckCapture, Phase, PhaseTiming } from '../bench/workload.ts';
+import { benchTokenizer, runWorkload, workloadShape } from '../bench/workload.ts';
+
+/** Our backends by row name: webgpu-gles / webgpu-vulkan are Dawn's OpenGL ES and Vulkan paths. */
+export type NodeBackend = 'webgpu-vulkan' | 'webgpu-gles' | 'wasm' | 'cpu';
+export const NODE_BACKENDS: NodeBackend[] = ['webgpu-vulkan', 'webgpu-gles', 'wasm', 'cpu'];
+
+export interface ChildRequest {
+  backend: NodeBackend;
+  presets: PresetName[];
+  batch: number;
+  warmup: number;
+  reps: number;
+  phases?: Phase[];
+  /** Write loss-equality manifests here (one per preset and trained phase). */
+  checkDir?: string;
+  profile?: boolean;
+  /** Directory of the tfjs .wasm files (the packed GPU bundle carries its own). */
+  wasmDir?: string;
+}
+
+export interface ChildResult {
+  backend: NodeBackend;
+  label: string;
+  adapter?: string;
+  results: { preset: PresetName; timings: PhaseTiming[] }[];
+  checks: string[];
+  profiles: { preset: PresetName; phase: Phase; kernels: { name: string; ms: number; count: number }[] }[];
+  error?: string;
+}
+
+/** Selects the backend; returns the badge label and the adapter name. */
+async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label: string; adapter?: string }> {
+  let order: BackendName[] = [b as BackendName];
+  let level: 'core' | 'compatibility' | undefined;
+  if (b.startsWith('webgpu')) {
+    const why = await installNodeWebGPU(b === 'webgpu-gles' ? 'opengles' : 'vulkan');
+    if (why) throw new Error(`Dawn could not load: ${why}`);
+    order = ['webgpu'];
+    level = b === 'webgpu-gles' ? 'compatibility' : 'core';
+  }
+  const st = await initBackend({ order, wasmPaths: wasmDir ?? nodeWasmDir(), webgpuFeatureLevel: level });
+  if (st.name !== order[0]) throw new Error(`got ${st.name} instead of ${order[0]}: ${st.label}`);
+  return { label: st.label, adapter: st.adapter ? adapterName(st.adapter) : undefined };
+}
+
+/** Writes the manifest + binary blob torch_ref.py loads; returns the manifest path. */
+export function writeCheck(dir: string, preset: PresetName, c: CheckCapture): string {
+  mkdirSync(dir, { recursive: true });
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  const put = (a: Float32Array | Int32Array, shape: number[]) => {
+    const bytes = new Uint8Array(a.buffer.slice(a.byteOffset, a.byteOffset + a.byteLength));
+    parts.push(bytes);
+    const entry = { shape, offset };
+    offset += bytes.byteLength;
+    return entry;
+  };
+  const hb = c.batch;
+  const T = hb.Tp + hb.L;
+  const weights = c.weights.map((w) => ({ name: w.name, ...put(w.data, w.shape) }));
+  const batch = {
+    B: hb.B, Tp: hb.Tp, L: hb.L,
+    ids: put(hb.ids, [hb.B, T]), positions: put(hb.positions, [hb.B, T]), keyMask: put(hb.keyMask, [hb.B, T]),
+    ...(hb.L > 0 ? { targets: put(hb.targets, [hb.B, hb.L]), targetMask: put(hb.targetMask, [hb.B, hb.L]) } : {}),
+  };
+  const base = path.join(dir, `${preset}-${c.phase}`);
+  writeFileSync(`${base}.bin`, Buffer.concat(parts));
+  const tok = benchTokenizer();
+  const manifest = {
+    phase: c.phase, preset, bin: `${base}.bin`, config: modelConfig(preset, tok.size),
+    weights, batch, advantages: c.advantages, positiveId: c.positiveId, negativeId: c.negativeId,
+    grpo: DEFAULT_GRPO, ca: DEFAULT_CA, maxCompletionLength: hb.L, ours: c.ours,
+  };
+  writeFileSync(`${base}.json`, JSON.stringify(manifest));
+  return `${base}.json`;
+}
+
+export async function runChild(req: ChildRequest, progress: (msg: string) => void): Promise<ChildResult> {
+  const out: ChildResult = { backend: req.backend, label: '', results: [], checks: [], profiles: [] };
+  try {
+    const sel = await selectBackend(req.backend, req.wasmDir);
+    out.label = sel.label;
+    out.adapter = sel.adapter;
+    progress(`${req.backend}: ${sel.label}`);
+    for (const preset of req.presets) {
+      const timings = await runWorkload(workloadShape(preset, { batch: req.batch }), {
+        warmup: req.warmup, reps: req.reps, phases: req.phases,
+        onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
+        onCheck: req.checkDir ? (c) => { out.checks.push(writeCheck(req.checkDir as string, preset, c)); } : undefined,
+        profile: req.profile ? (phase, kernels) => { out.profiles.push({ preset, phase, kernels: kernels.slice(0, 15) }); } : undefined,
+      });
+      out.results.push({ preset, timings });
+    }
+  } catch (e) {
+    out.error = (e as Error).stack ?? String(e);
+  }
+  return out;
+}

@@ -1,0 +1,228 @@
+/**
+ * `npm run bench`: median step times of the nano and micro presets on every backend we have
+ * (Node: Dawn WebGPU, wasm, cpu; headless Chromium: WebGPU on GLES / SwiftShader, wasm), with the
+ * PyTorch reference (bench/torch_ref.py) on the same machine and workloads, so every row carries
+ * its ratio to PyTorch. Before timing, PyTorch recomputes the loss and gradient norm of one of our
+ * steps per phase from our weights and batch; a mismatch stops the run.
+ *
+ *   npm run bench -- --quick                      # a few minutes on 2 cores (batch 8, fewer rows)
+ *   npm run bench -- --json out/bench.json        # the full matrix, batch 32 x 128 tokens
+ *   npm run bench -- --presets micro --node wasm --chromium none --phases sft,grpo
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PresetName } from '../engine/config.ts';
+import { modelConfig } from '../engine/config.ts';
+import type { Phase } from '../bench/workload.ts';
+import { benchTokenizer, PHASES, workloadShape } from '../bench/workload.ts';
+import { parseFlags, usage, type FlagSpec } from './args.ts';
+import type { ChromiumGpu, ChromiumJob } from './bench-chromium.ts';
+import type { ChildRequest, ChildResult, NodeBackend } from './bench-node.ts';
+import { NODE_BACKENDS, runChild } from './bench-node.ts';
+import type { TorchResult } from './bench-torch.ts';
+import { runTorch } from './bench-torch.ts';
+import type { BenchRow } from './bench-report.ts';
+import { addRatios, formatTable, headline } from './bench-report.ts';
+
+const FLAGS = {
+  quick: { type: 'boolean', default: false, help: 'batch 8, 2 reps, no cpu micro, no SwiftShader: a few minutes on 2 cores' },
+  json: { type: 'string', help: 'write {meta, checks, rows} here' },
+  presets: { type: 'string', default: 'nano,micro', help: 'model presets' },
+  phases: { type: 'string', default: PHASES.join(','), help: 'phases to time' },
+  node: { type: 'string', help: `Node backends (${NODE_BACKENDS.join(',')}) or none; default all (quick: no webgpu-vulkan)` },
+  chromium: { type: 'string', help: 'Chromium backends (webgpu-gles,webgpu-swiftshader,wasm) or none; default all (quick: no SwiftShader)' },
+  batch: { type: 'number', help: 'rows per batch (default 32; quick 8); every row is 128 tokens' },
+  warmup: { type: 'number', default: 1, help: 'untimed steps per phase (shader compilation, caches)' },
+  reps: { type: 'number', help: 'timed steps per phase (default 3; quick 2)' },
+  torch: { type: 'boolean', default: true, help: 'run the PyTorch reference (--no-torch to skip)' },
+  python: { type: 'string', default: '/usr/bin/python3', help: 'the python with torch' },
+  'torch-threads': { type: 'number', help: 'torch.set_num_threads (default: torch\'s own choice)' },
+  'torch-device': { type: 'string', default: 'auto', help: 'cpu, cuda or auto' },
+  check: { type: 'boolean', default: true, help: 'loss-equality check against PyTorch before timing (--no-check to skip)' },
+  profile: { type: 'boolean', default: false, help: 'print the slowest kernels per phase (Node backends; one extra step each)' },
+  'wasm-dir': { type: 'string', help: 'directory of the tfjs .wasm files (default: node_modules)' },
+  child: { type: 'string', help: '(internal) run one Node backend: a JSON ChildRequest' },
+  'child-out': { type: 'string', help: '(internal) where the child writes its result' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+} satisfies FlagSpec;
+
+const LOSS_TOLERANCE = 1e-4;
+const GRAD_TOLERANCE = 1e-3;
+const log = (m: string) => process.stderr.write(`${m}\n`);
+const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+
+function load(): string {
+  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+}
+
+/** Runs one Node backend in a fresh process (same runtime and loader: works under tsx and in the bundle). */
+function spawnChild(req: ChildRequest): Promise<ChildResult> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-child-'));
+  const outFile = path.join(dir, 'result.json');
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, [...process.execArgv, process.argv[1], '--child', JSON.stringify(req), '--child-out', outFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('close', (code, signal) => {
+      let res: ChildResult;
+      try {
+        res = JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult;
+      } catch {
+        res = { backend: req.backend, label: '', results: [], checks: [], profiles: [], error: `process ended with ${signal ?? code} before writing a result` };
+      }
+      rmSync(dir, { recursive: true, force: true });
+      resolve(res);
+    });
+  });
+}
+
+function childRows(r: ChildResult): BenchRow[] {
+  return r.results.flatMap(({ preset, timings }) => timings.map((t) => ({
+    where: 'node' as const, backend: r.backend, adapter: r.adapter, preset, phase: t.phase, ms_median: t.ms_median,
+    tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, ms: t.ms, tokens: t.tokens,
+  })));
+}
+
+function torchRows(t: TorchResult): BenchRow[] {
+  const backend = t.device.startsWith('cuda') ? 'pytorch-cuda' : 'pytorch-cpu';
+  return t.timings.flatMap((tm) => Object.entries(tm.ms_median).map(([phase, med]) => ({
+    where: 'python' as const, backend, adapter: t.device_name ?? `${t.threads} thread${t.threads === 1 ? '' : 's'}`, preset: tm.preset,
+    phase: phase as Phase, ms_median: med, tokens_per_s: NaN, ms: tm.ms[phase], tokens: 0,
+  })));
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), FLAGS);
+  if (flags.help) {
+    console.log(usage('npm run bench --', FLAGS));
+    return;
+  }
+  if (flags.child) {
+    const req = JSON.parse(flags.child) as ChildRequest;
+    const res = await runChild(req, log);
+    writeFileSync(flags['child-out'], JSON.stringify(res));
+    process.exit(0); // Dawn keeps handles open
+  }
+
+  const quick = flags.quick;
+  const presets = list(flags.presets) as PresetName[];
+  for (const p of presets) if (!['nano', 'micro', 'small'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
+  const phases = list(flags.phases) as Phase[];
+  for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
+  const batch = flags.batch ?? (quick ? 8 : 32);
+  const reps = flags.reps ?? (quick ? 2 : 3);
+  const warmup = flags.warmup;
+  const nodeBackends = (flags.node === 'none' ? [] : flags.node ? list(flags.node) : NODE_BACKENDS.filter((b) => !(quick && b === 'webgpu-vulkan'))) as NodeBackend[];
+  for (const b of nodeBackends) if (!NODE_BACKENDS.includes(b)) throw new Error(`--node: unknown backend "${b}" (expected ${NODE_BACKENDS.join(', ')})`);
+  const chromiumBackends = flags.chromium === 'none' ? [] : flags.chromium ? list(flags.chromium) : ['webgpu-gles', 'wasm', ...(quick ? [] : ['webgpu-swiftshader'])];
+  for (const b of chromiumBackends) if (!['webgpu-gles', 'webgpu-swiftshader', 'wasm'].includes(b)) throw new Error(`--chromium: unknown backend "${b}"`);
+  const skipped: string[] = [];
+  // cpu is ~4x slower than wasm: in quick mode it only runs nano.
+  const presetsFor = (b: string) => (quick && b === 'cpu' ? presets.filter((p) => { const keep = p === 'nano'; if (!keep) skipped.push(`node cpu ${p} (quick)`); return keep; }) : presets);
+  if (quick && !flags.node) skipped.push('node webgpu-vulkan (quick; SwiftShader here)');
+  if (quick && !flags.chromium) skipped.push('chromium webgpu-swiftshader (quick)');
+
+  const meta = {
+    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), host: os.hostname(),
+    cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, batch, tokens_per_row: 128, warmup, reps,
+    load_start: load(), load_end: '', skipped, torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
+  };
+  log(`bench: batch ${batch} x 128 tokens, ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`);
+  const rows: BenchRow[] = [];
+  const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-check-'));
+  let checks: TorchResult['checks'] = [];
+
+  // 1. Loss equality on small batches (4 rows), before any timing.
+  if (flags.torch && flags.check) {
+    const checkBackend: NodeBackend = nodeBackends.includes('wasm') ? 'wasm' : 'cpu';
+    log(`check: one step per phase on node ${checkBackend}, batch 4, then the same in PyTorch (float64)`);
+    const c = await spawnChild({ backend: checkBackend, presets, batch: 4, warmup: 1, reps: 0, phases: ['sft', 'ca', 'grpo_update'], checkDir, wasmDir: flags['wasm-dir'] });
+    if (c.error) throw new Error(`check run failed on ${checkBackend}: ${c.error}`);
+    const t = await runTorch(flags.python, { device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: c.checks, timings: [] }, log);
+    checks = t.checks;
+    const bad = checks.filter((k) => !(k.rel_loss <= LOSS_TOLERANCE && k.rel_grad_norm <= GRAD_TOLERANCE));
+    for (const k of checks) {
+      log(`check ${k.preset} ${k.phase}: loss ours ${k.ours_loss.toPrecision(8)} torch ${k.torch_loss.toPrecision(8)} (rel ${k.rel_loss.toExponential(1)}), ` +
+        `grad norm ours ${k.ours_grad_norm.toPrecision(6)} torch ${k.torch_grad_norm.toPrecision(6)} (rel ${k.rel_grad_norm.toExponential(1)})`);
+    }
+    if (bad.length > 0 || checks.length === 0) {
+      log(`CHECK FAILED: PyTorch and ours disagree (loss tolerance ${LOSS_TOLERANCE}, gradient norm ${GRAD_TOLERANCE}) on ${bad.map((k) => `${k.preset} ${k.phase}`).join(', ') || 'no checks ran'}; not timing.`);
+      process.exit(1);
+    }
+  }
+  rmSync(checkDir, { recursive: true, force: true });
+
+  // 2. Node backends, one process each.
+  for (const backend of nodeBackends) {
+    const ps = presetsFor(backend);
+    if (ps.length === 0) continue;
+    const r = await spawnChild({ backend, presets: ps, batch, warmup, reps, phases, profile: flags.profile, wasmDir: flags['wasm-dir'] });
+    if (r.error) log(`node ${backend}: ${r.error.split('\n')[0]}`);
+    for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase}: ${p.kernels.map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
+    rows.push(...childRows(r));
+    if (r.error && r.results.length === 0) rows.push({ where: 'node', backend, preset: ps[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: r.error.split('\n')[0] });
+  }
+
+  // 3. PyTorch on the same workloads.
+  let torch: TorchResult | undefined;
+  if (flags.torch) {
+    const tok = benchTokenizer();
+    const torchPhases = ['sft', 'ca', 'grpo'].filter((p) => phases.some((q) => q.startsWith(p)));
+    torch = await runTorch(flags.python, {
+      device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: [],
+      timings: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size), workload: workloadShape(preset, { batch }), warmup, reps, phases: torchPhases })),
+    }, log);
+    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads };
+    rows.push(...torchRows(torch).filter((r) => phases.includes(r.phase)));
+  }
+
+  // 4. Chromium: one launch per GPU flavour, one page per backend.
+  if (chromiumBackends.length > 0) {
+    const { buildBenchPage, findChromium, runInChromium, serve } = await import('./bench-chromium.ts');
+    if (!findChromium()) {
+      log('chromium: no Chromium found (apt-get install -y chromium, or CHROMIUM_PATH); skipping the Chromium rows');
+      skipped.push('chromium (not installed)');
+    } else {
+      const outDir = path.resolve('out/bench-web');
+      mkdirSync(outDir, { recursive: true });
+      log('chromium: building bench.html');
+      await buildBenchPage(path.resolve('.'), outDir);
+      const server = await serve(outDir);
+      try {
+        const byGpu = new Map<ChromiumGpu, ChromiumJob[]>();
+        for (const b of chromiumBackends) {
+          const gpu: ChromiumGpu = b === 'webgpu-swiftshader' ? 'swiftshader' : 'gles';
+          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, presets, batch, warmup, reps, phases };
+          byGpu.set(gpu, [...(byGpu.get(gpu) ?? []), { gpu, request, rowBackend: b }]);
+        }
+        for (const [gpu, jobs] of byGpu) {
+          for (const { job, result } of await runInChromium(server.url, gpu, jobs, log)) {
+            if (result.error) log(`chromium ${job.rowBackend}: ${result.error.split('\n')[0]}`);
+            rows.push(...result.results.flatMap(({ preset, timings }) => timings.map((t) => ({
+              where: 'chromium' as const, backend: job.rowBackend, adapter: result.adapter, preset, phase: t.phase, ms_median: t.ms_median,
+              tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, ms: t.ms, tokens: t.tokens,
+            }))));
+            if (result.error && result.results.length === 0) rows.push({ where: 'chromium', backend: job.rowBackend, preset: presets[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: result.error.split('\n')[0] });
+          }
+        }
+      } finally {
+        await server.close();
+      }
+    }
+  }
+
+  meta.load_end = load();
+  addRatios(rows);
+  console.log(formatTable(rows, meta));
+  for (const line of headline(rows)) console.log(line);
+  if (flags.json) {
+    mkdirSync(path.dirname(path.resolve(flags.json)), { recursive: true });
+    writeFileSync(flags.json, JSON.stringify({ meta, checks, rows }, null, 2) + '\n');
+    log(`wrote ${flags.json}`);
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(e.stack ?? String(e));
+  process.exit(1);
+});
