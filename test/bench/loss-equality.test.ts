@@ -1,0 +1,37 @@
+/**
+ * The benchmark's reference is only meaningful if PyTorch computes what we compute: one step per
+ * trained phase on nano (wasm), then bench/torch_ref.py recomputes loss and gradient norm in float64
+ * from the same weights and batch.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runWorkload, workloadShape } from '../../src/bench/workload.ts';
+import { writeCheck } from '../../src/cli/bench-node.ts';
+import { runTorch } from '../../src/cli/bench-torch.ts';
+import { useWasm } from '../engine/helpers.ts';
+
+const PYTHON = '/usr/bin/python3';
+const hasTorch = spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+const dir = mkdtempSync(path.join(tmpdir(), 'crl-bench-test-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('PyTorch reference', () => {
+  it.skipIf(!hasTorch)(`matches our loss and gradient norm on nano for sft, L_CA and GRPO (needs torch for ${PYTHON})`, async () => {
+    await useWasm();
+    const manifests: string[] = [];
+    await runWorkload(workloadShape('nano', { batch: 4 }), {
+      warmup: 1, reps: 0, phases: ['sft', 'ca', 'grpo_update'],
+      onCheck: (c) => { manifests.push(writeCheck(dir, 'nano', c)); },
+    });
+    expect(manifests).toHaveLength(3);
+    const r = await runTorch(PYTHON, { device: 'cpu', checks: manifests, timings: [] }, () => undefined);
+    for (const k of r.checks) {
+      expect(k.rel_loss, `${k.phase} loss`).toBeLessThan(1e-4);
+      expect(k.rel_grad_norm, `${k.phase} gradient norm`).toBeLessThan(1e-3);
+      expect(k.torch_grad_norm, `${k.phase} gradient norm is not trivially 0`).toBeGreaterThan(1e-3);
+    }
+  });
+});
