@@ -101,5 +101,14 @@ describe('panels in Chromium on WebGPU', () => {
     await inspector.getByRole('button', { name: /^Open pair/ }).first().click();
     await expect.poll(() => inspector.locator('mark[data-decisive]').count()).toBeGreaterThan(0);
     await panelShot('panel-inspector-idle', 'Pair inspector');
+
+    // Image pairs: C+ and C- drawn to canvases with the difference mask and a zoom.
+    await page.getByLabel('Domain', { exact: true }).first().selectOption('image');
+    const pairSet = inspector.getByLabel('Pair set');
+    await expect.poll(() => pairSet.locator('option', { hasText: 'image sample' }).count(), { timeout: 60_000 }).toBe(1);
+    await pairSet.selectOption({ label: 'image sample (seed 0)' });
+    await inspector.getByRole('button', { name: /^Open pair/ }).first().click();
+    await expect.poll(() => inspector.getByRole('img', { name: 'Difference mask' }).count()).toBe(1);
+    await panelShot('panel-inspector-image', 'Pair inspector');
   });
 });

@@ -11,9 +11,18 @@ import type { RunConfig } from '../../engine/run/types.ts';
 import type { ImportError } from '../../store/inspector.ts';
 
 
-/** `n` pairs of `domain` from `seed` with the builder's funnel. */
-export function samplePairs(domain: DomainName, seed: number, n: number, knobs: Knobs = {}): { pairs: Pair[]; funnel: Funnel } {
-  return domains[domain].pairs(seed, n, knobs);
+/**
+ * `n` pairs of `domain` from `seed` with the builder's funnel. Knobs the domain does not declare are
+ * dropped (a config keeps the previous domain's knobs when the domain changes), as the runtime does.
+ */
+export function samplePairs(domain: DomainName, seed: number, n: number, knobs: Knobs = {}): { pairs: Pair[]; funnel?: Funnel; error?: string } {
+  const d = domains[domain];
+  const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
+  try {
+    return d.pairs(seed, n, own);
+  } catch (e) {
+    return { pairs: [], error: (e as Error).message };
+  }
 }
 
 /**

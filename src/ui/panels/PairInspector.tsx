@@ -60,7 +60,7 @@ export function PairInspector() {
     }
     if (sources[sampleName]) return;
     const r = samplePairs(domain, seed, SAMPLE_N, knobs);
-    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: [] }, !sources[sourceName]);
+    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: r.error ? [{ line: 0, message: `the ${domain} pair builder failed: ${r.error}` }] : [] }, !sources[sourceName]);
   }, [domain, seed, knobs, sampleName, sources, sourceName, probeName, probeConfig]);
 
   const source = sources[sourceName];
@@ -81,7 +81,7 @@ export function PairInspector() {
       {source?.errors.length ? (
         <div className="import-errors" role="alert" aria-label="Import errors">
           <strong>{source.errors.length} problem{source.errors.length > 1 ? 's' : ''} in {source.name}:</strong>
-          <ul>{source.errors.slice(0, 50).map((e, i) => <li key={i}>line {e.line}{e.field ? `, ${e.field}` : ''}: {e.message}</li>)}</ul>
+          <ul>{source.errors.slice(0, 50).map((e, i) => <li key={i}>{e.line ? `line ${e.line}` : 'file'}{e.field ? `, ${e.field}` : ''}: {e.message}</li>)}</ul>
         </div>
       ) : null}
       {source ? (
