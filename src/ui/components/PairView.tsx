@@ -24,7 +24,9 @@ export function PairView({ pair }: { pair: Pair }) {
       ) : typeof pair.positive !== 'string' && typeof pair.negative !== 'string' ? (
         <ImageCompare positive={pair.positive} negative={pair.negative} />
       ) : <p className="error">One context is an image and the other is text; this pair cannot be compared.</p>}
-      <p className="help">Highlighted: where the two contexts differ (word diff). Outlined: the decisive span the pair's builder names.</p>
+      {typeof pair.positive === 'string'
+        ? <p className="help">Highlighted: where the two contexts differ (word diff). Outlined: the decisive span the pair's builder names.</p>
+        : <p className="help">Difference: changed pixels in magenta over the faded C− image; Zoom: the changed region in C+ and C−.</p>}
     </article>
   );
 }
