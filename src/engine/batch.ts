@@ -73,6 +73,7 @@ export function imageToPatches(img: RGBImage, cfg: ModelConfig): Float32Array {
  */
 export function buildBatch(tok: Tokenizer, cfg: ModelConfig, prompts: EncodedPrompt[], completions?: number[][], L?: number): HostBatch {
   const B = prompts.length;
+  if (B === 0) throw new Error('empty batch: at least one prompt is needed');
   const Tp = Math.max(...prompts.map((p) => p.ids.length));
   const Lc = L ?? Math.max(0, ...(completions ?? []).map((c) => c.length));
   const T = Tp + Lc;

@@ -1,4 +1,16 @@
-/** The engine's public API: pure TypeScript + tfjs (no React, DOM or store). */
+/**
+ * The engine's public API: pure TypeScript + tfjs (no React, DOM or store).
+ *
+ *   const tok = new Tokenizer(domainVocabulary, { nPatches: 36 });
+ *   const policy = new Policy(tok, { model: 'nano', seed: 1, optimizer: { lr: 3e-3 }, grpo: { beta: 0 }, ca: { lambda: 1 } });
+ *   await policy.sftStep([{ prompt: { text: 'c=7 | c ->', images: [] }, target: '7' }]);
+ *   const r = await policy.generate(prompts, 8, { maxNewTokens: 8 });          // G = 8 per prompt
+ *   const rewards = r.texts.map((t, i) => domain.reward(items[Math.floor(i / 8)], t));
+ *   const metrics = await policy.grpoStep({ ...r, rewards }, pairExamples);    // L_GRPO + lambda L_CA
+ *   const scores = await policy.scorePairs(pairExamples);                      // delta, P(A), P(B)
+ *   const buf = await savePolicy(policy); const again = loadPolicy(buf, tok);
+ *   policy.dispose();
+ */
 export * from './losses.ts';
 export { Tokenizer, TOKENIZER_VERSION, SPECIAL_TOKENS, FORMAT_WORDS, fnv1aString } from './tokenizer.ts';
 export type { TokenizerOptions, SpecialToken } from './tokenizer.ts';

@@ -62,7 +62,7 @@ function initTensor(name: string, shape: number[], c: ModelConfig, seed: number)
 
 /** GELU, tanh approximation (GPT-2), from elementary ops so it differentiates on every backend. */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(tf.add(x, tf.mul(tf.pow(x, 3), 0.044715)), Math.sqrt(2 / Math.PI));
+  const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }
 
@@ -138,7 +138,9 @@ export class Transformer {
     const [B, T] = inputs.ids.shape;
     if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds contextLength ${c.contextLength}`);
     const tok = tf.matMul(tf.oneHot(tf.reshape(inputs.ids, [-1]), c.vocabSize), this.p('wte')); // [B*T, D]
-    const pos = tf.matMul(tf.oneHot(tf.reshape(inputs.positions, [-1]), c.contextLength), this.p('wpe')); // [B*T, D]
+    // Positions are < T, so the one-hot only needs T columns against wpe[0:T] (not contextLength).
+    const wpeT = tf.slice(this.p('wpe'), [0, 0], [T, c.dModel]); // [T, D]
+    const pos = tf.matMul(tf.oneHot(tf.reshape(inputs.positions, [-1]), T), wpeT); // [B*T, D]
     let x = tf.reshape(tf.add(tok, pos), [B, T, c.dModel]);
     if (inputs.images) {
       const patchEmb = this.dense(inputs.images.patches, 'patch.w', 'patch.b'); // [B, M, D]

@@ -119,7 +119,7 @@ export class Policy {
 
   /** Sample G completions per prompt (seeded from the policy's Rng unless options.seed). */
   generate(prompts: PromptText[], G: number, options: SampleOptions): Promise<Rollouts> {
-    return generate(this.model, this.tokenizer, prompts, G, { temperature: this.config.grpo.temperature, ...options, seed: options.seed ?? this.rng.nextSeed() });
+    return generate(this.model, this.tokenizer, prompts, G, { ...options, temperature: options.temperature ?? this.config.grpo.temperature, seed: options.seed ?? this.rng.nextSeed() });
   }
 
   /** Snapshot the current weights as pi_ref (the warm-start model). */

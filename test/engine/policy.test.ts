@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { Policy } from '../../src/engine/index.ts';
+import { METRIC_NAMES, Policy } from '../../src/engine/index.ts';
 import type { Rollouts } from '../../src/engine/index.ts';
 import { useCpu } from './helpers.ts';
 import { copyItems, pairBatch, sftBatch, toyTokenizer } from './toy.ts';
@@ -75,6 +75,30 @@ describe('Policy steps', () => {
     });
     const again = await p.generate([{ text: 'copy w1 ->', images: [] }, { text: 'copy w2 w3 w4 ->', images: [] }], 3, { maxNewTokens: 5, seed: 9 });
     expect(again.completionIds).toEqual(r.completionIds); // seeded
+    p.dispose();
+  });
+
+  it('a GRPO + L_CA step reports every METHOD.md section 7 metric, finite', async () => {
+    const p = new Policy(tok, { model: small, seed: 6, grpo: { beta: 0.01, numIterations: 2 } });
+    const items = copyItems(8, 3, 1);
+    const r = await p.generate(items.map((x) => x.prompt), 4, { maxNewTokens: 3 });
+    const m = await p.grpoStep({ ...r, rewards: [1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1] }, pairBatch(9, 4));
+    for (const name of METRIC_NAMES) expect(Number.isFinite(m[name]), name).toBe(true);
+    expect(m.frac_reward_zero_std).toBeCloseTo(1 / 3, 10);
+    expect(m.reward).toBeCloseTo(7 / 12, 10);
+    p.dispose();
+  });
+
+  it('dropZeroStdGroups skips a batch whose groups all have equal rewards', async () => {
+    const p = new Policy(tok, { model: small, seed: 7, grpo: { dropZeroStdGroups: true, beta: 0 } });
+    const items = copyItems(9, 2, 1);
+    const r = await p.generate(items.map((x) => x.prompt), 3, { maxNewTokens: 3 });
+    const before = await snapshot(p);
+    const m = await p.grpoStep({ ...r, rewards: [1, 1, 1, 0, 0, 0] });
+    expect(m.skipped).toBe(1);
+    expect(m.frac_reward_zero_std).toBe(1);
+    expect(p.step).toBe(0);
+    expect(await snapshot(p)).toEqual(before);
     p.dispose();
   });
 });
