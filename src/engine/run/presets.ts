@@ -5,6 +5,7 @@
  * pairs are never shown, so the base model sits near chance on them).
  */
 import type { DomainName, Knobs } from '../../tasks/types.ts';
+import type { ModelConfig } from '../config.ts';
 import type { ResolvedRunConfig } from './config.ts';
 import { withDefaults } from './config.ts';
 import type { Method, RunConfig } from './types.ts';
@@ -21,6 +22,8 @@ export interface PretrainSpec {
   name: string;
   domain: DomainName;
   modelSize: RunConfig['modelSize'];
+  /** Explicit sizes over the preset (tests use smaller models). */
+  model?: Partial<ModelConfig>;
   batchSize: number;
   learningRate: number;
   warmupSteps: number;
@@ -52,8 +55,8 @@ export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
   trace: {
     name: 'trace', domain: 'trace', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 200, steps: 6000, easyPairShare: 0.25,
     stages: [
-      { name: 'one assignment per variable', untilStep: 800, knobs: { depth: 'lookup', vars: 2, steps: 2, noise: 0, shortcut: 0.5 } },
-      { name: 'three variables, reassignments', untilStep: 2000, knobs: { depth: 'lookup', vars: 3, steps: 4, noise: 1, shortcut: 0.5 } },
+      { name: 'one assignment per variable', untilStep: 400, knobs: { depth: 'lookup', vars: 2, steps: 2, noise: 0, shortcut: 0.5 } },
+      { name: 'three variables, reassignments', untilStep: 1500, knobs: { depth: 'lookup', vars: 3, steps: 4, noise: 1, shortcut: 0.5 } },
       { name: 'full traces', knobs: { ...TRACE_KNOBS, shortcut: 0.5 } },
     ],
     figureKnobs: TRACE_KNOBS,

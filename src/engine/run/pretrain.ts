@@ -12,7 +12,7 @@ import { packRunCheckpoint, unpackRunCheckpoint, type BaseModelMeta } from './ch
 import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs } from './domains.ts';
 import { baseFigures, type BaseFigures } from './evaluate.ts';
 import { stageAt, type PretrainSpec } from './presets.ts';
-import { modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
+import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
 export function pretrainBatch(domain: Domain, spec: PretrainSpec, seed: number, step: number): SFTExample[] {
   const stage = stageAt(spec, step);
@@ -46,7 +46,7 @@ export class Pretrainer {
     }
     const vocabulary = domainVocabulary(domain);
     const tok = makeTokenizer(vocabulary);
-    const policy = new Policy(tok, { model: modelConfig(spec.modelSize, tok.size), optimizer, seed });
+    const policy = new Policy(tok, { optimizer, seed }, initModel(modelConfig(spec.modelSize, tok.size, spec.model), seed));
     return new Pretrainer(spec, seed, domain, policy, 0, vocabulary, 0);
   }
 

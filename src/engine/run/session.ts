@@ -12,7 +12,7 @@ import type { BackendName } from '../backend.ts';
 import { modelConfig } from '../config.ts';
 import type { Domain, Pair } from '../../tasks/types.ts';
 import { Policy, type PolicyOptions } from '../policy.ts';
-import { Transformer } from '../model.ts';
+import type { Transformer } from '../model.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { daSftCount, planBudget, stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
 import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from './checkpoint.ts';
@@ -22,7 +22,7 @@ import { evalMetrics, evaluatePolicy } from './evaluate.ts';
 import { rlStep, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunConfig, RunProgress, SelectionRecord } from './types.ts';
-import { modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
+import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
 type Phase = 'warm-start' | 'da-sft' | 'rl';
 
@@ -78,7 +78,7 @@ export class RunSession implements RunSessionLike {
       vocabulary = base.meta.vocabulary;
       model = modelFromArrays(base.meta.modelConfig, base.tensors);
     } else {
-      model = new Transformer(modelConfig(config.modelSize, makeTokenizer(vocabulary).size), config.seed);
+      model = initModel(modelConfig(config.modelSize, makeTokenizer(vocabulary).size), config.seed);
     }
     const tok = makeTokenizer(vocabulary);
     const ratio = tokenRatio(domain, config, tok);
@@ -215,6 +215,18 @@ export class RunSession implements RunSessionLike {
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
     const r = await evaluatePolicy(policy, this.evalSets, this.probe, { step, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip });
     return { record: r.record, selection: r.selection };
+  }
+
+  /**
+   * Mean sampled reward (temperature of the run) on n fixed held-out items of the training
+   * distribution, G samples each: the training reward without the step-to-step noise.
+   */
+  async sampledReward(n = 32, seed = 12_345): Promise<number> {
+    const items = this.domain.items(unitSeed(seed, 'held-out-reward', 0), n, knobsFor(this.domain, this.config.knobs));
+    const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
+    const r = await policy.generate(items.map((i) => itemExample(i).prompt), this.config.groupSize, { maxNewTokens: this.config.maxCompletionLength, temperature: this.config.temperature, topK: this.config.topK, seed });
+    const rewards = r.texts.map((t, k) => this.domain.reward(items[Math.floor(k / this.config.groupSize)], t));
+    return rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length);
   }
 
   evaluate(): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {

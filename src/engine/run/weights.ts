@@ -8,6 +8,15 @@ import { Transformer } from '../model.ts';
 import type { Adam } from '../optim.ts';
 import type { NamedArray } from './checkpoint.ts';
 
+/**
+ * A freshly initialized model for a run seed. IMPORTANT: the engine derives parameter i's init seed
+ * as seed * 1009 + i * 7919, so seed 0 gives the embedding seed 0, which tf.randomNormal treats as
+ * "no seed" (Math.random): not reproducible. Shift the run seed by one.
+ */
+export function initModel(config: ModelConfig, seed: number): Transformer {
+  return new Transformer(config, seed + 1);
+}
+
 export async function tensorsToArrays(prefix: string, named: [string, tf.Tensor][]): Promise<NamedArray[]> {
   const out: NamedArray[] = [];
   for (const [name, t] of named) out.push({ name: `${prefix}${name}`, shape: t.shape, data: new Float32Array(await t.data()) });
