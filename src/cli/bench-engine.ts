@@ -2,7 +2,7 @@
  * `npm run bench:engine`: milliseconds per supervised step, per GRPO step (sampling and update
  * apart) and per L_CA step, for the nano and micro presets on each backend available in Node.
  * Prints a table, then the JSON. Options: --backends wasm,cpu,webgpu  --presets nano,micro
- * --reps 2  --webgpu vulkan|opengles  --json out.json  --all (also cpu x micro: many minutes; skipped by default)
+ * --reps 1  --webgpu vulkan|opengles  --json out.json  --all (also cpu x micro: many minutes; skipped by default)
  * Workload (fixed, seeded): SFT 16 prompts of ~40 tokens + 3-token targets; GRPO 8 prompts x G 8,
  * up to 6 new tokens; L_CA 16 pair prompts of ~60 tokens.
  */
@@ -56,7 +56,7 @@ async function benchOne(backend: string, preset: PresetName, reps: number): Prom
 async function main(): Promise<void> {
   const backends = parseBackendList(arg('backends', 'wasm,cpu,webgpu')) as BackendName[];
   const presets = arg('presets', 'nano,micro').split(',') as PresetName[];
-  const reps = Number(arg('reps', '2'));
+  const reps = Number(arg('reps', '1'));
   const rows: Row[] = [];
   const skipped: Record<string, string> = {};
   for (const b of backends) {
