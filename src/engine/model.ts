@@ -82,7 +82,8 @@ export class Transformer {
     }
     this.params = new Map();
     parameterShapes(this.config).forEach(([name, shape], i) => {
-      const t = tf.tidy(() => initTensor(name, shape, this.config, (seed * 1009 + i * 7919) % 2147483647));
+      // Never seed 0: tfjs treats a falsy seed as "no seed" and draws from Math.random.
+      const t = tf.tidy(() => initTensor(name, shape, this.config, 1 + (Math.abs(seed * 1009 + i * 7919) % 2147483646)));
       this.params.set(name, trainable ? tf.variable(t, true) : t);
       if (trainable) t.dispose();
     });

@@ -30,9 +30,9 @@ export class Rng {
     return (this.nextU32() + 0.5) / 4294967296;
   }
 
-  /** A fresh seed for a tf random op (tfjs seeds are numbers). */
+  /** A fresh seed for a tf random op, never 0 (tfjs ignores a falsy seed and uses Math.random). */
   nextSeed(): number {
-    return this.nextU32() % 2147483647;
+    return 1 + (this.nextU32() % 2147483646);
   }
 
   /** Fisher-Yates shuffle in place. */

@@ -113,3 +113,16 @@ describe('Transformer', () => {
     model.dispose();
   });
 });
+
+describe('init', () => {
+  it('is reproducible for every seed, 0 included (tfjs ignores a falsy seed)', async () => {
+    const cfg = { ...tiny(), vocabSize: tok.size };
+    for (const seed of [0, 1]) {
+      const a = new Transformer(cfg, seed);
+      const b = new Transformer(cfg, seed);
+      for (const [name, t] of a.params) expect(Array.from(await t.data()), name).toEqual(Array.from(await (b.params.get(name) as tf.Tensor).data()));
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
