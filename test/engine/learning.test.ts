@@ -43,6 +43,7 @@ describe('learning', () => {
     }
     const after = await evalReward();
     expect(Number.isFinite(m.grad_norm) && Number.isFinite(m['loss/grpo'])).toBe(true);
+    console.log(`GRPO: sampled exact-match reward on held-out prompts ${before.toFixed(3)} -> ${after.toFixed(3)}`);
     expect(after, `reward ${before} -> ${after}`).toBeGreaterThan(before + 0.15);
     p.dispose();
   }, 180_000);
