@@ -45,9 +45,13 @@ export interface Preset {
   /** For the experiments CLI: methods and seeds. */
   methods: Method[];
   seeds: number;
+  /** How the experiments CLI makes the base model when no bundled one exists (or always, with `always`). */
+  warmStart?: PretrainSpec & { always?: boolean };
 }
 
 const TRACE_KNOBS: Knobs = { depth: 'lookup', steps: 6, noise: 2, vars: 4, shortcut: 0.8 };
+/** Two variables, two statements, no noise: learnable by a small model in a minute. */
+const QUICK_KNOBS: Knobs = { depth: 'lookup', vars: 2, steps: 3, noise: 0, shortcut: 0.5 };
 const DOCUMENT_KNOBS: Knobs = { facts: 4, relations: 1, filler: 2 };
 const ALL_METHODS: Method[] = ['grpo', 'da-sft', 'da-rl', 'contextrl'];
 
@@ -93,9 +97,13 @@ export const PRESETS: Record<string, Preset> = {
     config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 150, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 200, probePairs: 200 },
   }),
   quick: preset({
-    name: 'quick', description: 'A few-minute demo on a CPU: short RL from the bundled trace base model.',
-    baseModel: 'trace', methods: ALL_METHODS, seeds: 1,
-    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 30, evalEvery: 0, batchSize: 8, groupSize: 8, maxCompletionLength: 2, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 100, probePairs: 100, learningRate: 1e-3, warmupSteps: 0, warmStartSteps: 300 },
+    name: 'quick', description: 'A few-minute CPU demo: a small model warm-started on two-variable traces, then 30 RL steps per method.',
+    methods: ALL_METHODS, seeds: 1,
+    config: { domain: 'trace', method: 'contextrl', knobs: QUICK_KNOBS, steps: 40, evalEvery: 0, batchSize: 16, groupSize: 8, maxCompletionLength: 2, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 100, probePairs: 100, learningRate: 3e-3, warmupSteps: 0 },
+    warmStart: {
+      name: 'quick', domain: 'trace', modelSize: 'nano', model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 16, learningRate: 3e-3, warmupSteps: 10,
+      steps: 150, easyPairShare: 0.25, stages: [{ name: 'two variables', knobs: QUICK_KNOBS }], figureKnobs: QUICK_KNOBS, always: true,
+    },
   }),
 };
 

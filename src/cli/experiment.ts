@@ -1,0 +1,100 @@
+/**
+ * `npm run experiment`: base + methods x seeds on one preset, with equal example budgets, written
+ * to DIR/results.json (rows { method, seed, benchmark, accuracy }), results.csv and results.md
+ * (mean ± 95% CI and the paired difference from grpo), plus per-run metrics under DIR/runs/.
+ * A progress bar with ETA goes to stderr; the table goes to stdout.
+ *
+ *   npm run experiment -- --preset ablation-trace --seeds 3 --out out/ablation
+ *   npm run experiment -- --quick --out out/quick
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { initBackend } from '../engine/backend.ts';
+import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
+import { validateRunConfig } from '../engine/run/config.ts';
+import { runExperiment } from '../engine/run/experiment.ts';
+import { getPreset, PRESETS, presetConfig } from '../engine/run/presets.ts';
+import { Pretrainer } from '../engine/run/pretrain.ts';
+import { toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../engine/run/results.ts';
+import type { Method, RunConfig } from '../engine/run/types.ts';
+import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
+
+const FLAGS = {
+  preset: { type: 'string', default: 'ablation-trace', help: `preset: ${Object.keys(PRESETS).join(', ')}` },
+  quick: { type: 'boolean', default: false, help: 'the quick preset: a few minutes on a CPU' },
+  seeds: { type: 'number', help: 'number of seeds (0..N-1); default: the preset\'s' },
+  'seed-offset': { type: 'number', default: 0, help: 'first seed' },
+  methods: { type: 'string', help: 'comma-separated methods (default: all four)' },
+  out: { type: 'string', default: 'out/experiment', help: 'output directory' },
+  steps: { type: 'number', help: 'override RL steps' },
+  set: { type: 'string', help: 'config overrides as JSON, e.g. \'{"lambda":1,"knobs":{"shortcut":0.9}}\'' },
+  models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
+  'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
+  backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+} satisfies FlagSpec;
+
+async function main() {
+  const flags = parseFlags(process.argv.slice(2), FLAGS);
+  if (flags.help) { console.log(usage('npm run experiment --', FLAGS)); return; }
+  const presetName = flags.quick ? 'quick' : flags.preset;
+  const preset = getPreset(presetName);
+  const overrides: Partial<RunConfig> = flags.set ? JSON.parse(flags.set) : {};
+  if (flags.steps !== undefined) overrides.steps = flags.steps;
+  const config = presetConfig(presetName, overrides);
+  const v = validateRunConfig(config);
+  if (!v.ok) throw new Error(`invalid config: ${v.errors.join('; ')}`);
+  const methods = (flags.methods ? flags.methods.split(',') : preset.methods) as Method[];
+  for (const m of methods) if (!['grpo', 'da-sft', 'da-rl', 'contextrl'].includes(m)) throw new Error(`unknown method "${m}" in --methods`);
+  const nSeeds = flags.seeds ?? preset.seeds;
+  const seeds = Array.from({ length: nSeeds }, (_, i) => flags['seed-offset'] + i);
+
+  let baseModel: ArrayBuffer | undefined;
+  const basePath = preset.baseModel ? path.join(flags.models, `${preset.baseModel}.ckpt`) : undefined;
+  if (basePath && existsSync(basePath) && !flags['no-base-model'] && !preset.warmStart?.always) {
+    const b = readFileSync(basePath);
+    baseModel = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
+  }
+  const warmStart = preset.warmStart ?? {
+    name: presetName, domain: config.domain, modelSize: config.modelSize, batchSize: config.batchSize, learningRate: config.sftLearningRate, warmupSteps: 20,
+    steps: config.warmStartSteps, easyPairShare: 0.25, stages: [{ name: 'run distribution', knobs: config.knobs }], figureKnobs: config.knobs,
+  };
+
+  const st = await initBackend({ order: parseBackendList(flags.backend), wasmPaths: nodeWasmDir() });
+  mkdirSync(path.join(flags.out, 'runs'), { recursive: true });
+  const t0 = Date.now();
+  const bar = new ProgressBar(1);
+  bar.log(`experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`);
+  const rows: ResultRow[] = [];
+  const notes = [
+    `Preset \`${presetName}\`: ${preset.description}`,
+    `Command: \`npm run experiment -- ${process.argv.slice(2).join(' ')}\``,
+    `Base model: ${baseModel ? `\`${basePath}\`` : `warm start, ${warmStart.steps} supervised steps per seed`}. Backend: ${st.label}.`,
+    `Config (differences from defaults are in results.json's sibling config.json).`,
+  ];
+  const write = () => {
+    writeFileSync(path.join(flags.out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
+    writeFileSync(path.join(flags.out, 'results.csv'), toCsv(rows));
+    writeFileSync(path.join(flags.out, 'results.md'), toMarkdown(rows, { title: `Experiment: ${presetName}`, notes: [...notes, `Wall time: ${formatDuration((Date.now() - t0) / 1000)}.`] }));
+  };
+  writeFileSync(path.join(flags.out, 'config.json'), JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n');
+  await runExperiment({ preset, config, methods, seeds, baseModel, warmStart }, {
+    progress: (done, total, label) => { bar.setTotal(total); bar.update(done, label); },
+    result: (r, ctx) => {
+      rows.push(...r);
+      write();
+      const acc = Object.entries(ctx.record.accuracies).map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`).join(' · ');
+      bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
+    },
+    metrics: (method, seed, m) => writeFileSync(path.join(flags.out, 'runs', `${method}-seed${seed}.jsonl`), m.map((r) => JSON.stringify(r)).join('\n') + '\n'),
+  }, (spec, seed) => Pretrainer.create(spec, seed));
+  bar.finish(`done in ${formatDuration((Date.now() - t0) / 1000)}`);
+  write();
+  process.stdout.write('\n' + toConsoleTable(rows));
+  process.stdout.write(`\nwrote ${path.join(flags.out, 'results.json')}, results.csv, results.md\n`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`experiment: ${(e as Error).message ?? String(e)}`);
+  process.exit(1);
+});
