@@ -70,7 +70,7 @@ async function main() {
     `Preset \`${presetName}\`: ${preset.description}`,
     `Command: \`npm run experiment -- ${process.argv.slice(2).join(' ')}\``,
     `Base model: ${baseModel ? `\`${basePath}\`` : `warm start, ${warmStart.steps} supervised steps per seed`}. Backend: ${st.label}.`,
-    `Config (differences from defaults are in results.json's sibling config.json).`,
+    'The full config of every run is in config.json; per-run metric rows in runs/.',
   ];
   const write = () => {
     writeFileSync(path.join(flags.out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');

@@ -66,7 +66,7 @@ class WorkerLabClient implements LabClient {
       fatal: false,
     });
     if (this.lastInit) void this.forward(this.lastInit);
-    if (a) void this.forward({ type: 'start', runId: a.start.runId, config: a.start.config, checkpoint: a.checkpoint ?? (a.start.type === 'load' ? a.start.checkpoint : a.start.checkpoint) });
+    if (a) void this.forward({ type: 'start', runId: a.start.runId, config: a.start.config, checkpoint: a.checkpoint ?? a.start.checkpoint });
   }
 
   private async forward(msg: ToWorker) {

@@ -97,7 +97,7 @@ export const PRESETS: Record<string, Preset> = {
     config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 150, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 200, probePairs: 200 },
   }),
   quick: preset({
-    name: 'quick', description: 'A few-minute CPU demo: a small model warm-started on two-variable traces, then 30 RL steps per method.',
+    name: 'quick', description: 'A few-minute CPU demo: a small model warm-started on two-variable traces, then 40 RL steps per method.',
     methods: ALL_METHODS, seeds: 1,
     config: { domain: 'trace', method: 'contextrl', knobs: QUICK_KNOBS, steps: 40, evalEvery: 0, batchSize: 16, groupSize: 8, maxCompletionLength: 2, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 100, probePairs: 100, learningRate: 3e-3, warmupSteps: 0 },
     warmStart: {
