@@ -14,6 +14,7 @@ export interface PageRequest {
   featureLevel?: 'core' | 'compatibility';
   presets: PresetName[];
   batch: number;
+  maxNewTokens?: number;
   warmup: number;
   reps: number;
   phases?: Phase[];
@@ -41,7 +42,7 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
     out.adapter = st.adapter ? adapterName(st.adapter) : undefined;
     log(`bench: ${st.label}`);
     for (const preset of req.presets) {
-      const timings = await runWorkload(workloadShape(preset, { batch: req.batch }), {
+      const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
         warmup: req.warmup, reps: req.reps, phases: req.phases, onProgress: (m) => log(`bench: ${preset} ${m}`),
       });
       out.results.push({ preset, timings });

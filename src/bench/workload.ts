@@ -33,13 +33,14 @@ export interface WorkloadShape {
 }
 
 /** The default workload of one preset: every phase runs [32, 128]-token batches. */
-export function workloadShape(preset: PresetName, overrides: { batch?: number } = {}): WorkloadShape {
+export function workloadShape(preset: PresetName, overrides: { batch?: number; maxNewTokens?: number } = {}): WorkloadShape {
   const B = overrides.batch ?? 32;
   const G = Math.min(8, B);
+  const maxNew = overrides.maxNewTokens ?? 16;
   return {
     preset,
     sft: { batch: B, promptLen: 32, targetLen: 96 },
-    grpo: { prompts: Math.max(1, Math.floor(B / G)), groupSize: G, promptLen: 112, maxNewTokens: 16 },
+    grpo: { prompts: Math.max(1, Math.floor(B / G)), groupSize: G, promptLen: 128 - maxNew, maxNewTokens: maxNew },
     ca: { pairs: B, promptLen: 128 },
   };
 }

@@ -23,6 +23,7 @@ export interface ChildRequest {
   backend: NodeBackend;
   presets: PresetName[];
   batch: number;
+  maxNewTokens?: number;
   warmup: number;
   reps: number;
   phases?: Phase[];
@@ -98,7 +99,7 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
     out.adapter = sel.adapter;
     progress(`${req.backend}: ${sel.label}`);
     for (const preset of req.presets) {
-      const timings = await runWorkload(workloadShape(preset, { batch: req.batch }), {
+      const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
         warmup: req.warmup, reps: req.reps, phases: req.phases,
         onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
         onCheck: req.checkDir ? (c) => { out.checks.push(writeCheck(req.checkDir as string, preset, c)); } : undefined,

@@ -41,20 +41,20 @@ function fmt(x: number | undefined, digits = 0): string {
   return x === undefined || !Number.isFinite(x) ? '-' : x.toFixed(digits);
 }
 
-export function formatTable(rows: BenchRow[], meta: { command: string; load_start: string; load_end: string; cpus: number; batch: number; skipped: string[] }): string {
+export function formatTable(rows: BenchRow[], meta: { command: string; load_start: string; load_end: string; cpus: number; batch: number; max_new_tokens: number; skipped: string[] }): string {
   const sorted = [...rows].sort((a, b) =>
     a.preset.localeCompare(b.preset) || PHASE_ORDER.indexOf(a.phase) - PHASE_ORDER.indexOf(b.phase) ||
     WHERE_ORDER.indexOf(a.where) - WHERE_ORDER.indexOf(b.where) || a.backend.localeCompare(b.backend));
   const head = ['preset', 'phase', 'where', 'backend', 'ms median', 'x PyTorch', 'tokens/s', 'peak MB', 'reps (ms)'];
   const body = sorted.map((r) => [
-    r.preset, r.phase, r.where, r.adapter && !r.backend.includes('cpu') && r.backend !== 'wasm' ? `${r.backend} (${r.adapter})` : r.backend,
+    r.preset, r.phase, r.where, r.adapter && !r.backend.includes('cpu') && r.backend !== 'wasm' ? `${r.backend} (${r.adapter.slice(0, 24)})` : r.backend,
     fmt(r.ms_median), r.ratio_to_pytorch === undefined ? '-' : `${r.ratio_to_pytorch.toFixed(2)}x`, fmt(r.tokens_per_s),
     r.peak_bytes ? fmt(r.peak_bytes / 2 ** 20) : '-', r.error ? `error: ${r.error.slice(0, 60)}` : r.ms.map((x) => x.toFixed(0)).join(' '),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => (i >= 4 && i <= 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join(' | ')} |`;
   return [
-    `${meta.command} · batch ${meta.batch} x 128 tokens · load average ${meta.load_start} -> ${meta.load_end} on ${meta.cpus} cpus`,
+    `${meta.command} · batch ${meta.batch} x 128 tokens (GRPO: ${meta.max_new_tokens} new) · load average ${meta.load_start} -> ${meta.load_end} on ${meta.cpus} cpus`,
     ...(meta.skipped.length ? [`skipped: ${meta.skipped.join('; ')}`] : []),
     line(head), `|${widths.map((w, i) => (i >= 4 && i <= 7 ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`,
     ...body.map(line),

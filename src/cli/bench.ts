@@ -27,13 +27,14 @@ import type { BenchRow } from './bench-report.ts';
 import { addRatios, formatTable, headline } from './bench-report.ts';
 
 const FLAGS = {
-  quick: { type: 'boolean', default: false, help: 'batch 8, 2 reps, no cpu micro, no SwiftShader: a few minutes on 2 cores' },
+  quick: { type: 'boolean', default: false, help: 'batch 8, 8 new tokens, 2 reps (1 on cpu and Node webgpu), nano only on cpu and Node webgpu, no SwiftShader' },
   json: { type: 'string', help: 'write {meta, checks, rows} here' },
   presets: { type: 'string', default: 'nano,micro', help: 'model presets' },
   phases: { type: 'string', default: PHASES.join(','), help: 'phases to time' },
   node: { type: 'string', help: `Node backends (${NODE_BACKENDS.join(',')}) or none; default all (quick: no webgpu-vulkan)` },
   chromium: { type: 'string', help: 'Chromium backends (webgpu-gles,webgpu-swiftshader,wasm) or none; default all (quick: no SwiftShader)' },
   batch: { type: 'number', help: 'rows per batch (default 32; quick 8); every row is 128 tokens' },
+  'max-new': { type: 'number', help: 'GRPO completion tokens (default 16; quick 8); prompts fill the rest of 128' },
   warmup: { type: 'number', default: 1, help: 'untimed steps per phase (shader compilation, caches)' },
   reps: { type: 'number', help: 'timed steps per phase (default 3; quick 2)' },
   torch: { type: 'boolean', default: true, help: 'run the PyTorch reference (--no-torch to skip)' },
@@ -111,23 +112,26 @@ async function main(): Promise<void> {
   for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
   const batch = flags.batch ?? (quick ? 8 : 32);
   const reps = flags.reps ?? (quick ? 2 : 3);
+  const maxNewTokens = flags['max-new'] ?? (quick ? 8 : 16);
   const warmup = flags.warmup;
   const nodeBackends = (flags.node === 'none' ? [] : flags.node ? list(flags.node) : NODE_BACKENDS.filter((b) => !(quick && b === 'webgpu-vulkan'))) as NodeBackend[];
   for (const b of nodeBackends) if (!NODE_BACKENDS.includes(b)) throw new Error(`--node: unknown backend "${b}" (expected ${NODE_BACKENDS.join(', ')})`);
   const chromiumBackends = flags.chromium === 'none' ? [] : flags.chromium ? list(flags.chromium) : ['webgpu-gles', 'wasm', ...(quick ? [] : ['webgpu-swiftshader'])];
   for (const b of chromiumBackends) if (!['webgpu-gles', 'webgpu-swiftshader', 'wasm'].includes(b)) throw new Error(`--chromium: unknown backend "${b}"`);
   const skipped: string[] = [];
-  // cpu is ~4x slower than wasm: in quick mode it only runs nano.
-  const presetsFor = (b: string) => (quick && b === 'cpu' ? presets.filter((p) => { const keep = p === 'nano'; if (!keep) skipped.push(`node cpu ${p} (quick)`); return keep; }) : presets);
+  // Quick mode: cpu (~4x slower than wasm) and Node's software WebGPU run nano only, one rep.
+  const slowInQuick = (b: string) => quick && (b === 'cpu' || b.startsWith('webgpu'));
+  const presetsFor = (b: string) => (slowInQuick(b) ? presets.filter((p) => { const keep = p === 'nano'; if (!keep) skipped.push(`node ${b} ${p} (quick)`); return keep; }) : presets);
+  const repsFor = (b: string) => (slowInQuick(b) && flags.reps === undefined ? 1 : reps);
   if (quick && !flags.node) skipped.push('node webgpu-vulkan (quick; SwiftShader here)');
   if (quick && !flags.chromium) skipped.push('chromium webgpu-swiftshader (quick)');
 
   const meta = {
     command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), host: os.hostname(),
-    cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, batch, tokens_per_row: 128, warmup, reps,
-    load_start: load(), load_end: '', skipped, torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
+    cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, batch, tokens_per_row: 128, max_new_tokens: maxNewTokens, warmup, reps,
+    load_start: load(), load_end: '', skipped, segments: [] as { what: string; load_start: string; load_end: string; wall_s: number }[], torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
   };
-  log(`bench: batch ${batch} x 128 tokens, ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`);
+  log(`bench: batch ${batch} x 128 tokens (GRPO: ${maxNewTokens} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`);
   const rows: BenchRow[] = [];
   const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-check-'));
   let checks: TorchResult['checks'] = [];
@@ -152,29 +156,48 @@ async function main(): Promise<void> {
   }
   rmSync(checkDir, { recursive: true, force: true });
 
-  // 2. Node backends, one process each.
-  for (const backend of nodeBackends) {
+  // 2. Node backends, one process each, and PyTorch right after the first one (wasm: the headline
+  // ratio), so that the two sides of that ratio see the same load on a shared machine.
+  const segments: { what: string; load_start: string; load_end: string; wall_s: number }[] = [];
+  const segment = async <T>(what: string, f: () => Promise<T>): Promise<T> => {
+    const s = { what, load_start: load(), load_end: '', wall_s: 0 };
+    const t0 = Date.now();
+    try {
+      return await f();
+    } finally {
+      s.load_end = load();
+      s.wall_s = Math.round((Date.now() - t0) / 1000);
+      segments.push(s);
+      log(`${what}: ${s.wall_s} s, load average ${s.load_start} -> ${s.load_end}`);
+    }
+  };
+  const runPyTorch = async () => {
+    const tok = benchTokenizer();
+    const torchPhases = ['sft', 'ca', 'grpo'].filter((p) => phases.some((q) => q.startsWith(p)));
+    const torch = await segment('pytorch', () => runTorch(flags.python, {
+      device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: [],
+      timings: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size), workload: workloadShape(preset, { batch, maxNewTokens }), warmup, reps, phases: torchPhases })),
+    }, log));
+    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads };
+    rows.push(...torchRows(torch).filter((r) => phases.includes(r.phase)));
+  };
+  let torchDone = !flags.torch;
+  const ordered = [...nodeBackends].sort((a, b) => Number(b === 'wasm') - Number(a === 'wasm'));
+  for (const backend of ordered) {
     const ps = presetsFor(backend);
     if (ps.length === 0) continue;
-    const r = await spawnChild({ backend, presets: ps, batch, warmup, reps, phases, profile: flags.profile, wasmDir: flags['wasm-dir'] });
+    const r = await segment(`node ${backend}`, () => spawnChild({ backend, presets: ps, batch, maxNewTokens, warmup, reps: repsFor(backend), phases, profile: flags.profile, wasmDir: flags['wasm-dir'] }));
     if (r.error) log(`node ${backend}: ${r.error.split('\n')[0]}`);
     for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase}: ${p.kernels.map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
     rows.push(...childRows(r));
     if (r.error && r.results.length === 0) rows.push({ where: 'node', backend, preset: ps[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: r.error.split('\n')[0] });
+    if (!torchDone) {
+      torchDone = true;
+      await runPyTorch();
+    }
   }
-
-  // 3. PyTorch on the same workloads.
-  let torch: TorchResult | undefined;
-  if (flags.torch) {
-    const tok = benchTokenizer();
-    const torchPhases = ['sft', 'ca', 'grpo'].filter((p) => phases.some((q) => q.startsWith(p)));
-    torch = await runTorch(flags.python, {
-      device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: [],
-      timings: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size), workload: workloadShape(preset, { batch }), warmup, reps, phases: torchPhases })),
-    }, log);
-    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads };
-    rows.push(...torchRows(torch).filter((r) => phases.includes(r.phase)));
-  }
+  // 3. PyTorch, when no Node backend ran.
+  if (!torchDone) await runPyTorch();
 
   // 4. Chromium: one launch per GPU flavour, one page per backend.
   if (chromiumBackends.length > 0) {
@@ -192,11 +215,11 @@ async function main(): Promise<void> {
         const byGpu = new Map<ChromiumGpu, ChromiumJob[]>();
         for (const b of chromiumBackends) {
           const gpu: ChromiumGpu = b === 'webgpu-swiftshader' ? 'swiftshader' : 'gles';
-          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, presets, batch, warmup, reps, phases };
+          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, presets, batch, maxNewTokens, warmup, reps, phases };
           byGpu.set(gpu, [...(byGpu.get(gpu) ?? []), { gpu, request, rowBackend: b }]);
         }
         for (const [gpu, jobs] of byGpu) {
-          for (const { job, result } of await runInChromium(server.url, gpu, jobs, log)) {
+          for (const { job, result } of await segment(`chromium ${gpu}`, () => runInChromium(server.url, gpu, jobs, log))) {
             if (result.error) log(`chromium ${job.rowBackend}: ${result.error.split('\n')[0]}`);
             rows.push(...result.results.flatMap(({ preset, timings }) => timings.map((t) => ({
               where: 'chromium' as const, backend: job.rowBackend, adapter: result.adapter, preset, phase: t.phase, ms_median: t.ms_median,
@@ -212,6 +235,7 @@ async function main(): Promise<void> {
   }
 
   meta.load_end = load();
+  meta.segments = segments;
   addRatios(rows);
   console.log(formatTable(rows, meta));
   for (const line of headline(rows)) console.log(line);
