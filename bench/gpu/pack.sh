@@ -18,7 +18,7 @@ mkdir -p "$OUT/node_modules/webgpu/dist/linux-x64" "$OUT/wasm" "$OUT/lib"
 npx esbuild src/cli/bench.ts --bundle --platform=node --format=esm --target=node20 \
   --outfile="$OUT/bench.mjs" --log-level=warning \
   --external:webgpu --external:vite --external:playwright-core \
-  --banner:js="import { createRequire as __crlCreateRequire } from 'node:module'; const require = __crlCreateRequire(import.meta.url);"
+  --banner:js="import { createRequire as __crlCreateRequire } from 'node:module'; import { fileURLToPath as __crlToPath } from 'node:url'; const require = __crlCreateRequire(import.meta.url); const __filename = __crlToPath(import.meta.url); const __dirname = __crlToPath(new URL('.', import.meta.url));"
 
 # 2. Node itself (xz: ~100 MB -> ~25 MB), unpacked by run.sh on first use.
 xz -T0 -6 -c "$(readlink -f "$(command -v node)")" > "$OUT/node.xz"

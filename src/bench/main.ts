@@ -18,12 +18,15 @@ export interface PageRequest {
   warmup: number;
   reps: number;
   phases?: Phase[];
+  /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
+  fallbackPresets?: PresetName[];
 }
 
 export interface PageResult {
   label: string;
   adapter?: string;
   results: { preset: PresetName; timings: PhaseTiming[] }[];
+  skipped?: string[];
   error?: string;
 }
 
@@ -42,6 +45,10 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
     out.adapter = st.adapter ? adapterName(st.adapter) : undefined;
     log(`bench: ${st.label}`);
     for (const preset of req.presets) {
+      if (st.adapter?.isFallbackAdapter && req.fallbackPresets && !req.fallbackPresets.includes(preset)) {
+        (out.skipped ??= []).push(`chromium webgpu ${preset} (software adapter ${out.adapter})`);
+        continue;
+      }
       const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
         warmup: req.warmup, reps: req.reps, phases: req.phases, onProgress: (m) => log(`bench: ${preset} ${m}`),
       });

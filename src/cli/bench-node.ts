@@ -30,6 +30,8 @@ export interface ChildRequest {
   /** Write loss-equality manifests here (one per preset and trained phase). */
   checkDir?: string;
   profile?: boolean;
+  /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
+  fallbackPresets?: PresetName[];
   /** Directory of the tfjs .wasm files (the packed GPU bundle carries its own). */
   wasmDir?: string;
 }
@@ -39,13 +41,15 @@ export interface ChildResult {
   label: string;
   adapter?: string;
   results: { preset: PresetName; timings: PhaseTiming[] }[];
+  /** Presets left out (software WebGPU adapter). */
+  skipped?: string[];
   checks: string[];
   profiles: { preset: PresetName; phase: Phase; kernels: { name: string; ms: number; count: number }[] }[];
   error?: string;
 }
 
 /** Selects the backend; returns the badge label and the adapter name. */
-async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label: string; adapter?: string }> {
+async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label: string; adapter?: string; fallback: boolean }> {
   let order: BackendName[] = [b as BackendName];
   let level: 'core' | 'compatibility' | undefined;
   if (b.startsWith('webgpu')) {
@@ -56,7 +60,7 @@ async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label:
   }
   const st = await initBackend({ order, wasmPaths: wasmDir ?? nodeWasmDir(), webgpuFeatureLevel: level });
   if (st.name !== order[0]) throw new Error(`got ${st.name} instead of ${order[0]}: ${st.label}`);
-  return { label: st.label, adapter: st.adapter ? adapterName(st.adapter) : undefined };
+  return { label: st.label, adapter: st.adapter ? adapterName(st.adapter) : undefined, fallback: Boolean(st.adapter?.isFallbackAdapter) };
 }
 
 /** Writes the manifest + binary blob torch_ref.py loads; returns the manifest path. */
@@ -99,6 +103,10 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
     out.adapter = sel.adapter;
     progress(`${req.backend}: ${sel.label}`);
     for (const preset of req.presets) {
+      if (sel.fallback && req.fallbackPresets && !req.fallbackPresets.includes(preset)) {
+        (out.skipped ??= []).push(`node ${req.backend} ${preset} (software adapter ${sel.adapter})`);
+        continue;
+      }
       const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
         warmup: req.warmup, reps: req.reps, phases: req.phases,
         onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),

@@ -43,6 +43,7 @@ const FLAGS = {
   'torch-device': { type: 'string', default: 'auto', help: 'cpu, cuda or auto' },
   check: { type: 'boolean', default: true, help: 'loss-equality check against PyTorch before timing (--no-check to skip)' },
   profile: { type: 'boolean', default: false, help: 'print the slowest kernels per phase (Node backends; one extra step each)' },
+  'fallback-presets': { type: 'string', default: 'nano', help: 'presets to run on a fallback WebGPU adapter (SwiftShader); all: every preset' },
   'wasm-dir': { type: 'string', help: 'directory of the tfjs .wasm files (default: node_modules)' },
   child: { type: 'string', help: '(internal) run one Node backend: a JSON ChildRequest' },
   'child-out': { type: 'string', help: '(internal) where the child writes its result' },
@@ -113,6 +114,7 @@ async function main(): Promise<void> {
   const batch = flags.batch ?? (quick ? 8 : 32);
   const reps = flags.reps ?? (quick ? 2 : 3);
   const maxNewTokens = flags['max-new'] ?? (quick ? 8 : 16);
+  const fallbackPresets = flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
   const warmup = flags.warmup;
   const nodeBackends = (flags.node === 'none' ? [] : flags.node ? list(flags.node) : NODE_BACKENDS.filter((b) => !(quick && b === 'webgpu-vulkan'))) as NodeBackend[];
   for (const b of nodeBackends) if (!NODE_BACKENDS.includes(b)) throw new Error(`--node: unknown backend "${b}" (expected ${NODE_BACKENDS.join(', ')})`);
@@ -127,7 +129,7 @@ async function main(): Promise<void> {
   if (quick && !flags.chromium) skipped.push('chromium webgpu-swiftshader (quick)');
 
   const meta = {
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), host: os.hostname(),
+    command: `${process.argv[1]?.endsWith('.mjs') ? 'node bench.mjs' : 'npm run bench --'} ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), host: os.hostname(),
     cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, batch, tokens_per_row: 128, max_new_tokens: maxNewTokens, warmup, reps,
     load_start: load(), load_end: '', skipped, segments: [] as { what: string; load_start: string; load_end: string; wall_s: number }[], torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
   };
@@ -186,7 +188,8 @@ async function main(): Promise<void> {
   for (const backend of ordered) {
     const ps = presetsFor(backend);
     if (ps.length === 0) continue;
-    const r = await segment(`node ${backend}`, () => spawnChild({ backend, presets: ps, batch, maxNewTokens, warmup, reps: repsFor(backend), phases, profile: flags.profile, wasmDir: flags['wasm-dir'] }));
+    const r = await segment(`node ${backend}`, () => spawnChild({ backend, presets: ps, batch, maxNewTokens, warmup, reps: repsFor(backend), phases, profile: flags.profile, wasmDir: flags['wasm-dir'], fallbackPresets }));
+    skipped.push(...(r.skipped ?? []));
     if (r.error) log(`node ${backend}: ${r.error.split('\n')[0]}`);
     for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase}: ${p.kernels.map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
     rows.push(...childRows(r));
@@ -215,12 +218,13 @@ async function main(): Promise<void> {
         const byGpu = new Map<ChromiumGpu, ChromiumJob[]>();
         for (const b of chromiumBackends) {
           const gpu: ChromiumGpu = b === 'webgpu-swiftshader' ? 'swiftshader' : 'gles';
-          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, presets, batch, maxNewTokens, warmup, reps, phases };
+          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, presets, batch, maxNewTokens, warmup, reps, phases, fallbackPresets };
           byGpu.set(gpu, [...(byGpu.get(gpu) ?? []), { gpu, request, rowBackend: b }]);
         }
         for (const [gpu, jobs] of byGpu) {
           for (const { job, result } of await segment(`chromium ${gpu}`, () => runInChromium(server.url, gpu, jobs, log))) {
             if (result.error) log(`chromium ${job.rowBackend}: ${result.error.split('\n')[0]}`);
+            skipped.push(...(result.skipped ?? []));
             rows.push(...result.results.flatMap(({ preset, timings }) => timings.map((t) => ({
               where: 'chromium' as const, backend: job.rowBackend, adapter: result.adapter, preset, phase: t.phase, ms_median: t.ms_median,
               tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, ms: t.ms, tokens: t.tokens,
