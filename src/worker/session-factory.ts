@@ -10,10 +10,14 @@ import type { SessionRequest } from './handler.ts';
 
 const cache = new Map<string, Promise<ArrayBuffer | undefined>>();
 
+/**
+ * The bundled base model, or undefined when there is none. A single-page-app server answers a
+ * missing file with index.html and status 200, so the content type decides, not the status.
+ */
 async function fetchBase(url: string): Promise<ArrayBuffer | undefined> {
   try {
     const res = await fetch(url);
-    if (!res.ok) return undefined;
+    if (!res.ok || (res.headers.get('content-type') ?? '').includes('text/html')) return undefined;
     return await res.arrayBuffer();
   } catch {
     return undefined;
