@@ -89,6 +89,8 @@ export interface PhaseTiming {
   tokens_per_s: number;
   /** tf.profile's peak bytes over the warm-up step (weights, Adam state and activations). */
   peak_bytes: number;
+  /** The first (warm-up) step: shader compilation on WebGPU, under tf.profile. */
+  warmup_ms: number;
 }
 
 export interface RunOptions {
@@ -155,6 +157,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   try {
     if (phases.includes('sft')) {
       const ms: number[] = [];
+      const first: number[] = [];
       let peak = 0;
       for (let i = 0; i < steps; i++) {
         const batch = Array.from({ length: w.sft.batch }, () => ({ prompt: promptOf(rng, w.sft.promptLen), target: letters(rng, w.sft.targetLen - 1) }));
@@ -165,6 +168,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         else m = await policy.sftStep(batch);
         const dt = performance.now() - t0;
         if (i >= opts.warmup) ms.push(dt);
+        else first.push(dt);
         say(`sft ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
           const prompts = batch.map((e) => encodePrompt(tok, e.prompt));
@@ -176,10 +180,11 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         const batch = Array.from({ length: w.sft.batch }, () => ({ prompt: promptOf(rng, w.sft.promptLen), target: letters(rng, w.sft.targetLen - 1) }));
         opts.profile('sft', kernelSummary((await profiled(() => policy.sftStep(batch))).kernels));
       }
-      out.push(timing(w, 'sft', ms, peak));
+      out.push(timing(w, 'sft', ms, peak, first[0]));
     }
     if (phases.includes('ca')) {
       const ms: number[] = [];
+      const first: number[] = [];
       let peak = 0;
       const pairsOf = () => Array.from({ length: w.ca.pairs }, () => ({ prompt: promptOf(rng, w.ca.promptLen), positiveLetter: (rng.next() < 0.5 ? 'A' : 'B') as 'A' | 'B' }));
       for (let i = 0; i < steps; i++) {
@@ -191,6 +196,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         else m = await policy.caStep(pairs);
         const dt = performance.now() - t0;
         if (i >= opts.warmup) ms.push(dt);
+        else first.push(dt);
         say(`ca ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
           const hb = buildBatch(tok, policy.model.config, pairs.map((p) => encodePrompt(tok, p.prompt)));
@@ -204,12 +210,13 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         }
       }
       if (opts.profile) opts.profile('ca', kernelSummary((await profiled(() => policy.caStep(pairsOf()))).kernels));
-      out.push(timing(w, 'ca', ms, peak));
+      out.push(timing(w, 'ca', ms, peak, first[0]));
     }
     if (phases.some((p) => p.startsWith('grpo'))) {
       const sample: number[] = [];
       const update: number[] = [];
       const total: number[] = [];
+      const first: number[][] = [];
       let peakSample = 0;
       let peakUpdate = 0;
       const g = w.grpo;
@@ -231,6 +238,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         if (i === 0) ({ result: m, peak: peakUpdate } = await profiled(() => policy.grpoStep(scored)));
         else m = await policy.grpoStep(scored);
         const t3 = performance.now();
+        if (i < opts.warmup) first.push([t1 - t0, t3 - t2]);
         if (i >= opts.warmup) {
           sample.push(t1 - t0);
           update.push(t3 - t2);
@@ -250,9 +258,10 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         opts.profile('grpo_sample', kernelSummary(s.kernels));
         opts.profile('grpo_update', kernelSummary((await profiled(() => policy.grpoStep(score(s.result)))).kernels));
       }
-      if (phases.includes('grpo_sample')) out.push(timing(w, 'grpo_sample', sample, peakSample));
-      if (phases.includes('grpo_update')) out.push(timing(w, 'grpo_update', update, peakUpdate));
-      if (phases.includes('grpo')) out.push(timing(w, 'grpo', total, Math.max(peakSample, peakUpdate)));
+      const f = first[0] ?? [NaN, NaN];
+      if (phases.includes('grpo_sample')) out.push(timing(w, 'grpo_sample', sample, peakSample, f[0]));
+      if (phases.includes('grpo_update')) out.push(timing(w, 'grpo_update', update, peakUpdate, f[1]));
+      if (phases.includes('grpo')) out.push(timing(w, 'grpo', total, Math.max(peakSample, peakUpdate), f[0] + f[1]));
     }
     return out;
   } finally {
@@ -260,8 +269,8 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   }
 }
 
-function timing(w: WorkloadShape, phase: Phase, ms: number[], peak: number): PhaseTiming {
+function timing(w: WorkloadShape, phase: Phase, ms: number[], peak: number, warmupMs = NaN): PhaseTiming {
   const med = median(ms);
   const tokens = phaseTokens(w, phase);
-  return { phase, ms, ms_median: med, tokens, tokens_per_s: (tokens * 1000) / med, peak_bytes: peak };
+  return { phase, ms, ms_median: med, tokens, tokens_per_s: (tokens * 1000) / med, peak_bytes: peak, warmup_ms: warmupMs };
 }

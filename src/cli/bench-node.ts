@@ -111,7 +111,7 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
         warmup: req.warmup, reps: req.reps, phases: req.phases,
         onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
         onCheck: req.checkDir ? (c) => { out.checks.push(writeCheck(req.checkDir as string, preset, c)); } : undefined,
-        profile: req.profile ? (phase, kernels) => { out.profiles.push({ preset, phase, kernels: kernels.slice(0, 15) }); } : undefined,
+        profile: req.profile ? (phase, kernels) => { out.profiles.push({ preset, phase, kernels }); } : undefined,
       });
       out.results.push({ preset, timings });
     }

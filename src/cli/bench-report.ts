@@ -13,6 +13,8 @@ export interface BenchRow {
   ms_median: number;
   tokens_per_s: number;
   peak_bytes?: number;
+  /** The first, untimed step (WebGPU shader compilation). */
+  warmup_ms?: number;
   ms: number[];
   tokens: number;
   /** ms_median / PyTorch's ms_median for the same preset and phase (same run, same machine). */

@@ -81,7 +81,7 @@ function spawnChild(req: ChildRequest): Promise<ChildResult> {
 function childRows(r: ChildResult): BenchRow[] {
   return r.results.flatMap(({ preset, timings }) => timings.map((t) => ({
     where: 'node' as const, backend: r.backend, adapter: r.adapter, preset, phase: t.phase, ms_median: t.ms_median,
-    tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, ms: t.ms, tokens: t.tokens,
+    tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, warmup_ms: t.warmup_ms, ms: t.ms, tokens: t.tokens,
   })));
 }
 
@@ -191,7 +191,7 @@ async function main(): Promise<void> {
     const r = await segment(`node ${backend}`, () => spawnChild({ backend, presets: ps, batch, maxNewTokens, warmup, reps: repsFor(backend), phases, profile: flags.profile, wasmDir: flags['wasm-dir'], fallbackPresets }));
     skipped.push(...(r.skipped ?? []));
     if (r.error) log(`node ${backend}: ${r.error.split('\n')[0]}`);
-    for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase}: ${p.kernels.map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
+    for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase} (${p.kernels.reduce((a, k) => a + k.count, 0)} kernels): ${p.kernels.slice(0, 15).map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
     rows.push(...childRows(r));
     if (r.error && r.results.length === 0) rows.push({ where: 'node', backend, preset: ps[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: r.error.split('\n')[0] });
     if (!torchDone) {
@@ -227,7 +227,7 @@ async function main(): Promise<void> {
             skipped.push(...(result.skipped ?? []));
             rows.push(...result.results.flatMap(({ preset, timings }) => timings.map((t) => ({
               where: 'chromium' as const, backend: job.rowBackend, adapter: result.adapter, preset, phase: t.phase, ms_median: t.ms_median,
-              tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, ms: t.ms, tokens: t.tokens,
+              tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, warmup_ms: t.warmup_ms, ms: t.ms, tokens: t.tokens,
             }))));
             if (result.error && result.results.length === 0) rows.push({ where: 'chromium', backend: job.rowBackend, preset: presets[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: result.error.split('\n')[0] });
           }
