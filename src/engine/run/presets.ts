@@ -84,7 +84,7 @@ export const PRESETS: Record<string, Preset> = {
   'trace-default': preset({
     name: 'trace-default', description: 'Tool traces, single-lookup evidence, shortcut rate 0.8 in training; contextrl from the bundled base model.',
     baseModel: 'trace', methods: ALL_METHODS, seeds: 3,
-    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0.001 },
+    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 3, lambda: 5, pairShare: 0.15, beta: 0.001, learningRate: 1e-3 },
   }),
   'document-default': preset({
     name: 'document-default', description: 'Documents: one sentence decides the answer; contextrl from the bundled base model.',
@@ -94,7 +94,18 @@ export const PRESETS: Record<string, Preset> = {
   'ablation-trace': preset({
     name: 'ablation-trace', description: 'The paper ablation on traces: base, grpo, da-sft, da-rl, contextrl with equal example budgets.',
     baseModel: 'trace', methods: ALL_METHODS, seeds: 3,
-    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 150, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0, evalItems: 200, probePairs: 200 },
+    // docs/ABLATION.md: the probe only moves with thousands of hard pairs at lr 1e-3 and L_CA dominating the step (lambda 5).
+    config: { domain: 'trace', method: 'contextrl', knobs: TRACE_KNOBS, steps: 500, evalEvery: 100, batchSize: 32, groupSize: 4, maxCompletionLength: 3, lambda: 5, pairShare: 0.5, budgetUnit: 'examples', learningRate: 1e-3, beta: 0, evalItems: 200, probePairs: 200 },
+  }),
+  'ablation-quick': preset({
+    name: 'ablation-quick', description: 'The ablation at a scale where hard-pair selection starts to be learned on a CPU: a 2x64 model warm-started on two-variable traces, 500 RL steps, half the example budget on hard pairs (docs/ABLATION.md).',
+    methods: ALL_METHODS, seeds: 2,
+    // docs/ABLATION.md: L_CA leaves ln 2 only after thousands of hard pairs at lr 1e-3, hence 16 pairs a step (examples budget), lambda 5, 500 steps.
+    config: { domain: 'trace', method: 'contextrl', knobs: QUICK_KNOBS, steps: 500, evalEvery: 0, batchSize: 32, groupSize: 4, maxCompletionLength: 2, lambda: 5, pairShare: 0.5, budgetUnit: 'examples', beta: 0, evalItems: 100, probePairs: 100, learningRate: 1e-3, warmupSteps: 0 },
+    warmStart: {
+      name: 'ablation-quick', domain: 'trace', modelSize: 'nano', model: { dModel: 64, nHead: 4, contextLength: 64 }, batchSize: 16, learningRate: 3e-3, warmupSteps: 10,
+      steps: 300, easyPairShare: 0.25, stages: [{ name: 'two variables', knobs: QUICK_KNOBS }], figureKnobs: QUICK_KNOBS, always: true,
+    },
   }),
   quick: preset({
     name: 'quick', description: 'A few-minute CPU demo: a small model warm-started on two-variable traces, then 40 RL steps per method.',
