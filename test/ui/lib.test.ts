@@ -108,10 +108,11 @@ describe('export', () => {
 describe('legend from config differences', () => {
   it('names only the settings that differ', () => {
     const a = defaultRunConfig();
-    const b = { ...defaultRunConfig(), method: 'grpo' as const, lambda: 0.1 };
-    expect(differingKeys([a, b])).toEqual(['lambda', 'method']);
-    expect(legendLabels([a, b], ['x', 'y'])).toEqual(['lambda=0.5, method=contextrl', 'lambda=0.1, method=grpo']);
-    expect(legendLabels([a], ['only'])).toEqual(['only']);
+    const a2 = { ...a, method: 'contextrl' as const, lambda: 0.5 };
+    const b = { ...a, method: 'grpo' as const, lambda: 0.1 };
+    expect(differingKeys([a2, b])).toEqual(['lambda', 'method']);
+    expect(legendLabels([a2, b], ['x', 'y'])).toEqual(['lambda=0.5, method=contextrl', 'lambda=0.1, method=grpo']);
+    expect(legendLabels([a2], ['only'])).toEqual(['only']);
   });
 });
 
