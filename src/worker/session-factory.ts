@@ -26,7 +26,9 @@ async function fetchBase(url: string): Promise<ArrayBuffer | undefined> {
 
 export async function createWorkerSession(req: SessionRequest): Promise<RunSessionLike> {
   if (req.checkpoint) return createRunSession(req.config, { checkpoint: req.checkpoint, backend: req.backend });
-  const name = PRESETS[req.config.preset]?.baseModel ?? req.config.domain;
+  // A preset's bundled model only serves its own domain (a trace model cannot read images).
+  const preset = PRESETS[req.config.preset];
+  const name = preset && preset.config.domain === req.config.domain ? (preset.baseModel ?? req.config.domain) : req.config.domain;
   let base: ArrayBuffer | undefined;
   if (req.baseUrl !== undefined) {
     const url = `${req.baseUrl}models/${name}.ckpt`;

@@ -3,13 +3,14 @@
  * prompts and targets of items and pairs, and fixed evaluation sets.
  */
 import { documentDomain } from '../../tasks/document/index.ts';
+import { imageDomain } from '../../tasks/image/index.ts';
 import { formatItemPrompt, formatPairPrompt, pairSideSeed, PROMPT_VOCABULARY } from '../../tasks/prompts.ts';
 import { traceDomain } from '../../tasks/trace/index.ts';
 import type { Domain, DomainName, Knobs, Pair, RLItem } from '../../tasks/types.ts';
 import type { PairExample, SFTExample } from '../policy.ts';
 import { Tokenizer } from '../tokenizer.ts';
 
-const DOMAINS: Partial<Record<DomainName, Domain>> = { trace: traceDomain, document: documentDomain };
+const DOMAINS: Partial<Record<DomainName, Domain>> = { trace: traceDomain, document: documentDomain, image: imageDomain };
 
 export function getDomain(name: DomainName): Domain {
   const d = DOMAINS[name];
