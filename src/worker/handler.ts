@@ -3,11 +3,19 @@
  * FromWorker messages back. The worker entry wraps it around postMessage; the client's
  * main-thread fallback runs the same handler in the page. One run is active at a time.
  */
+import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../engine/backend.ts';
 import { validateRunConfig } from '../engine/run/config.ts';
 import type { RunSessionLike, StepReport } from '../engine/run/session-types.ts';
 import type { MetricRow, RunConfig, RunState } from '../engine/run/types.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
+import type { RunProgress } from '../engine/run/types.ts';
+
+/** The progress plus the training thread's tensor memory, for the page's memory readout. */
+function withMemory(p: RunProgress): RunProgress {
+  const m = tf.memory();
+  return { ...p, tensorBytes: m.numBytes, numTensors: m.numTensors };
+}
 
 export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;
 
@@ -83,7 +91,7 @@ export function createHandler(post: Post, opts: HandlerOptions) {
     if (rep.rollouts) post({ type: 'rollouts', runId: r.runId, step: rep.rollouts.step, groups: rep.rollouts.groups });
     if (rep.eval) post({ type: 'eval', runId: r.runId, record: rep.eval });
     if (rep.selection?.length) post({ type: 'selection', runId: r.runId, records: rep.selection });
-    post({ type: 'progress', runId: r.runId, progress: r.session.progress() });
+    post({ type: 'progress', runId: r.runId, progress: withMemory(r.session.progress()) });
   }
 
   /** One unit; on a WebGPU failure, fall back to wasm/cpu and resume from the last checkpoint. */
@@ -179,7 +187,7 @@ export function createHandler(post: Post, opts: HandlerOptions) {
       case 'load': {
         const r = await open(msg.runId, msg.config, msg.checkpoint);
         if (r) {
-          post({ type: 'progress', runId: r.runId, progress: r.session.progress() });
+          post({ type: 'progress', runId: r.runId, progress: withMemory(r.session.progress()) });
           setState(r, r.session.done ? 'done' : 'paused');
         }
         return;

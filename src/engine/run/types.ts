@@ -123,6 +123,9 @@ export interface RunProgress {
   phase: 'shader-warmup' | 'warm-start' | 'da-sft' | 'rl' | 'eval';
   stepsPerSec: number;
   etaSec: number;
+  /** tf.memory() of the training thread when the progress was sent: tensor bytes and count. */
+  tensorBytes?: number;
+  numTensors?: number;
 }
 
 /** The summary a run exports and persists (metrics separately, in batches). */

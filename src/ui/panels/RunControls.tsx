@@ -1,7 +1,6 @@
 /** Start / Pause / Step / Reset with keyboard shortcuts, the progress bar with steps/s and ETA, and memory. */
 import { useEffect, useState } from 'react';
 import { useConfigStore } from '../../store/config.ts';
-import { useMetricsStore } from '../../store/metrics.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { pauseRun, resetRun, startBlocker, startRun, stepRun, useSessionStore } from '../../store/session.ts';
 import { bytes, duration, fmt } from '../lib/format.ts';
@@ -41,12 +40,13 @@ function usePageHeap(): number | undefined {
 
 function MemoryReadout({ runId }: { runId: string | null }) {
   const heap = usePageHeap();
-  const last = useMetricsStore((s) => (runId ? s.byRun[runId]?.rows.at(-1) : undefined));
-  const memKeys = last ? Object.keys(last).filter((k) => /^(mem|memory)\//.test(k)) : [];
+  const progress = useRunsStore((s) => (runId ? s.runs[runId]?.progress : undefined));
   return (
     <p className="memory" aria-label="Memory">
       Memory: page heap {heap === undefined ? 'not reported by this browser' : bytes(heap)}
-      {memKeys.map((k) => <span key={k}> · {k.replace(/^(mem|memory)\//, '')} {/bytes/i.test(k) ? bytes(last![k]) : fmt(last![k])}</span>)}
+      {progress?.tensorBytes !== undefined && (
+        <span> · training tensors {bytes(progress.tensorBytes)} in {progress.numTensors ?? 0} tensors</span>
+      )}
     </p>
   );
 }
