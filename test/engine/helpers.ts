@@ -3,6 +3,8 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { initBackend } from '../../src/engine/backend.ts';
+import { installNodeWebGPU } from '../../src/engine/node.ts';
 
 const require = createRequire(import.meta.url);
 let wasmReady = false;
@@ -25,46 +27,18 @@ export async function useWasm(): Promise<void> {
 }
 
 /**
- * Installs Dawn's WebGPU from the `webgpu` package (OpenGL ES through Mesa, compatibility mode:
- * this machine has no Vulkan device Dawn accepts) and selects tfjs' webgpu backend.
+ * Installs Dawn's WebGPU from the `webgpu` package (OpenGL ES through Mesa, compatibility mode)
+ * and selects tfjs' webgpu backend through the engine's own initBackend (which self-tests it).
  * Returns undefined on success or the reason it is unavailable.
  */
 export async function tryWebGPU(): Promise<string | undefined> {
-  if (webgpuReason === null) webgpuReason = await installWebGPU();
+  if (webgpuReason === null) webgpuReason = (await installNodeWebGPU('opengles')) ?? undefined;
   if (webgpuReason) return webgpuReason;
-  const ok = await tf.setBackend('webgpu').catch((e: Error) => e.message);
-  if (ok !== true) return `tf.setBackend('webgpu') failed: ${String(ok)}`;
-  await tf.ready();
-  return undefined;
-}
-
-async function installWebGPU(): Promise<string | undefined> {
   try {
-    process.env.EGL_PLATFORM ??= 'surfaceless';
-    const mod = (await import('webgpu')) as unknown as { create: (o: string[]) => GPU; globals: object };
-    Object.assign(globalThis, mod.globals);
-    const gpu = mod.create(['backend=opengles']);
-    Object.defineProperty(globalThis, 'navigator', { value: { gpu }, configurable: true, writable: true });
-    const { WebGPUBackend } = await import('@tensorflow/tfjs-backend-webgpu');
-    const adapter = await gpu.requestAdapter({ featureLevel: 'compatibility' } as GPURequestAdapterOptions);
-    if (!adapter) return 'Dawn found no WebGPU adapter (tried OpenGL ES, compatibility mode)';
-    const lim = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredLimits: {
-        maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
-        maxComputeWorkgroupsPerDimension: lim.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
-        maxBufferSize: lim.maxBufferSize,
-        maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
-        maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
-      },
-    });
-    const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-    if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
-    tf.registerBackend('webgpu', () => new WebGPUBackend(device, info), 1);
-    return undefined;
+    const st = await initBackend({ order: ['webgpu'], webgpuFeatureLevel: 'compatibility' });
+    return st.name === 'webgpu' ? undefined : `selected ${st.name}`;
   } catch (e) {
-    return `the webgpu package could not load: ${(e as Error).message}`;
+    return (e as Error).message;
   }
 }
 
