@@ -9,6 +9,7 @@ import { setBackendStatus, setFallbackNotice } from './backend.ts';
 import { isConfigValid, useConfigStore } from './config.ts';
 import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
 import { appendMetrics, clearMetrics } from './metrics.ts';
+import { forgetRun, persistMessage } from './persistence.ts';
 import { addRun, newRunEntry, removeRun, updateRun, useRunsStore, withEval, withRollouts, withSelection } from './runs.ts';
 
 let client: LabClient | null = null;
@@ -34,6 +35,11 @@ export function connect(c: LabClient): () => void {
 }
 
 export function handleMessage(msg: FromWorker): void {
+  applyMessage(msg);
+  persistMessage(msg); // after the store has it, so the saved summary is current
+}
+
+function applyMessage(msg: FromWorker): void {
   handleGroundingMessage(msg); // checkpoints for the grounding slider, attribution replies
   switch (msg.type) {
     case 'backend': setBackendStatus(msg.status); return;
@@ -70,7 +76,8 @@ export function startBlocker(): string | null {
 /** Starts a new run from the current config, or resumes the active paused one. Returns the run id. */
 export function startRun(): string | null {
   const r = activeRun();
-  if (r && r.state === 'paused' && client) { client.post({ type: 'resume', runId: r.id }); return r.id; }
+  // A restored or imported run has no worker session: Start begins a new run instead of resuming it.
+  if (r && r.state === 'paused' && client && !r.imported) { client.post({ type: 'resume', runId: r.id }); return r.id; }
   if (r && (r.state === 'running' || r.state === 'warming')) return r.id;
   if (startBlocker() || !client) return null;
   const config = structuredClone(useConfigStore.getState().config);
@@ -91,7 +98,7 @@ export function pauseRun(): void {
 export function stepRun(): void {
   if (!client) return;
   const r = activeRun();
-  if (r && r.state === 'paused') { client.post({ type: 'step', runId: r.id }); return; }
+  if (r && r.state === 'paused' && !r.imported) { client.post({ type: 'step', runId: r.id }); return; }
   if (r && (r.state === 'running' || r.state === 'warming')) return;
   const id = startRun();
   if (id) { client.post({ type: 'pause', runId: id }); client.post({ type: 'step', runId: id }); }
@@ -104,6 +111,7 @@ export function resetRun(): void {
   if (client && r.state !== 'done' && r.state !== 'error' && !r.imported) client.post({ type: 'stop', runId: r.id });
   removeRun(r.id);
   clearMetrics(r.id);
+  forgetRun(r.id);
   checkpoints.delete(r.id);
 }
 

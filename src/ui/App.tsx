@@ -4,7 +4,8 @@ import { createLabClient } from '../worker/client.ts';
 import { useBackendStore } from '../store/backend.ts';
 import { configQuery, loadConfigFromUrl, useConfigStore, dismissUrlWarnings } from '../store/config.ts';
 import { useRunsStore } from '../store/runs.ts';
-import { connect } from '../store/session.ts';
+import { connect, useSessionStore } from '../store/session.ts';
+import { startPersistence } from '../store/persistence.ts';
 import { BackendBadge } from './components/BackendBadge.tsx';
 import { Panel } from './components/Panel.tsx';
 import { ComparisonView } from './panels/ComparisonView.tsx';
@@ -35,6 +36,7 @@ function boot(): void {
   const client = createLabClient();
   connect(client);
   client.post({ type: 'init', backendOrder: backendOrder(useConfigStore.getState().config.backend), wasmPaths, baseUrl: import.meta.env.BASE_URL });
+  void startPersistence((message) => useSessionStore.setState({ lastError: message }));
 }
 
 /** Keeps the address bar in step with the config (replaceState: no history entry per keystroke). */

@@ -80,8 +80,13 @@ describe('panels in Chromium on WebGPU', () => {
     const page2 = await b.context.newPage();
     await page2.goto(url);
     await expect.poll(() => page2.getByLabel('RL steps').inputValue()).toBe('12');
-    expect(await page2.getByLabel('Seed').inputValue()).toBe('3');
+    expect(await page2.getByLabel('Seed', { exact: true }).inputValue()).toBe('3');
     expect(await page2.getByLabel('G (group size)').inputValue()).toBe('4');
+    // The run itself survived too (IndexedDB): it is listed on the new page with its curves.
+    const runs = page2.getByRole('list', { name: 'Runs' });
+    await expect.poll(() => runs.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
+    expect(await runs.textContent()).toMatch(/#1 contextrl · seed 3/);
+    await expect.poll(async () => Number(await page2.getByRole('figure', { name: 'reward', exact: true }).getAttribute('data-points') ?? 0)).toBeGreaterThan(0);
     await page2.close();
   });
 
