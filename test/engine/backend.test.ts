@@ -28,7 +28,7 @@ describe('backend selection', () => {
 
   it('selects webgpu in Node through Dawn (SwiftShader Vulkan) and its self-test agrees with cpu', async () => {
     const err = await installNodeWebGPU('vulkan');
-    if (err) throw new Error(`Dawn could not load: ${err}`);
+    if (err) throw new Error(`Dawn could not load: ${err} (install libvulkan1 and chromium, whose SwiftShader Vulkan driver Dawn uses: apt-get install -y libvulkan1 chromium)`);
     const st = await initBackend({ order: ['webgpu', 'cpu'] });
     expect(st.skipped).toEqual([]);
     expect(st.name).toBe('webgpu');

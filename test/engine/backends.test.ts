@@ -54,7 +54,7 @@ describe('backends agree', () => {
   it('webgpu (Dawn, OpenGL ES compatibility mode) matches cpu within 1e-4', async () => {
     // Never a silent skip: .ci/run installs what Dawn needs, so an unavailable WebGPU is a failure.
     const why = await tryWebGPU();
-    if (why) throw new Error(`webgpu unavailable here: ${why}`);
+    if (why) throw new Error(`webgpu unavailable here: ${why} (Dawn needs Mesa's OpenGL ES: apt-get install -y libegl-mesa0 libgl1-mesa-dri)`);
     compare((await run(reference?.rollouts)).trace);
   }, 300_000);
 });
