@@ -6,18 +6,12 @@ import type { BackendName } from '../engine/backend.ts';
 import { adapterName, initBackend } from '../engine/backend.ts';
 import type { PresetName } from '../engine/config.ts';
 import { wasmPaths } from '../ui/wasmPaths.ts';
-import type { Phase, PhaseTiming } from './workload.ts';
+import type { PhaseTiming, WorkloadRequest } from './workload.ts';
 import { runWorkload, workloadShape } from './workload.ts';
 
-export interface PageRequest {
+export interface PageRequest extends WorkloadRequest {
   backend: BackendName;
   featureLevel?: 'core' | 'compatibility';
-  presets: PresetName[];
-  batch: number;
-  maxNewTokens?: number;
-  warmup: number;
-  reps: number;
-  phases?: Phase[];
   /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
   fallbackPresets?: PresetName[];
 }

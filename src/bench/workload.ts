@@ -23,6 +23,16 @@ import { Tokenizer } from '../engine/tokenizer.ts';
 import type { PromptText } from '../tasks/types.ts';
 
 export type Phase = 'sft' | 'grpo_sample' | 'grpo_update' | 'grpo' | 'ca';
+
+/** What both the Node child and the Chromium bench page are asked to time. */
+export interface WorkloadRequest {
+  presets: PresetName[];
+  batch: number;
+  maxNewTokens?: number;
+  warmup: number;
+  reps: number;
+  phases?: Phase[];
+}
 export const PHASES: Phase[] = ['sft', 'grpo_sample', 'grpo_update', 'grpo', 'ca'];
 
 export interface WorkloadShape {

@@ -12,21 +12,15 @@ import { installNodeWebGPU, nodeWasmDir } from '../engine/node.ts';
 import { DEFAULT_CA, DEFAULT_GRPO } from '../engine/policy.ts';
 import { modelConfig } from '../engine/config.ts';
 import type { PresetName } from '../engine/config.ts';
-import type { CheckCapture, Phase, PhaseTiming } from '../bench/workload.ts';
+import type { CheckCapture, Phase, PhaseTiming, WorkloadRequest } from '../bench/workload.ts';
 import { benchTokenizer, runWorkload, workloadShape } from '../bench/workload.ts';
 
 /** Our backends by row name: webgpu-gles / webgpu-vulkan are Dawn's OpenGL ES and Vulkan paths. */
 export type NodeBackend = 'webgpu-vulkan' | 'webgpu-gles' | 'wasm' | 'cpu';
 export const NODE_BACKENDS: NodeBackend[] = ['webgpu-vulkan', 'webgpu-gles', 'wasm', 'cpu'];
 
-export interface ChildRequest {
+export interface ChildRequest extends WorkloadRequest {
   backend: NodeBackend;
-  presets: PresetName[];
-  batch: number;
-  maxNewTokens?: number;
-  warmup: number;
-  reps: number;
-  phases?: Phase[];
   /** Write loss-equality manifests here (one per preset and trained phase). */
   checkDir?: string;
   profile?: boolean;

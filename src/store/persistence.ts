@@ -60,7 +60,7 @@ export function persistMessage(msg: FromWorker): void {
   switch (msg.type) {
     case 'metrics': done(store.appendMetrics(msg.runId, msg.rows)); return;
     case 'eval': done(store.saveEval(msg.runId, msg.record)); return;
-    case 'checkpoint': done(store.saveCheckpoint(msg.runId, msg.step, msg.buffer.slice(0))); return;
+    case 'checkpoint': done(store.saveCheckpoint(msg.runId, msg.step, msg.buffer)); return;
     case 'state': done(store.saveRun(summaryOf(run))); return;
     default: return;
   }

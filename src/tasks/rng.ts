@@ -47,6 +47,13 @@ export class Rng {
     return this.float() < p;
   }
 
+  /** One entry of a [value, weight] table (weights summing to 1); rounding falls back to the first. */
+  weighted<T>(table: readonly (readonly [T, number])[]): T {
+    let r = this.float();
+    for (const [v, w] of table) if ((r -= w) < 0) return v;
+    return table[0][0];
+  }
+
   pick<T>(xs: readonly T[]): T {
     if (xs.length === 0) throw new Error('Rng.pick: empty array');
     return xs[Math.floor(this.float() * xs.length)];

@@ -21,12 +21,7 @@ const MUTATIONS = [
   ['retemplate', 0.1],
 ] as const;
 type Mutation = (typeof MUTATIONS)[number][0];
-
-function pickMutation(rng: Rng): Mutation {
-  let r = rng.float();
-  for (const [m, w] of MUTATIONS) if ((r -= w) < 0) return m;
-  return 'decisive';
-}
+const pickMutation = (rng: Rng): Mutation => rng.weighted(MUTATIONS);
 
 const clone = (d: Doc): Doc => ({ ...d, sentences: d.sentences.map((s) => ({ ...s }) as Sentence) });
 type Fact = Extract<Sentence, { kind: 'fact' }>;

@@ -23,12 +23,7 @@ const MUTATIONS = [
   ['retemplate', 0.1],
 ] as const;
 type Mutation = (typeof MUTATIONS)[number][0];
-
-function pickMutation(rng: Rng): Mutation {
-  let r = rng.float();
-  for (const [m, w] of MUTATIONS) if ((r -= w) < 0) return m;
-  return 'decisive';
-}
+const pickMutation = (rng: Rng): Mutation => rng.weighted(MUTATIONS);
 
 const clone = (p: Program): Program => ({ ...p, stmts: p.stmts.map((s) => ({ ...s }) as Stmt) });
 
