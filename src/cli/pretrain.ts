@@ -53,21 +53,21 @@ async function pretrainOne(name: string, flags: ReturnType<typeof parseFlags<typ
     const sidecar = {
       name, domain: spec.domain, seed: flags.seed, step: p.step, trainingSeconds: Math.round(p.elapsedMs / 1000),
       parameters: p.policy.model.numParameters(), model: p.policy.model.config, batchSize: spec.batchSize, learningRate: spec.learningRate,
-      easyPairShare: spec.easyPairShare, curriculum: spec.stages, figureKnobs: spec.figureKnobs, figures, history,
+      easyPairShare: spec.easyPairShare, pairLoss: spec.pairLoss ?? 'sft', curriculum: spec.stages, figureKnobs: spec.figureKnobs, figures, history,
       command: `npm run pretrain -- --preset ${name} --seed ${flags.seed} --steps ${p.step}`,
     };
     writeFileSync(sidecarPath, JSON.stringify(sidecar, null, 2) + '\n');
   };
   const saveState = async () => writeFileSync(statePath, new Uint8Array(await p.save()));
   let t = performance.now();
-  let lossSum = 0, n = 0;
+  let lossSum = 0, caSum = 0, n = 0;
   while (p.step < total) {
-    const { metrics, stage } = await p.trainStep();
-    lossSum += metrics.loss; n++;
+    const { metrics, stage, caLoss } = await p.trainStep();
+    lossSum += metrics.loss; caSum += caLoss ?? NaN; n++;
     if (p.step % 50 === 0) {
       const sPer = (performance.now() - t) / 1000 / n;
-      console.log(`[${name}] step ${p.step}/${total} · ${stage} · loss ${(lossSum / n).toFixed(3)} · ${sPer.toFixed(2)} s/step · ETA ${formatDuration(sPer * (total - p.step))}`);
-      lossSum = 0; n = 0; t = performance.now();
+      console.log(`[${name}] step ${p.step}/${total} · ${stage} · loss ${(lossSum / n).toFixed(3)}${Number.isNaN(caSum) ? '' : ` · L_CA ${(caSum / n).toFixed(3)}`} · ${sPer.toFixed(2)} s/step · ETA ${formatDuration(sPer * (total - p.step))}`);
+      lossSum = 0; caSum = 0; n = 0; t = performance.now();
     }
     if (p.step % flags['save-every'] === 0) await saveState();
     if (p.step % flags['eval-every'] === 0) await publish();

@@ -5,7 +5,7 @@
  */
 import type { Domain } from '../../tasks/types.ts';
 import { modelConfig } from '../config.ts';
-import { Policy, type SFTExample } from '../policy.ts';
+import { Policy, type PairExample, type SFTExample } from '../policy.ts';
 import type { StepMetrics } from '../metrics.ts';
 import { unitSeed } from './budget.ts';
 import { packRunCheckpoint, unpackRunCheckpoint, type BaseModelMeta } from './checkpoint.ts';
@@ -14,17 +14,20 @@ import { baseFigures, type BaseFigures } from './evaluate.ts';
 import { stageAt, type PretrainSpec } from './presets.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
-export function pretrainBatch(domain: Domain, spec: PretrainSpec, seed: number, step: number): SFTExample[] {
+/** Step `step`'s items (answer targets) and easy pairs (C+ letter), drawn from (seed, step). */
+export function pretrainExamples(domain: Domain, spec: PretrainSpec, seed: number, step: number): { items: SFTExample[]; pairs: PairExample[] } {
   const stage = stageAt(spec, step);
   const k = knobsFor(domain, stage.knobs);
-  const nPairs = Math.round(spec.batchSize * spec.easyPairShare);
+  const nPairs = Math.round(spec.batchSize * (stage.easyPairShare ?? spec.easyPairShare));
   const items = domain.items(unitSeed(seed, 'pretrain-items', step), spec.batchSize - nPairs, k).map(itemExample);
-  const pairs = nPairs > 0 ? domain.pairs(unitSeed(seed, 'pretrain-pairs', step), nPairs, { ...k, hardness: 'easy' }).pairs : [];
-  const pairEx = pairs.map((p) => {
-    const e = pairExample(p, seed);
-    return { prompt: e.prompt, target: e.positiveLetter };
-  });
-  return [...items, ...pairEx];
+  const pairs = nPairs > 0 ? domain.pairs(unitSeed(seed, 'pretrain-pairs', step), nPairs, { ...k, hardness: 'easy' }).pairs.map((p) => pairExample(p, seed)) : [];
+  return { items, pairs };
+}
+
+/** The same examples as one supervised batch: pairs become prompts with the C+ letter as target. */
+export function pretrainBatch(domain: Domain, spec: PretrainSpec, seed: number, step: number): SFTExample[] {
+  const { items, pairs } = pretrainExamples(domain, spec, seed, step);
+  return [...items, ...pairs.map((e) => ({ prompt: e.prompt, target: e.positiveLetter }))];
 }
 
 export class Pretrainer {
@@ -50,13 +53,26 @@ export class Pretrainer {
     return new Pretrainer(spec, seed, domain, policy, 0, vocabulary, 0);
   }
 
-  async trainStep(): Promise<{ metrics: StepMetrics; stage: string }> {
+  /**
+   * One pretraining step. pairLoss "sft": one supervised step on items and pair letters together;
+   * "ca": a supervised step on the items, then an L_CA step on the pairs (two optimizer steps, so
+   * the selection gradient is not drowned by the answer tokens: docs/ABLATION.md, "base model").
+   */
+  async trainStep(): Promise<{ metrics: StepMetrics; stage: string; caLoss?: number }> {
     const t0 = performance.now();
     const stage = stageAt(this.spec, this.step);
-    const m = await this.policy.sftStep(pretrainBatch(this.domain, this.spec, this.seed, this.step));
+    let m: StepMetrics;
+    let caLoss: number | undefined;
+    if ((this.spec.pairLoss ?? 'sft') === 'ca') {
+      const { items, pairs } = pretrainExamples(this.domain, this.spec, this.seed, this.step);
+      m = await this.policy.sftStep(items);
+      if (pairs.length) caLoss = (await this.policy.caStep(pairs)).loss;
+    } else {
+      m = await this.policy.sftStep(pretrainBatch(this.domain, this.spec, this.seed, this.step));
+    }
     this.step += 1;
     this.elapsedMs += performance.now() - t0;
-    return { metrics: m, stage: stage.name };
+    return { metrics: m, stage: stage.name, caLoss };
   }
 
   async figures(n = 200): Promise<BaseFigures> {
