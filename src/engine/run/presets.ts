@@ -57,6 +57,7 @@ const TRACE_KNOBS: Knobs = { depth: 'lookup', steps: 6, noise: 2, vars: 4, short
 /** Two variables, two statements, no noise: learnable by a small model in a minute. */
 const QUICK_KNOBS: Knobs = { depth: 'lookup', vars: 2, steps: 3, noise: 0, shortcut: 0.5 };
 const DOCUMENT_KNOBS: Knobs = { facts: 4, relations: 1, filler: 2 };
+const IMAGE_KNOBS: Knobs = { question: 'any', objects: 3 };
 const ALL_METHODS: Method[] = ['grpo', 'da-sft', 'da-rl', 'contextrl'];
 
 export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
@@ -80,6 +81,15 @@ export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
     ],
     figureKnobs: DOCUMENT_KNOBS,
   },
+  image: {
+    name: 'image', domain: 'image', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 100, steps: 6000, easyPairShare: 0.5, pairLoss: 'ca',
+    stages: [
+      { name: 'colour of a shape, two objects', untilStep: 1500, knobs: { question: 'colour-of-shape', objects: 2 } },
+      { name: 'every question, two objects', untilStep: 3500, knobs: { question: 'any', objects: 2 } },
+      { name: 'every question', knobs: IMAGE_KNOBS },
+    ],
+    figureKnobs: IMAGE_KNOBS,
+  },
 };
 
 function preset(p: Omit<Preset, 'config'> & { config: Partial<RunConfig> }): Preset {
@@ -96,6 +106,11 @@ export const PRESETS: Record<string, Preset> = {
     name: 'document-default', description: 'Documents: one sentence decides the answer; contextrl from the bundled base model.',
     baseModel: 'document', methods: ALL_METHODS, seeds: 3,
     config: { domain: 'document', method: 'contextrl', knobs: DOCUMENT_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 3, lambda: 0.5, pairShare: 0.15, beta: 0.001 },
+  }),
+  'image-default': preset({
+    name: 'image-default', description: 'Images: one object decides the answer; contextrl from the bundled base model.',
+    baseModel: 'image', methods: ALL_METHODS, seeds: 3,
+    config: { domain: 'image', method: 'contextrl', knobs: IMAGE_KNOBS, steps: 200, evalEvery: 50, maxCompletionLength: 2, lambda: 0.5, pairShare: 0.15, beta: 0.001 },
   }),
   'ablation-trace': preset({
     name: 'ablation-trace', description: 'The paper ablation on traces: base, grpo, da-sft, da-rl, contextrl with equal example budgets.',
