@@ -2,9 +2,13 @@
  * Batched autoregressive sampling of G completions per prompt (runs without gradients; the
  * update recomputes log-probs under the graph, STYLE.md example 7).
  *
- * The sequence buffer has a fixed shape [N, Tp + maxNewTokens]: step i runs the model on the whole
- * buffer (causal attention makes the unfilled tail irrelevant) and writes token i at Tp + i. Fixed
- * shapes mean WebGPU compiles each shader once. There is no KV cache: each step costs a full forward.
+ * KV cache (the default): one forward over the prompts [N, Tp] (prefill, images included) keeps
+ * each layer's keys and values; each later step runs the model on one position per row (the
+ * previous token), which attends to the prompt and to a fixed block of completion slots filled one
+ * per step, the unfilled ones masked (Transformer.prefill / decode). Every step has the same
+ * shapes, so WebGPU compiles each shader once. kvCache: false keeps the reference path: a full
+ * forward over the fixed [N, Tp + maxNewTokens] buffer per token (causal attention makes the
+ * unfilled tail irrelevant); the tests check that both give the same logits and tokens.
  * The token is chosen on the device (Gumbel-max over temperature-scaled, top-k-masked logits; the
  * Gumbel noise comes from our seeded Rng, so every backend samples the same tokens); the only
  * readback per step is one "all finished" flag, and the tokens, log-probs and masks come back once.
@@ -17,7 +21,8 @@ import * as tf from '@tensorflow/tfjs';
 import type { PromptText } from '../tasks/types.ts';
 import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
-import type { Transformer } from './model.ts';
+import type { KVCache, ModelInputs, Transformer } from './model.ts';
+import { disposeKVCache } from './model.ts';
 import { Rng } from './rng.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
@@ -28,6 +33,12 @@ export interface SampleOptions {
   /** Keep only the k most likely tokens (0 or undefined: no truncation). */
   topK?: number;
   seed?: number;
+  /**
+   * Decode with the KV cache (default true). false: one full forward per token, the reference the
+   * cache is tested against. The environment variable CONTEXTRL_KV_CACHE=0 (Node) changes the
+   * default, for A/B timing of the benchmarks, which do not pass this option.
+   */
+  kvCache?: boolean;
 }
 
 /** Host-side rollouts: plain arrays, safe to post to a worker. N = prompts.length * groupSize. */
@@ -57,6 +68,70 @@ function gumbelNoise(rng: Rng, N: number, V: number): tf.Tensor2D {
   return tf.tensor2d(g, [N, V]);
 }
 
+function kvCacheDefault(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.CONTEXTRL_KV_CACHE !== '0';
+}
+
+/**
+ * Next-token logits [N, V] for completion token i, given token i - 1 ([N] int32; undefined at
+ * i = 0). Runs inside the caller's tidy; the state it carries to the next step is kept and owned by it.
+ */
+interface Decoder {
+  logits(i: number, previous: tf.Tensor1D | undefined): tf.Tensor2D;
+  dispose(): void;
+}
+
+/** Reference: a full forward over the fixed buffer [N, Tp + maxNewTokens] per token. Takes inputs. */
+function fullForwardDecoder(model: Transformer, inputs: ModelInputs, Tp: number): Decoder {
+  const [N, T] = inputs.ids.shape;
+  return {
+    logits(i, previous) {
+      if (previous) {
+        const col = tf.oneHot(tf.tensor1d([Tp + i - 1], 'int32'), T); // [1, T]
+        const ids = tf.keep(tf.add(inputs.ids, tf.mul(col, tf.expandDims(previous, 1))) as tf.Tensor2D); // [N, T]
+        inputs.ids.dispose();
+        inputs.ids = ids;
+      }
+      return tf.reshape(model.logitsAt(inputs, Tp - 1 + i, 1), [N, model.config.vocabSize]);
+    },
+    dispose: () => disposeInputs(inputs),
+  };
+}
+
+/** Prefill on the prompts [N, Tp] at step 0, then one cached position per step. Takes inputs. */
+function cachedDecoder(model: Transformer, inputs: ModelInputs, slots: number): Decoder {
+  const [N, Tp] = inputs.ids.shape;
+  const D = model.config.dModel;
+  let cache: KVCache | undefined;
+  let prompt: ModelInputs | undefined = inputs;
+  return {
+    logits(_i, previous) {
+      let hidden: tf.Tensor; // [N, 1, D]
+      let next: KVCache;
+      if (!cache) {
+        const r = model.prefill(prompt as ModelInputs, slots);
+        hidden = tf.slice(r.hidden, [0, Tp - 1, 0], [N, 1, D]);
+        next = r.cache;
+        disposeInputs(prompt as ModelInputs);
+        prompt = undefined;
+      } else {
+        const r = model.decode(previous as tf.Tensor1D, cache);
+        hidden = tf.reshape(r.hidden, [N, 1, D]);
+        next = r.cache;
+        tf.dispose([...cache.keys, ...cache.values]); // replaced; the prompt tensors carry over
+      }
+      cache = next;
+      for (const t of [...next.promptKeys, ...next.promptValues, next.promptBias, ...next.keys, ...next.values, next.nextPosition]) tf.keep(t);
+      return tf.reshape(model.logits(hidden as tf.Tensor3D), [N, model.config.vocabSize]);
+    },
+    dispose() {
+      if (cache) disposeKVCache(cache);
+      if (prompt) disposeInputs(prompt);
+    },
+  };
+}
+
 export async function generate(
   model: Transformer,
   tok: Tokenizer,
@@ -74,17 +149,23 @@ export async function generate(
   const V = model.config.vocabSize;
   const encoded = prompts.map((p) => encodePrompt(tok, p));
   const rows = encoded.flatMap((e) => Array.from({ length: groupSize }, () => e));
-  const hb = buildBatch(tok, model.config, rows, undefined, maxNewTokens);
+  const useCache = options.kvCache ?? kvCacheDefault();
+  // The cached path uploads the prompts only ([N, Tp]); the reference the whole buffer.
+  const hb = buildBatch(tok, model.config, rows, undefined, useCache ? 0 : maxNewTokens);
   const N = hb.B;
   const Tp = hb.Tp;
-  const inputs = toModelInputs(hb);
+  const C = model.config.contextLength;
+  if (Tp + maxNewTokens > C) throw new Error(`prompt (${Tp} tokens) + completion (${maxNewTokens}) exceeds contextLength ${C}`);
+  // The last token is never fed back, so the cache needs maxNewTokens - 1 completion slots.
+  const decoder = useCache ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxNewTokens - 1)) : fullForwardDecoder(model, toModelInputs(hb), Tp);
   let finished = tf.zeros([N]) as tf.Tensor1D; // 1 once eos was emitted  [N]
+  let token: tf.Tensor1D | undefined; // the last step's tokens  [N] int32
   const steps: tf.Tensor[] = []; // per step: [3, N] = token, logp, mask
   try {
     for (let i = 0; i < maxNewTokens; i++) {
       const noise = temperature > 0 ? gumbelNoise(rng, N, V) : undefined;
-      const [ids, step, fin] = tf.tidy(() => {
-        const logits = tf.reshape(model.logitsAt(inputs, Tp - 1 + i, 1), [N, V]); // [N, V]
+      const [next, step, fin] = tf.tidy(() => {
+        const logits = decoder.logits(i, token); // [N, V]
         const scaled = temperature > 0 ? tf.div(logits, temperature) : logits;
         const logpAll = tf.logSoftmax(scaled); // [N, V]
         let choiceLogits = scaled;
@@ -96,15 +177,13 @@ export async function generate(
         const choice = tf.argMax(choiceLogits, -1) as tf.Tensor1D; // [N] int32
         const lp = tf.sum(tf.mul(logpAll, tf.oneHot(choice, V)), -1); // [N]
         const alive = tf.sub(1, finished); // [N]
-        const token = tf.cast(tf.mul(tf.cast(choice, 'float32'), alive), 'int32'); // pad (0) after eos
-        const newFinished = tf.maximum(finished, tf.mul(tf.cast(tf.equal(token, tok.eos), 'float32'), alive));
-        const col = tf.oneHot(tf.tensor1d([Tp + i], 'int32'), Tp + maxNewTokens); // [1, T]
-        const newIds = tf.add(inputs.ids, tf.mul(col, tf.expandDims(token, 1))) as tf.Tensor2D; // [N, T]
-        return [newIds, tf.stack([tf.cast(token, 'float32'), tf.mul(lp, alive), alive]), newFinished];
+        const picked = tf.cast(tf.mul(tf.cast(choice, 'float32'), alive), 'int32') as tf.Tensor1D; // pad (0) after eos
+        const newFinished = tf.maximum(finished, tf.mul(tf.cast(tf.equal(picked, tok.eos), 'float32'), alive));
+        return [picked, tf.stack([tf.cast(picked, 'float32'), tf.mul(lp, alive), alive]), newFinished];
       });
       noise?.dispose();
-      inputs.ids.dispose();
-      inputs.ids = ids;
+      token?.dispose();
+      token = next as tf.Tensor1D;
       finished.dispose();
       finished = fin as tf.Tensor1D;
       steps.push(step);
@@ -147,6 +226,7 @@ export async function generate(
   } finally {
     tf.dispose(steps);
     finished.dispose();
-    disposeInputs(inputs);
+    token?.dispose();
+    decoder.dispose();
   }
 }

@@ -1,0 +1,168 @@
+/** Cached decoding (prefill + one position per token) against the full forward it replaces, on cpu and wasm. */
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { buildBatch, disposeInputs, encodePrompt, generate, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
+import type { EncodedPrompt, Rollouts } from '../../src/engine/index.ts';
+import { disposeKVCache } from '../../src/engine/model.ts';
+import type { PromptText, RGBImage } from '../../src/tasks/types.ts';
+import { useCpu, useWasm } from './helpers.ts';
+
+const tok = new Tokenizer(['a', 'b', 'c', 'd'], { nPatches: 4 });
+const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { imageSize: 4, patchSize: 2, initStd: 0.3 });
+const image = (k: number): RGBImage => ({ width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + k * 11) % 256) });
+
+// Different lengths, so rows are left-padded by different amounts.
+const textPrompts: PromptText[] = [
+  { text: 'a b ->', images: [] },
+  { text: 'c c a b d a ->', images: [] },
+  { text: 'd ->', images: [] },
+];
+const imagePrompts: PromptText[] = [
+  { text: '<img> a ->', images: [image(0)] },
+  { text: 'b c <img> d a b ->', images: [image(1)] },
+  { text: 'a ->', images: [] },
+];
+
+/** Full-forward logits at the L completion positions, teacher-forced with `completions` [N][L].  -> [N, L, V] */
+async function fullLogits(model: Transformer, prompts: EncodedPrompt[], completions: number[][]): Promise<Float32Array> {
+  const hb = buildBatch(tok, model.config, prompts, completions);
+  const inputs = toModelInputs(hb);
+  const out = tf.tidy(() => model.logitsAt(inputs, hb.Tp - 1, hb.L));
+  disposeInputs(inputs);
+  const d = (await out.data()) as Float32Array;
+  out.dispose();
+  return d;
+}
+
+/** The same logits from prefill on the prompts, then one decode per completion token.  -> [N, L, V] */
+async function cachedLogits(model: Transformer, prompts: EncodedPrompt[], completions: number[][]): Promise<Float32Array> {
+  const hb = buildBatch(tok, model.config, prompts, undefined, 0);
+  const L = completions[0].length;
+  const inputs = toModelInputs(hb);
+  const { D, V } = { D: model.config.dModel, V: model.config.vocabSize };
+  const steps: tf.Tensor[] = [];
+  let cache = tf.tidy(() => {
+    const r = model.prefill(inputs, L - 1);
+    steps.push(tf.keep(model.logits(tf.slice(r.hidden, [0, hb.Tp - 1, 0], [hb.B, 1, D]))));
+    return r.cache;
+  });
+  disposeInputs(inputs);
+  for (let j = 0; j < L - 1; j++) {
+    const ids = tf.tensor1d(completions.map((c) => c[j]), 'int32');
+    const next = tf.tidy(() => {
+      const r = model.decode(ids, cache);
+      steps.push(tf.keep(tf.reshape(model.logits(tf.reshape(r.hidden, [hb.B, 1, D])), [hb.B, 1, V])));
+      return r.cache;
+    });
+    ids.dispose();
+    tf.dispose([...cache.keys, ...cache.values]);
+    cache = next;
+  }
+  disposeKVCache(cache);
+  const all = tf.concat(steps, 1); // [N, L, V]
+  tf.dispose(steps);
+  const d = (await all.data()) as Float32Array;
+  all.dispose();
+  return d;
+}
+
+const maxAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+function expectSameRollouts(cached: Rollouts, full: Rollouts): void {
+  expect(cached.completionIds).toEqual(full.completionIds);
+  expect(cached.ended).toEqual(full.ended);
+  expect(cached.texts).toEqual(full.texts);
+  expect(maxAbsDiff(cached.logp.flat(), full.logp.flat())).toBeLessThan(1e-4);
+}
+
+describe.each([
+  ['cpu', useCpu],
+  ['wasm', useWasm],
+])('KV cache on %s', (_name, use) => {
+  it('prefill + decode logits equal the full forward at every completion position (text, left-padded)', async () => {
+    await use();
+    const model = new Transformer(config, 4);
+    const prompts = textPrompts.map((p) => encodePrompt(tok, p));
+    const completions = prompts.map((_, n) => Array.from({ length: 7 }, (_, j) => 6 + ((n * 5 + j * 3) % (tok.size - 6))));
+    const full = await fullLogits(model, prompts, completions);
+    const cached = await cachedLogits(model, prompts, completions);
+    expect(cached.length).toBe(full.length);
+    expect(maxAbsDiff(cached, full)).toBeLessThan(1e-4);
+    model.dispose();
+  });
+
+  it('prefill handles image patches: logits equal the full forward for image prompts', async () => {
+    await use();
+    const model = new Transformer(config, 5);
+    const prompts = imagePrompts.map((p) => encodePrompt(tok, p));
+    const completions = prompts.map((_, n) => Array.from({ length: 5 }, (_, j) => 6 + ((n + j * 2) % (tok.size - 6))));
+    const full = await fullLogits(model, prompts, completions);
+    const cached = await cachedLogits(model, prompts, completions);
+    expect(maxAbsDiff(cached, full)).toBeLessThan(1e-4);
+    // The image matters: the same prompt with the other image changes the logits.
+    const swapped = await cachedLogits(model, [encodePrompt(tok, { ...imagePrompts[0], images: [image(3)] })], [completions[0]]);
+    expect(maxAbsDiff(swapped, cached.slice(0, swapped.length))).toBeGreaterThan(1e-4);
+    model.dispose();
+  });
+
+  it.each([
+    ['text', textPrompts],
+    ['image', imagePrompts],
+  ])('generate with and without the cache samples the same tokens, log-probs within 1e-4 (%s prompts)', async (_kind, prompts) => {
+    await use();
+    const model = new Transformer(config, 6);
+    for (const opts of [{ temperature: 1 }, { temperature: 0.7, topK: 3 }]) {
+      const o = { maxNewTokens: 8, seed: 11, ...opts };
+      const cached = await generate(model, tok, prompts, 3, { ...o, kvCache: true });
+      const full = await generate(model, tok, prompts, 3, { ...o, kvCache: false });
+      expectSameRollouts(cached, full);
+      expect(new Set(cached.completionIds.map((c) => c.join())).size).toBeGreaterThan(1); // really sampled
+    }
+    model.dispose();
+  });
+
+  it('greedy decoding is identical with and without the cache', async () => {
+    await use();
+    const model = new Transformer(config, 7);
+    const prompts = [...textPrompts, ...imagePrompts];
+    const cached = await generate(model, tok, prompts, 1, { maxNewTokens: 10, temperature: 0, kvCache: true });
+    const full = await generate(model, tok, prompts, 1, { maxNewTokens: 10, temperature: 0, kvCache: false });
+    expectSameRollouts(cached, full);
+    model.dispose();
+  });
+
+  it('generate with one new token needs no decode step', async () => {
+    await use();
+    const model = new Transformer(config, 8);
+    const cached = await generate(model, tok, textPrompts, 2, { maxNewTokens: 1, seed: 3, kvCache: true });
+    const full = await generate(model, tok, textPrompts, 2, { maxNewTokens: 1, seed: 3, kvCache: false });
+    expectSameRollouts(cached, full);
+    model.dispose();
+  });
+
+  it('tf.memory().numTensors is flat across repeated generate() calls (cached and not)', async () => {
+    await use();
+    const model = new Transformer(config, 9);
+    const before = tf.memory().numTensors;
+    for (let r = 0; r < 3; r++) {
+      for (const kvCache of [true, false]) {
+        await generate(model, tok, imagePrompts, 2, { maxNewTokens: 6, seed: r, topK: 4, kvCache });
+        expect(tf.memory().numTensors).toBe(before);
+      }
+    }
+    model.dispose();
+  });
+
+  it('rejects prompts that leave no room for maxNewTokens, with or without the cache', async () => {
+    await use();
+    const model = new Transformer(config, 10);
+    for (const kvCache of [true, false]) {
+      await expect(generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxNewTokens: 30, kvCache })).rejects.toThrow(/exceeds contextLength 32/);
+    }
+    model.dispose();
+  });
+});
