@@ -6,7 +6,10 @@ attention with an additive -1e9 bias on padding keys, GELU (tanh approximation),
 untied head without bias. Steps: Adam (torch.optim.Adam, lr 3e-3) after clipping the global
 gradient norm to 1, as src/engine/optim.ts does.
   sft          masked next-token cross-entropy on the completion region (mean over target tokens)
-  grpo_sample  Gumbel-max sampling on a fixed [N, Tp + maxNew] buffer, one full forward per token
+  grpo_sample  Gumbel-max sampling with a KV cache, as src/engine/sample.ts: one forward over the
+               left-padded prompts [N, Tp] (prefill), then one position per new token against the
+               cached keys and values. CONTEXTRL_KV_CACHE=0 (also read by our sampler) switches to
+               the reference, one full forward over the [N, Tp + maxNew] buffer per token.
   grpo_update  DAPO-aggregated clipped surrogate, num_iterations 1 (rho = exp(logp - sg(logp))),
                + beta * k3 KL to a frozen reference (beta 0.001), entropy and clip metrics
   ca           L_CA 'hard': softplus(-clip(delta, -c, c)) averaged over pairs
@@ -14,12 +17,16 @@ gradient norm to 1, as src/engine/optim.ts does.
   /usr/bin/python3 bench/torch_ref.py SPEC.json OUT.json
 
 SPEC: {"threads": n|null, "device": "cpu"|"cuda"|"auto", "checks": [MANIFEST.json ...],
-       "timings": [{"preset", "config", "workload", "warmup", "reps"}]}
+       "kv_checks": [{"preset", "config"} ...],
+       "timings": [{"preset", "config", "workload", "warmup", "reps", "phases"}]}
 A check manifest (written by src/cli/bench.ts) holds the weights and the batch of one of our
 steps with our loss and gradient norm; we recompute both in float64 and report the difference.
+A kv check compares the cached sampler with the full-forward one in float64 on a left-padded
+batch (logits, log-probs and tokens); the grpo timing runs one first and stops on a mismatch.
 """
 import json
 import math
+import os
 import statistics
 import sys
 import time
@@ -66,24 +73,36 @@ def layer_norm(x, p, prefix, eps):
     return F.layer_norm(x, (x.shape[-1],), p[prefix + ".g"], p[prefix + ".b"], eps)
 
 
-def forward(p, c, ids, positions, key_mask):
-    """Hidden states after the final LayerNorm [B, T, D]."""
+def qkv_heads(p, c, x, l):
+    """LayerNorm 1 and the fused QKV projection of block l, split into heads: 3 x [B, H, T, dh]."""
+    B, T, D = x.shape
+    H = c["nHead"]
+    qkv = layer_norm(x, p, f"h{l}.ln1", c["layerNormEps"]) @ p[f"h{l}.attn.wqkv"] + p[f"h{l}.attn.bqkv"]
+    return (t.view(B, T, H, D // H).transpose(1, 2) for t in qkv.split(D, dim=-1))
+
+
+def finish_block(p, c, x, y, l):
+    """The rest of block l: heads y [B, H, T, dh] merged and projected onto x [B, T, D], then the MLP."""
+    B, T, D = x.shape
+    x = x + y.transpose(1, 2).reshape(B, T, D) @ p[f"h{l}.attn.wo"] + p[f"h{l}.attn.bo"]
+    m = F.gelu(layer_norm(x, p, f"h{l}.ln2", c["layerNormEps"]) @ p[f"h{l}.mlp.w1"] + p[f"h{l}.mlp.b1"], approximate="tanh")
+    return x + m @ p[f"h{l}.mlp.w2"] + p[f"h{l}.mlp.b2"]
+
+
+def forward(p, c, ids, positions, key_mask, kv=None):
+    """Hidden states after the final LayerNorm [B, T, D]. kv, a list, receives each layer's (k, v) [B, H, T, dh]."""
     B, T = ids.shape
-    D, H = c["dModel"], c["nHead"]
-    dh = D // H
+    dh = c["dModel"] // c["nHead"]
     x = p["wte"][ids] + p["wpe"][positions]  # [B, T, D]
     causal = torch.tril(torch.ones(T, T, device=ids.device, dtype=x.dtype))
     allowed = causal * key_mask.to(x.dtype).view(B, 1, 1, T)
     bias = (allowed - 1) * 1e9  # [B, 1, T, T]
     for l in range(c["nLayer"]):
-        h = layer_norm(x, p, f"h{l}.ln1", c["layerNormEps"])
-        qkv = h @ p[f"h{l}.attn.wqkv"] + p[f"h{l}.attn.bqkv"]
-        q, k, v = (t.view(B, T, H, dh).transpose(1, 2) for t in qkv.split(D, dim=-1))
+        q, k, v = qkv_heads(p, c, x, l)
+        if kv is not None:
+            kv.append((k, v))
         att = torch.softmax(q @ k.transpose(-1, -2) * (1 / math.sqrt(dh)) + bias, dim=-1)
-        y = (att @ v).transpose(1, 2).reshape(B, T, D)
-        x = x + y @ p[f"h{l}.attn.wo"] + p[f"h{l}.attn.bo"]
-        m = F.gelu(layer_norm(x, p, f"h{l}.ln2", c["layerNormEps"]) @ p[f"h{l}.mlp.w1"] + p[f"h{l}.mlp.b1"], approximate="tanh")
-        x = x + m @ p[f"h{l}.mlp.w2"] + p[f"h{l}.mlp.b2"]
+        x = finish_block(p, c, x, att @ v, l)
     return layer_norm(x, p, "lnf", c["layerNormEps"])
 
 
@@ -250,9 +269,23 @@ def time_phase(name, fn, warmup, reps, device):
     return ms
 
 
+def kv_cache_default():
+    """CONTEXTRL_KV_CACHE=0 switches both sides of `npm run bench` to full-forward sampling (A/B)."""
+    return os.environ.get("CONTEXTRL_KV_CACHE") != "0"
+
+
+def pick(logits, finished, gen, device):
+    """Gumbel-max choice over [N, V] logits, its log-prob, and the token (pad 0 once a row ended)."""
+    logp_all = torch.log_softmax(logits, -1)
+    u = torch.rand(logits.shape, generator=gen).to(device=device, dtype=logits.dtype).clamp_(1e-12, 1 - 1e-7)
+    choice = torch.argmax(logits - torch.log(-torch.log(u)), -1)
+    token = torch.where(finished, torch.zeros_like(choice), choice)
+    return token, logp_all.gather(1, choice[:, None])[:, 0]
+
+
 @torch.no_grad()
-def sample(p, c, b, max_new, gen, device):
-    """Fixed buffer [N, Tp + maxNew]; token i written at Tp + i; stop early when all rows ended."""
+def sample_full(p, c, b, max_new, gen, device, trace=None):
+    """Reference: fixed buffer [N, Tp + maxNew], one full forward per token; token i written at Tp + i."""
     ids = b["ids"].clone()
     N = ids.shape[0]
     Tp = b["Tp"]
@@ -260,16 +293,106 @@ def sample(p, c, b, max_new, gen, device):
     logps = []
     for i in range(max_new):
         logits = logits_at(p, c, {**b, "ids": ids}, Tp - 1 + i, 1)[:, 0]  # [N, V]
-        logp_all = torch.log_softmax(logits, -1)
-        u = torch.rand(logits.shape, generator=gen).to(device).clamp_(1e-12, 1 - 1e-7)
-        choice = torch.argmax(logits - torch.log(-torch.log(u)), -1)
-        token = torch.where(finished, torch.zeros_like(choice), choice)
-        logps.append(logp_all.gather(1, choice[:, None])[:, 0])
+        if trace is not None:
+            trace.append(logits)
+        token, lp = pick(logits, finished, gen, device)
+        logps.append(lp)
         ids[:, Tp + i] = token
         finished |= token == 2  # eos
         if i < max_new - 1 and bool(finished.all()):
             break
     return ids, torch.stack(logps, 1)
+
+
+@torch.no_grad()
+def sample_cached(p, c, b, max_new, gen, device, trace=None):
+    """KV cache, as src/engine/sample.ts: one forward over the left-padded prompts [N, Tp] (prefill)
+    keeps each layer's keys and values; every later token is one position per row (the previous
+    token, pad 0 after eos, at position positions[:, Tp - 1] + 1 + j) that attends to the prompt
+    (left padding masked) and the completion slots filled so far. The cache is preallocated,
+    [N, H, Tp + maxNew - 1, dh] per layer, written in place; each step attends to its filled prefix
+    (ours attends to every slot with the unfilled ones masked: the same values). Same tokens and
+    log-probs as sample_full (checked by kv_check)."""
+    N = b["ids"].shape[0]
+    Tp = b["Tp"]
+    D, H = c["dModel"], c["nHead"]
+    dh = D // H
+    prompt_mask = b["keyMask"][:, :Tp]
+    kv = []
+    hidden = forward(p, c, b["ids"][:, :Tp], b["positions"][:, :Tp], prompt_mask, kv)[:, Tp - 1]  # [N, D]
+    S = Tp + max(1, max_new - 1)  # the last token is never fed back
+    keys, values = [], []
+    for k, v in kv:
+        K = torch.zeros(N, H, S, dh, device=device, dtype=k.dtype)
+        V = torch.zeros(N, H, S, dh, device=device, dtype=v.dtype)
+        K[:, :, :Tp] = k
+        V[:, :, :Tp] = v
+        keys.append(K)
+        values.append(V)
+    bias = torch.zeros(N, 1, 1, S, device=device, dtype=hidden.dtype)
+    bias[..., :Tp] = ((prompt_mask.to(hidden.dtype) - 1) * 1e9).view(N, 1, 1, Tp)
+    next_position = b["positions"][:, Tp - 1] + 1  # [N]
+    ids = b["ids"].clone()
+    finished = torch.zeros(N, dtype=torch.bool, device=device)
+    logps = []
+    for i in range(max_new):
+        if i > 0:  # decode the previous token into slot j = i - 1
+            s = Tp + i - 1
+            x = (p["wte"][token] + p["wpe"][next_position + (i - 1)]).view(N, 1, D)
+            for l in range(c["nLayer"]):
+                q, k, v = qkv_heads(p, c, x, l)  # [N, H, 1, dh]
+                keys[l][:, :, s] = k[:, :, 0]
+                values[l][:, :, s] = v[:, :, 0]
+                att = torch.softmax(q @ keys[l][:, :, :s + 1].transpose(-1, -2) * (1 / math.sqrt(dh)) + bias[..., :s + 1], dim=-1)
+                x = finish_block(p, c, x, att @ values[l][:, :, :s + 1], l)
+            hidden = layer_norm(x, p, "lnf", c["layerNormEps"])[:, 0]
+        logits = hidden @ p["head.w"]  # [N, V]
+        if trace is not None:
+            trace.append(logits)
+        token, lp = pick(logits, finished, gen, device)
+        logps.append(lp)
+        ids[:, Tp + i] = token
+        finished |= token == 2  # eos
+        if i < max_new - 1 and bool(finished.all()):
+            break
+    return ids, torch.stack(logps, 1)
+
+
+def kv_check(c, device, max_new=8):
+    """sample_cached against sample_full in float64 on a left-padded batch (4 rows, prompts of
+    5..20 tokens, eos never sampled so every step runs): largest logit difference, same tokens."""
+    c = {**c, "initStd": 0.3}  # sharper than the init: attention and the sampled tokens matter
+    p = {k: v.detach() for k, v in init_params(c, device, torch.float64, seed=3).items()}
+    gen = torch.Generator().manual_seed(5)
+    lens = [20, 5, 13, 20]
+    Tp = max(lens)
+    T = Tp + max_new
+    N = len(lens)
+    ids = torch.zeros(N, T, dtype=torch.long)
+    positions = torch.zeros(N, T, dtype=torch.long)
+    key_mask = torch.zeros(N, T, dtype=torch.float64)
+    for r, n in enumerate(lens):
+        pad = Tp - n
+        ids[r, pad:Tp] = torch.randint(6, c["vocabSize"], (n,), generator=gen)
+        ids[r, pad] = 1  # bos
+        positions[r] = (torch.arange(T) - pad).clamp(min=0)
+        key_mask[r, pad:] = 1
+    b = {"Tp": Tp, "L": max_new, "ids": ids.to(device), "positions": positions.to(device), "keyMask": key_mask.to(device)}
+    # No eos, so both paths run all max_new steps: with lnf.b = 1 the eos logit is about -dModel.
+    p["lnf.b"] = torch.ones_like(p["lnf.b"])
+    p["head.w"] = p["head.w"].clone()
+    p["head.w"][:, 2] = -1.0
+    runs = []
+    for fn in (sample_full, sample_cached):
+        trace = []
+        out, lps = fn(p, c, b, max_new, torch.Generator().manual_seed(11), device, trace)
+        runs.append((out, lps, torch.stack(trace, 1)))
+    (ids_f, lp_f, lg_f), (ids_c, lp_c, lg_c) = runs
+    return {
+        "steps": lg_c.shape[1], "max_abs_logit_diff": float((lg_f - lg_c).abs().max()),
+        "max_abs_logp_diff": float((lp_f - lp_c).abs().max()), "same_tokens": bool(torch.equal(ids_f, ids_c)),
+        "distinct_tokens": int(ids_c[:, Tp:].unique().numel()),
+    }
 
 
 def run_timing(t, device):
@@ -308,6 +431,12 @@ def run_timing(t, device):
     if "grpo" in phases:
         g = w["grpo"]
         N = g["prompts"] * g["groupSize"]
+        sample = sample_cached if kv_cache_default() else sample_full
+        if sample is sample_cached:  # never time a cached sampler that samples something else
+            out_check = kv_check(c, device)
+            say(f"{t['preset']} kv-cache check (float64, left-padded): {out_check}")
+            if not kv_check_ok(out_check):
+                raise RuntimeError(f"the KV-cache sampler disagrees with the full forward: {out_check}")
         ref = {k: v.detach().clone() for k, v in params.items()}
         cfg = {"epsLow": 0.2, "epsHigh": 0.2, "beta": 0.001, "lossType": "dapo", "temperature": 1.0, "maxCompletionLength": g["maxNewTokens"]}
         samp, upd, total = [], [], []
@@ -342,6 +471,10 @@ def run_timing(t, device):
     return {"preset": t["preset"], "ms": out, "ms_median": {k: statistics.median(v) for k, v in out.items()}}
 
 
+def kv_check_ok(k):
+    return k["same_tokens"] and k["max_abs_logit_diff"] < 1e-9 and k["max_abs_logp_diff"] < 1e-9
+
+
 def main():
     spec_path, out_path = sys.argv[1], sys.argv[2]
     with open(spec_path) as f:
@@ -353,7 +486,9 @@ def main():
     result = {
         "torch": torch.__version__, "device": str(device), "threads": torch.get_num_threads(),
         "device_name": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+        "kv_cache": kv_cache_default(),
         "checks": [run_check(p) for p in spec.get("checks", [])],
+        "kv_checks": [{"preset": k["preset"], **kv_check(k["config"], device)} for k in spec.get("kv_checks", [])],
         "timings": [],
     }
     with open(out_path, "w") as f:  # the checks first: the caller refuses to time on a mismatch

@@ -5,7 +5,9 @@
  *
  * Shapes (defaults; the issue's headline is micro, batch 32 x 128 tokens):
  *   sft          B = 32 rows of T = 128 tokens: prompt 32 (bos included) + target 95 + eos; loss on 96
- *   grpo_sample  P = 4 prompts x G = 8, prompt 112 tokens, 16 new tokens: 16 forwards of [32, 128]
+ *   grpo_sample  P = 4 prompts x G = 8, prompt 112 tokens, 16 new tokens, KV cache: one prefill
+ *                forward of [32, 112], then 15 cached decode steps of [32, 1] (CONTEXTRL_KV_CACHE=0:
+ *                16 full forwards of [32, 128], the path before the cache)
  *   grpo_update  the GRPO step on those rollouts (+ the frozen reference's forward, beta = 0.001)
  *   ca           32 pair prompts of 128 tokens, L_CA ('hard', c = 5) at the answer position
  * Prompts are single lowercase letters separated by spaces, so one letter is one token.

@@ -20,12 +20,25 @@ export interface TorchCheck {
   rel_grad_norm: number;
 }
 
+/** torch_ref.py's KV-cache sampler against its full-forward one (float64, left-padded prompts). */
+export interface TorchKvCheck {
+  preset: string;
+  steps: number;
+  max_abs_logit_diff: number;
+  max_abs_logp_diff: number;
+  same_tokens: boolean;
+  distinct_tokens: number;
+}
+
 export interface TorchResult {
   torch: string;
   device: string;
   device_name: string | null;
   threads: number;
+  /** Whether grpo_sample used the KV cache (CONTEXTRL_KV_CACHE=0 turns it off, as for our sampler). */
+  kv_cache?: boolean;
   checks: TorchCheck[];
+  kv_checks?: TorchKvCheck[];
   timings: { preset: PresetName; ms: Record<string, number[]>; ms_median: Record<string, number> }[];
 }
 
@@ -33,6 +46,7 @@ export interface TorchSpec {
   threads?: number;
   device: 'cpu' | 'cuda' | 'auto';
   checks: string[];
+  kv_checks?: { preset: PresetName; config: object }[];
   timings: { preset: PresetName; config: object; workload: WorkloadShape; warmup: number; reps: number; phases?: string[] }[];
 }
 
