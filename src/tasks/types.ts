@@ -68,7 +68,8 @@ export type RejectionReason =
   | 'equal-answers'
   | 'similarity-below-threshold'
   | 'edit-changed-nothing'
-  | 'template-mismatch';
+  | 'template-mismatch'
+  | 'answer-fact-in-negative';
 
 /** The pair builder's funnel, as the paper reports it. */
 export interface Funnel {

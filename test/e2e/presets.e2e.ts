@@ -26,7 +26,7 @@ describe('bundled base models in the browser', () => {
         const t = (await details.textContent()) ?? '';
         seen.push(t);
         return /^rl · step [1-9]/.test(t);
-      }, { timeout: 240_000, intervals: [250] }).toBe(true);
+      }, { timeout: 240_000, interval: 250 }).toBe(true);
       // A bundled base model skips the supervised warm start from scratch.
       expect(seen.filter((t) => t.startsWith('warm-start'))).toEqual([]);
       expect(b.logs.filter((l) => /bad magic|checksum|vocabulary/i.test(l))).toEqual([]);

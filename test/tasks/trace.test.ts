@@ -119,4 +119,16 @@ describe('trace pairs', () => {
       expect(p.answer).not.toBe(p.negativeAnswer);
     }
   });
+
+  it("easy pairs: the queried variable never takes the answer's value in C- (finding the fact decides)", () => {
+    const { pairs, funnel } = traceDomain.pairs(4, 200, { hardness: 'easy', vars: 3, steps: 6, noise: 2 });
+    expect(pairs).toHaveLength(200);
+    for (const p of pairs) {
+      const fact = `${p.query.split(' ')[1]}=${p.answer}`;
+      expect((p.positive as string).split(' ')).toContain(fact);
+      expect((p.negative as string).split(' ')).not.toContain(fact);
+    }
+    expect(funnel.stages.map((s) => s.name)).toContain('answer fact absent from C-');
+    expect(funnel.rejections['answer-fact-in-negative'] ?? 0).toBeGreaterThan(0);
+  });
 });

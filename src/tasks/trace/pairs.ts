@@ -3,7 +3,9 @@
  * one random edit; only the decisive edit (two assignments of the queried variable trade places
  * at lookup depth, one condition flips at compare depth, two assignments of the copied variable
  * trade places at chain depth) can pass the whole cascade, so the funnel shows what each filter
- * catches. Easy: C- is another program with a different answer.
+ * catches. Easy: C- is another program with a different answer in which the queried variable never
+ * takes the answer's value (no `q=answer` token anywhere), so finding the fact is enough to choose;
+ * a hard pair holds that token in both contexts and needs the last assignment.
  */
 import type { Funnel, Pair } from '../types.ts';
 import { Rng } from '../rng.ts';
@@ -92,7 +94,7 @@ function makePair(id: string, hardness: 'easy' | 'hard', p: Program, a: TraceRun
 }
 
 export const HARD_STAGES = [...cascadeStages('same template', 'same variables and line structure', 'same trace length and format'), 'verifier'];
-export const EASY_STAGES = ['another program', 'different answer', 'verifier'];
+export const EASY_STAGES = ['another program', 'different answer', 'answer fact absent from C-', 'verifier'];
 
 export function tracePairs(seed: number, n: number, k: TraceKnobs, hardness: 'easy' | 'hard'): { pairs: Pair[]; funnel: Funnel } {
   const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
@@ -118,6 +120,10 @@ export function tracePairs(seed: number, n: number, k: TraceKnobs, hardness: 'ea
       const b = runProgram(q);
       if (a.answer === b.answer) {
         counter.reject(1, 'equal-answers');
+        continue;
+      }
+      if (b.text.split(' ').includes(`${p.query}=${a.answer}`)) {
+        counter.reject(2, 'answer-fact-in-negative');
         continue;
       }
       pair = makePair(`trace-easy-${seed}-${c}`, 'easy', p, a, q, b, {});
