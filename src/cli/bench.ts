@@ -180,7 +180,7 @@ async function main(): Promise<void> {
       device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: [],
       timings: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size), workload: workloadShape(preset, { batch, maxNewTokens }), warmup, reps, phases: torchPhases })),
     }, log));
-    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads };
+    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads, kv_cache: torch.kv_cache };
     rows.push(...torchRows(torch).filter((r) => phases.includes(r.phase)));
   };
   let torchDone = !flags.torch;
