@@ -283,16 +283,18 @@ def pick(logits, finished, gen, device):
     return token, logp_all.gather(1, choice[:, None])[:, 0]
 
 
-@torch.no_grad()
-def sample_full(p, c, b, max_new, gen, device, trace=None):
-    """Reference: fixed buffer [N, Tp + maxNew], one full forward per token; token i written at Tp + i."""
+def decode_loop(next_logits, b, max_new, gen, device, trace=None):
+    """The sampling loop both samplers share: next_logits(i, ids, token) gives the [N, V] logits of
+    completion token i (ids: the buffer so far; token: the tokens picked at step i - 1, None at i = 0); token i is written
+    at Tp + i; stops early once every row has emitted eos."""
     ids = b["ids"].clone()
     N = ids.shape[0]
     Tp = b["Tp"]
     finished = torch.zeros(N, dtype=torch.bool, device=device)
     logps = []
+    token = None
     for i in range(max_new):
-        logits = logits_at(p, c, {**b, "ids": ids}, Tp - 1 + i, 1)[:, 0]  # [N, V]
+        logits = next_logits(i, ids, token)
         if trace is not None:
             trace.append(logits)
         token, lp = pick(logits, finished, gen, device)
@@ -302,6 +304,13 @@ def sample_full(p, c, b, max_new, gen, device, trace=None):
         if i < max_new - 1 and bool(finished.all()):
             break
     return ids, torch.stack(logps, 1)
+
+
+@torch.no_grad()
+def sample_full(p, c, b, max_new, gen, device, trace=None):
+    """Reference: fixed buffer [N, Tp + maxNew], one full forward per token; token i written at Tp + i."""
+    Tp = b["Tp"]
+    return decode_loop(lambda i, ids, token: logits_at(p, c, {**b, "ids": ids}, Tp - 1 + i, 1)[:, 0], b, max_new, gen, device, trace)
 
 
 @torch.no_grad()
@@ -332,10 +341,9 @@ def sample_cached(p, c, b, max_new, gen, device, trace=None):
     bias = torch.zeros(N, 1, 1, S, device=device, dtype=hidden.dtype)
     bias[..., :Tp] = ((prompt_mask.to(hidden.dtype) - 1) * 1e9).view(N, 1, 1, Tp)
     next_position = b["positions"][:, Tp - 1] + 1  # [N]
-    ids = b["ids"].clone()
-    finished = torch.zeros(N, dtype=torch.bool, device=device)
-    logps = []
-    for i in range(max_new):
+    state = {"hidden": hidden}
+
+    def next_logits(i, ids, token):
         if i > 0:  # decode the previous token into slot j = i - 1
             s = Tp + i - 1
             x = (p["wte"][token] + p["wpe"][next_position + (i - 1)]).view(N, 1, D)
@@ -345,17 +353,10 @@ def sample_cached(p, c, b, max_new, gen, device, trace=None):
                 values[l][:, :, s] = v[:, :, 0]
                 att = torch.softmax(q @ keys[l][:, :, :s + 1].transpose(-1, -2) * (1 / math.sqrt(dh)) + bias[..., :s + 1], dim=-1)
                 x = finish_block(p, c, x, att @ values[l][:, :, :s + 1], l)
-            hidden = layer_norm(x, p, "lnf", c["layerNormEps"])[:, 0]
-        logits = hidden @ p["head.w"]  # [N, V]
-        if trace is not None:
-            trace.append(logits)
-        token, lp = pick(logits, finished, gen, device)
-        logps.append(lp)
-        ids[:, Tp + i] = token
-        finished |= token == 2  # eos
-        if i < max_new - 1 and bool(finished.all()):
-            break
-    return ids, torch.stack(logps, 1)
+            state["hidden"] = layer_norm(x, p, "lnf", c["layerNormEps"])[:, 0]
+        return state["hidden"] @ p["head.w"]  # [N, V]
+
+    return decode_loop(next_logits, b, max_new, gen, device, trace)
 
 
 def kv_check(c, device, max_new=8):
