@@ -12,6 +12,8 @@ import { runWorkload, workloadShape } from './workload.ts';
 export interface PageRequest extends WorkloadRequest {
   backend: BackendName;
   featureLevel?: 'core' | 'compatibility';
+  /** false: keep tfjs's own kernels on a CPU-emulated adapter (A/B against src/engine/cpu-kernels.ts). */
+  cpuKernels?: 'auto' | boolean;
   /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
   fallbackPresets?: PresetName[];
 }
@@ -33,7 +35,7 @@ const log = (m: string) => {
 async function benchRun(req: PageRequest): Promise<PageResult> {
   const out: PageResult = { label: '', results: [] };
   try {
-    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel });
+    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel, cpuKernels: req.cpuKernels });
     if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
     out.label = st.label;
     out.adapter = st.adapter ? adapterName(st.adapter) : undefined;

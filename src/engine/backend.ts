@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { installCpuKernels, isCpuAdapter } from './cpu-kernels.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -15,8 +16,12 @@ export interface AdapterSummary {
   vendor: string;
   architecture: string;
   description: string;
+  /** GPUAdapterInfo.device: where Dawn's GLES path names the renderer ("llvmpipe-llvm-15 ..."). */
+  device?: string;
   isFallbackAdapter: boolean;
   featureLevel: 'core' | 'compatibility';
+  /** The barrier-free kernels of cpu-kernels.ts replace tfjs's matMul, softmax and reductions (CPU-emulated adapters). */
+  cpuKernels?: boolean;
 }
 
 export interface SelfTestResult {
@@ -43,6 +48,12 @@ export interface BackendOptions {
   wasmPaths?: string | Record<string, string>;
   /** Ask WebGPU for a compatibility-mode adapter first (the GLES software path); default: core first, then compatibility. */
   webgpuFeatureLevel?: 'core' | 'compatibility' | 'auto';
+  /**
+   * Barrier-free matMul / softmax / reduction kernels on adapters that emulate the GPU on the CPU
+   * (llvmpipe, SwiftShader): 'auto' (default) uses them there only; false never (A/B runs; the
+   * environment variable CONTEXTRL_CPU_KERNELS=0 does the same in Node).
+   */
+  cpuKernels?: 'auto' | boolean;
   /** Self-test tolerance; default 1e-3. */
   tolerance?: number;
 }
@@ -50,7 +61,7 @@ export interface BackendOptions {
 let lastAdapter: AdapterSummary | undefined;
 let webgpuRegistered = false;
 
-function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto'): void {
+function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKernels: 'auto' | boolean): void {
   if (webgpuRegistered) return;
   webgpuRegistered = true;
   // The package registers its own factory on import when navigator.gpu exists; replace it.
@@ -91,16 +102,21 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto'): void {
       vendor: info?.vendor ?? '',
       architecture: info?.architecture ?? '',
       description: info?.description ?? '',
+      device: info?.device ?? '',
       isFallbackAdapter: fallback,
       featureLevel: level,
     };
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONTEXTRL_CPU_KERNELS;
+    const useCpuKernels = env === '0' ? false : cpuKernels === 'auto' ? isCpuAdapter(lastAdapter) : cpuKernels;
+    if (useCpuKernels) installCpuKernels();
+    lastAdapter.cpuKernels = useCpuKernels;
     return new WebGPUBackend(device, info);
   }, 1);
 }
 
 /** A readable adapter name: "SwiftShader", "llvmpipe", "NVIDIA H100" ... */
 export function adapterName(a: AdapterSummary): string {
-  const text = `${a.description} ${a.vendor} ${a.architecture}`.toLowerCase();
+  const text = `${a.description} ${a.vendor} ${a.architecture} ${a.device ?? ''}`.toLowerCase();
   if (text.includes('swiftshader')) return 'SwiftShader';
   if (text.includes('llvmpipe')) return 'llvmpipe';
   return a.description || [a.vendor, a.architecture].filter(Boolean).join(' ') || 'unknown adapter';
@@ -109,7 +125,7 @@ export function adapterName(a: AdapterSummary): string {
 export function backendLabel(status: Omit<BackendStatus, 'label'>): string {
   if (status.name === 'webgpu' && status.adapter) {
     const a = status.adapter;
-    const notes = [a.isFallbackAdapter ? 'fallback adapter' : '', a.featureLevel === 'compatibility' ? 'compatibility mode' : '']
+    const notes = [a.isFallbackAdapter ? 'fallback adapter' : '', a.featureLevel === 'compatibility' ? 'compatibility mode' : '', a.cpuKernels ? 'CPU kernels' : '']
       .filter(Boolean).join(', ');
     return `WebGPU · ${adapterName(a)}${notes ? ` (${notes})` : ''}`;
   }
@@ -184,7 +200,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
     if (name === 'webgpu') {
       const why = webgpuPrecheck();
       if (why) { skipped.push({ name, reason: why }); continue; }
-      registerWebGPU(opts.webgpuFeatureLevel ?? 'auto');
+      registerWebGPU(opts.webgpuFeatureLevel ?? 'auto', opts.cpuKernels ?? 'auto');
     }
     let ok: boolean;
     try {

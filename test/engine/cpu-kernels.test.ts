@@ -1,0 +1,82 @@
+/**
+ * The barrier-free WebGPU kernels (src/engine/cpu-kernels.ts) against the cpu backend, on Dawn's
+ * llvmpipe adapter where initBackend installs them: matMul with every transpose, shapes that do
+ * not fill a 4 x 4 block, batch broadcasting and rank 4; softmax; sum / mean / max / min over
+ * inner, outer and several axes; float32 tensors backed by int32 buffers; NaN propagation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it } from 'vitest';
+import { backendLabel, initBackend } from '../../src/engine/backend.ts';
+import { isCpuAdapter } from '../../src/engine/cpu-kernels.ts';
+import { installNodeWebGPU } from '../../src/engine/node.ts';
+import { maxRelDiff, useCpu } from './helpers.ts';
+
+const vals = (shape: number[], a: number, b: number) => {
+  const n = shape.reduce((x, y) => x * y, 1);
+  return tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i * a + b) * 2), shape);
+};
+
+type Case = [string, () => tf.Tensor];
+const CASES: Case[] = [
+  ['matMul 5x3 @ 3x7', () => tf.matMul(vals([5, 3], 0.7, 0.1), vals([3, 7], 1.1, 0.2))],
+  ['matMul 8x16 @ 16x12 (aligned, vec4 B)', () => tf.matMul(vals([8, 16], 0.3, 0.1), vals([16, 12], 0.9, 0.4))],
+  ['matMul A^T', () => tf.matMul(vals([3, 5], 0.7, 0.1), vals([3, 6], 1.3, 0.2), true, false)],
+  ['matMul B^T', () => tf.matMul(vals([6, 4], 0.5, 0.3), vals([9, 4], 1.7, 0.2), false, true)],
+  ['matMul A^T B^T', () => tf.matMul(vals([4, 6], 0.5, 0.3), vals([5, 4], 1.7, 0.2), true, true)],
+  ['batched [3,5,4] @ [3,4,6]', () => tf.matMul(vals([3, 5, 4], 0.4, 0.0), vals([3, 4, 6], 0.8, 0.5))],
+  ['broadcast [3,5,4] @ [4,6]', () => tf.matMul(vals([3, 5, 4], 0.4, 0.0), vals([4, 6], 0.8, 0.5))],
+  ['broadcast [1,5,4] @ [3,4,6]', () => tf.matMul(vals([1, 5, 4], 0.4, 0.0), vals([3, 4, 6], 0.8, 0.5))],
+  ['rank 4 q @ k^T', () => tf.matMul(vals([2, 3, 5, 4], 0.2, 0.1), vals([2, 3, 7, 4], 0.6, 0.3), false, true)],
+  // tfjs's int32 -> float32 cast relabels the int32 buffer: the kernels must read it as integers.
+  ['matMul of a cast one-hot (int32 buffer)', () => tf.matMul(tf.transpose(tf.oneHot(tf.tensor1d([0, 2, 1, 2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0, 2], 'int32'), 3)), vals([16, 5], 0.4, 0.2))],
+  ['sum of a cast int32 tensor', () => tf.sum(tf.cast(tf.tensor2d([[1, 2, 3], [40, 50, 60]], [2, 3], 'int32'), 'float32'), -1)],
+  ['softmax rows', () => tf.softmax(vals([6, 9], 0.9, 0.2))],
+  ['softmax rank 4 with -1e9 bias', () => tf.softmax(tf.add(vals([2, 2, 3, 5], 0.9, 0.2), tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([3, 5]), -1, 0), 1), 1e9)))],
+  ['sum inner', () => tf.sum(vals([4, 7], 0.5, 0.1), -1)],
+  ['sum outer keepDims', () => tf.sum(vals([4, 7], 0.5, 0.1), 0, true)],
+  ['sum all', () => tf.sum(vals([3, 4, 5], 0.5, 0.1))],
+  ['mean middle axis', () => tf.mean(vals([3, 4, 5], 0.5, 0.1), 1)],
+  ['max two axes', () => tf.max(vals([3, 4, 5], 0.5, 0.1), [0, 2])],
+  ['min keepDims', () => tf.min(vals([3, 4, 5], 0.5, 0.1), -1, true)],
+  ['gradient of logSoftmax cross-entropy', () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(x), vals([4, 6], 0.3, 0.2))))(vals([4, 6], 1.1, 0.7))],
+];
+
+async function runAll(): Promise<{ shape: number[]; data: Float32Array }[]> {
+  const out: { shape: number[]; data: Float32Array }[] = [];
+  for (const [, f] of CASES) {
+    const t = tf.tidy(f);
+    out.push({ shape: t.shape, data: (await t.data()) as Float32Array });
+    t.dispose();
+  }
+  return out;
+}
+
+describe('barrier-free kernels on a CPU-emulated WebGPU adapter', () => {
+  it('recognizes llvmpipe, SwiftShader and fallback adapters, and not a real GPU', () => {
+    expect(isCpuAdapter({ description: 'OpenGL version OpenGL ES 3.2 Mesa 22.3.6', device: 'llvmpipe-llvm-15-0-6-256-bits-' })).toBe(true);
+    expect(isCpuAdapter({ vendor: 'google', architecture: 'swiftshader' })).toBe(true);
+    expect(isCpuAdapter({ vendor: '', isFallbackAdapter: true })).toBe(true);
+    expect(isCpuAdapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3', isFallbackAdapter: false })).toBe(false);
+    const label = backendLabel({ name: 'webgpu', skipped: [], selfTest: { ok: true, maxRelDiff: 0, ms: 1 }, adapter: { vendor: '', architecture: '', description: '', device: 'llvmpipe', isFallbackAdapter: false, featureLevel: 'compatibility', cpuKernels: true } });
+    expect(label).toBe('WebGPU · llvmpipe (compatibility mode, CPU kernels)');
+  });
+
+  it('match the cpu backend within 1e-5 on every case', async () => {
+    await useCpu();
+    const ref = await runAll();
+    const why = await installNodeWebGPU('opengles');
+    if (why) throw new Error(`webgpu unavailable here: ${why} (Dawn needs Mesa's OpenGL ES: apt-get install -y libegl-mesa0 libgl1-mesa-dri)`);
+    const st = await initBackend({ order: ['webgpu'], webgpuFeatureLevel: 'compatibility' });
+    expect(st.name).toBe('webgpu');
+    expect(st.adapter?.cpuKernels).toBe(true);
+    const ours = await runAll();
+    CASES.forEach(([name], i) => {
+      expect(ours[i].shape, name).toEqual(ref[i].shape);
+      expect(maxRelDiff(ours[i].data, ref[i].data), name).toBeLessThan(1e-5);
+    });
+    const nan = tf.tensor2d([[1, NaN, 3], [4, 5, 6]]);
+    expect(Array.from(await tf.max(nan, -1).data())).toEqual([NaN, 6]);
+    expect(Array.from(await tf.min(nan, -1).data())).toEqual([NaN, 4]);
+    nan.dispose();
+  }, 120_000);
+});
