@@ -39,7 +39,8 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
     if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
     out.label = st.label;
     out.adapter = st.adapter ? adapterName(st.adapter) : undefined;
-    log(`bench: ${st.label}`);
+    const probe = st.adapter?.cpuKernelProbe;
+    log(`bench: ${st.label}${probe ? ` · kernel probe: tfjs ${probe.tfjsMs.toFixed(0)} ms, barrier-free ${probe.oursMs.toFixed(0)} ms` : ''}`);
     for (const preset of req.presets) {
       if (st.adapter?.isFallbackAdapter && req.fallbackPresets && !req.fallbackPresets.includes(preset)) {
         (out.skipped ??= []).push(`chromium webgpu ${preset} (software adapter ${out.adapter})`);

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { installCpuKernels, isCpuAdapter } from './cpu-kernels.ts';
+import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './cpu-kernels.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -22,6 +22,8 @@ export interface AdapterSummary {
   featureLevel: 'core' | 'compatibility';
   /** The barrier-free kernels of cpu-kernels.ts replace tfjs's matMul, softmax and reductions (CPU-emulated adapters). */
   cpuKernels?: boolean;
+  /** For an adapter that hides its name: the probe's attention workload, tfjs's kernels vs ours (ms). */
+  cpuKernelProbe?: { tfjsMs: number; oursMs: number };
 }
 
 export interface SelfTestResult {
@@ -59,6 +61,8 @@ export interface BackendOptions {
 }
 
 let lastAdapter: AdapterSummary | undefined;
+/** Set by the webgpu factory when the adapter hides its name and the kernels are to be chosen by timing. */
+let probePending = false;
 let webgpuRegistered = false;
 
 function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKernels: 'auto' | boolean): void {
@@ -110,6 +114,7 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
     const useCpuKernels = env === '0' ? false : cpuKernels === 'auto' ? isCpuAdapter(lastAdapter) : cpuKernels;
     if (useCpuKernels) installCpuKernels();
     lastAdapter.cpuKernels = useCpuKernels;
+    probePending = env !== '0' && cpuKernels === 'auto' && !useCpuKernels && isUnidentifiedAdapter(lastAdapter);
     return new WebGPUBackend(device, info);
   }, 1);
 }
@@ -216,6 +221,12 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
       continue;
     }
     await tf.ready();
+    if (name === 'webgpu' && probePending && lastAdapter) {
+      probePending = false;
+      const p = await probeCpuKernels();
+      lastAdapter.cpuKernels = p.installed;
+      lastAdapter.cpuKernelProbe = { tfjsMs: p.tfjsMs, oursMs: p.oursMs };
+    }
     const st = await selfTest(opts.tolerance ?? 1e-3);
     if (!st.ok && name !== 'cpu') {
       skipped.push({ name, reason: `self-test failed: ${st.error}` });

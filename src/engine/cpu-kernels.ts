@@ -5,8 +5,9 @@
  * (llvmpipe turns every barrier into a coroutine switch per invocation): measured in Node on
  * llvmpipe, softmax over [32, 128, 128] took 34.7 ms against wasm's 0.6 ms, a [1024, 64] x [64, 192]
  * matMul 10.5 ms against 1.5 ms. Here every invocation computes its outputs alone with plain loops.
- * Registered over tfjs's kernels only on such adapters (see installCpuKernels); on a real GPU the
- * tiled kernels stay. Anything these do not cover (other dtypes, broadcasting they do not handle)
+ * Registered over tfjs's kernels only on such adapters (see installCpuKernels; an adapter that hides
+ * its name, as Chromium's do, is timed both ways by probeCpuKernels); on a real GPU the tiled
+ * kernels stay. Anything these do not cover (other dtypes, broadcasting they do not handle)
  * goes to the original kernel.
  * IMPORTANT: every read is wrapped in f32(): tfjs's int32 -> float32 cast keeps the int32 buffer
  * and only relabels the tensor, so a float32 input can be backed by array<i32>.
@@ -166,16 +167,21 @@ function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
 }
 
 const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min'] as const;
-let installed = false;
+let originals: Originals | undefined;
 
 /** Whether an adapter runs its shaders on the CPU (these kernels help there). */
 export function isCpuAdapter(a: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean }): boolean {
   return Boolean(a.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device ?? ''}`);
 }
 
+/** Whether the adapter says nothing about itself (Chromium hides vendor, architecture and device). */
+export function isUnidentifiedAdapter(a: { vendor?: string; architecture?: string; description?: string; device?: string }): boolean {
+  return !`${a.vendor ?? ''}${a.architecture ?? ''}${a.description ?? ''}${a.device ?? ''}`.trim();
+}
+
 /** Replaces tfjs's webgpu matMul, softmax and reductions by the barrier-free ones (idempotent). */
 export function installCpuKernels(): void {
-  if (installed) return;
+  if (originals) return;
   const orig: Originals = {};
   for (const name of [...KERNELS, 'Transpose']) {
     const k = tf.getKernel(name, 'webgpu');
@@ -194,5 +200,46 @@ export function installCpuKernels(): void {
     tf.unregisterKernel(name, 'webgpu');
     tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: ours[name] });
   }
-  installed = true;
+  originals = orig;
+}
+
+/** Puts tfjs's own kernels back. */
+export function uninstallCpuKernels(): void {
+  if (!originals) return;
+  for (const name of KERNELS) {
+    tf.unregisterKernel(name, 'webgpu');
+    tf.registerKernel({ kernelName: name, backendName: 'webgpu', kernelFunc: originals[name] });
+  }
+  originals = undefined;
+}
+
+/** Milliseconds of one attention-sized workload (scores, softmax, weighted values, row sums) on the active backend. */
+async function attentionMs(): Promise<number> {
+  const [q, k] = tf.tidy(() => [tf.randomNormal([32, 128, 16], 0, 1, 'float32', 1), tf.randomNormal([32, 128, 16], 0, 1, 'float32', 2)]);
+  const once = () => tf.tidy(() => tf.sum(tf.matMul(tf.softmax(tf.matMul(q, k, false, true)), k), -1));
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    const r = once();
+    await r.data(); // i = 0 also compiles the shaders; the best of three is kept
+    r.dispose();
+    best = Math.min(best, performance.now() - t0);
+  }
+  tf.dispose([q, k]);
+  return best;
+}
+
+/**
+ * For an adapter that does not say what it is: time an attention-sized workload with tfjs's
+ * kernels and with these, and keep these only when they are at least 1.5x faster (on a real GPU
+ * tfjs's tiled kernels win by far). The webgpu backend must be active.
+ */
+export async function probeCpuKernels(): Promise<{ tfjsMs: number; oursMs: number; installed: boolean }> {
+  uninstallCpuKernels();
+  const tfjsMs = await attentionMs();
+  installCpuKernels();
+  const oursMs = await attentionMs();
+  const installed = oursMs * 1.5 <= tfjsMs;
+  if (!installed) uninstallCpuKernels();
+  return { tfjsMs, oursMs, installed };
 }

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { backendLabel, initBackend } from '../../src/engine/backend.ts';
-import { isCpuAdapter } from '../../src/engine/cpu-kernels.ts';
+import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from '../../src/engine/cpu-kernels.ts';
 import { installNodeWebGPU } from '../../src/engine/node.ts';
 import { maxRelDiff, useCpu } from './helpers.ts';
 
@@ -59,6 +59,8 @@ describe('barrier-free kernels on a CPU-emulated WebGPU adapter', () => {
     expect(isCpuAdapter({ vendor: 'nvidia', architecture: 'hopper', description: 'NVIDIA H100 80GB HBM3', isFallbackAdapter: false })).toBe(false);
     const label = backendLabel({ name: 'webgpu', skipped: [], selfTest: { ok: true, maxRelDiff: 0, ms: 1 }, adapter: { vendor: '', architecture: '', description: '', device: 'llvmpipe', isFallbackAdapter: false, featureLevel: 'compatibility', cpuKernels: true } });
     expect(label).toBe('WebGPU · llvmpipe (compatibility mode, CPU kernels)');
+    expect(isUnidentifiedAdapter({ vendor: '', architecture: '', description: '', device: '' })).toBe(true);
+    expect(isUnidentifiedAdapter({ vendor: '', architecture: '', description: '', device: 'llvmpipe' })).toBe(false);
   });
 
   it('match the cpu backend within 1e-5 on every case', async () => {
@@ -78,5 +80,17 @@ describe('barrier-free kernels on a CPU-emulated WebGPU adapter', () => {
     expect(Array.from(await tf.max(nan, -1).data())).toEqual([NaN, 6]);
     expect(Array.from(await tf.min(nan, -1).data())).toEqual([NaN, 4]);
     nan.dispose();
+  }, 120_000);
+
+  it('the probe times both kernel sets, leaves the registry as it reports and leaks no tensor', async () => {
+    // initBackend of the previous test made webgpu active. Which set wins is a timing, not asserted.
+    const before = tf.memory().numTensors;
+    const p = await probeCpuKernels();
+    expect(p.tfjsMs).toBeGreaterThan(0);
+    expect(p.oursMs).toBeGreaterThan(0);
+    expect(tf.memory().numTensors).toBe(before);
+    const softmax = tf.getKernel('Softmax', 'webgpu')?.kernelFunc;
+    installCpuKernels(); // idempotent when installed, so the kernel is unchanged exactly when the probe kept ours
+    expect(tf.getKernel('Softmax', 'webgpu')?.kernelFunc === softmax).toBe(p.installed);
   }, 120_000);
 });
