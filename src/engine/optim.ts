@@ -44,7 +44,7 @@ export function learningRate(cfg: Pick<OptimizerConfig, 'lr' | 'schedule'>, step
 }
 
 export class Adam {
-  readonly config: OptimizerConfig;
+  config: OptimizerConfig;
   /** Number of updates applied so far. */
   step = 0;
   private readonly vars: tf.Variable[];
@@ -88,6 +88,12 @@ export class Adam {
       });
       return norm;
     });
+  }
+
+  /** A new base learning rate from the next update on (the schedule still applies; a pretraining curriculum stage sets its own). */
+  setLearningRate(lr: number): void {
+    if (!(lr > 0)) throw new Error(`learning rate must be > 0 (got ${lr})`);
+    if (lr !== this.config.lr) this.config = { ...this.config, lr };
   }
 
   /** Moment estimates in variable order, for checkpoints (not copies: do not dispose). */

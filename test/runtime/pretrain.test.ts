@@ -80,4 +80,21 @@ describe('pretraining with pairLoss "ca"', () => {
       p.dispose();
     }
   });
+
+  it("a stage's learningRate replaces the spec's from its first step on", async () => {
+    const tiny: PretrainSpec = {
+      ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, easyPairShare: 0,
+      stages: [{ name: 'fast', untilStep: 1, knobs: spec.stages[0].knobs }, { name: 'slow', knobs: spec.stages[0].knobs, learningRate: 1e-3 }],
+    };
+    const p = Pretrainer.create(tiny, 3);
+    try {
+      await p.trainStep();
+      expect(p.policy.optimizer.config.lr).toBe(3e-3);
+      const r = await p.trainStep();
+      expect(r.stage).toBe('slow');
+      expect(p.policy.optimizer.config.lr).toBe(1e-3);
+    } finally {
+      p.dispose();
+    }
+  });
 });

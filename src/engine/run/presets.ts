@@ -17,6 +17,8 @@ export interface CurriculumStage {
   knobs: Knobs;
   /** Share of this stage's batches given to easy pairs (default: the spec's easyPairShare). */
   easyPairShare?: number;
+  /** This stage's learning rate (default: the spec's learningRate). */
+  learningRate?: number;
 }
 
 export interface PretrainSpec {

@@ -61,6 +61,7 @@ export class Pretrainer {
   async trainStep(): Promise<{ metrics: StepMetrics; stage: string; caLoss?: number }> {
     const t0 = performance.now();
     const stage = stageAt(this.spec, this.step);
+    this.policy.optimizer.setLearningRate(stage.learningRate ?? this.spec.learningRate);
     let m: StepMetrics;
     let caLoss: number | undefined;
     if ((this.spec.pairLoss ?? 'sft') === 'ca') {
