@@ -24,6 +24,13 @@ const BOOKKEEPING = new Set(['step', 't']);
 
 /** Pure: a RunMetrics with `rows` appended. */
 export function withRows(m: RunMetrics | undefined, rows: MetricRow[]): RunMetrics {
+  // Steps only grow within a run (warm-start steps count up to 0, RL steps from 1), so a row at or
+  // before the last one is a resume from a checkpoint (the fallback after a worker crash): the
+  // re-run steps replace the ones after the checkpoint instead of being drawn twice.
+  const last = m?.rows.at(-1)?.step;
+  if (m && rows.length && typeof last === 'number' && rows[0].step <= last) {
+    return withRows(undefined, [...m.rows.filter((r) => r.step < rows[0].step), ...rows]);
+  }
   const prev = m ?? { rows: [], series: {}, names: [] };
   const names = prev.names.slice();
   const pending: Record<string, Point[]> = {};

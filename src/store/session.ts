@@ -55,6 +55,9 @@ function applyMessage(msg: FromWorker): void {
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
       return;
     case 'error':
+      // Non-fatal errors say where training went (the client's worker-crash fallback): keep that in
+      // the page banner, since the run's own message is replaced by its next state.
+      if (!msg.fatal) setFallbackNotice(msg.message);
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, message: msg.message, state: msg.fatal ? 'error' : r.state }));
       else useSessionStore.setState({ lastError: msg.message });
       return;

@@ -38,9 +38,24 @@ describe('runtime messages become store state', () => {
     expect(m.names).toEqual(['reward', 'kl']);
     expect(seriesPoints(m.series.reward)).toEqual([{ x: 1, y: 0.25 }, { x: 2, y: 0.5 }]);
     expect(m.rows).toHaveLength(2);
+    // The worker-crash fallback (non-fatal) stays in the banner after the run's next state replaces its message.
+    handleMessage({ type: 'error', runId: 'r1', message: 'Training moved to the main thread: x.', fatal: false });
+    handleMessage({ type: 'state', runId: 'r1', state: 'running' });
+    expect(useRunsStore.getState().runs.r1.message).toBeUndefined();
+    expect(useRunsStore.getState().runs.r1.state).toBe('running');
+    expect(useBackendStore.getState().fallbackNotice).toBe('Training moved to the main thread: x.');
     handleMessage({ type: 'error', runId: 'r1', message: 'boom', fatal: true });
     expect(useRunsStore.getState().runs.r1.state).toBe('error');
     expect(useRunsStore.getState().runs.r1.message).toBe('boom');
+    expect(useBackendStore.getState().fallbackNotice).toBe('Training moved to the main thread: x.');
+  });
+  it('a resume from a checkpoint replaces the steps after it instead of drawing them twice', () => {
+    let m = withRows(undefined, [-1, 0, 1, 2, 3, 4].map((step) => ({ step, t: step, reward: step })));
+    m = withRows(m, [{ step: 3, t: 9, reward: 30 }, { step: 4, t: 10, reward: 40 }, { step: 5, t: 11, reward: 50 }]);
+    expect(m.rows.map((r) => r.step)).toEqual([-1, 0, 1, 2, 3, 4, 5]);
+    expect(seriesPoints(m.series.reward)).toEqual([-1, 0, 1, 2, 30, 40, 50].map((y, i) => ({ x: i - 1, y })));
+    m = withRows(m, [{ step: 6, t: 12, reward: 60 }]); // plain appends stay appends
+    expect(m.rows).toHaveLength(8);
   });
   it('metrics stay downsampled over a long run while rows keep everything', () => {
     let m = withRows(undefined, []);
