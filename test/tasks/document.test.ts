@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { documentDomain, mentions, readDocument, verifyPair } from '../../src/tasks/index.ts';
+import { documentDomain, ENTITIES, mentions, readDocument, verifyPair } from '../../src/tasks/index.ts';
 import { expectDiffersOnlyInside } from './helpers.ts';
 
 const knobs = fc.record({
@@ -18,6 +18,21 @@ describe('document items', () => {
       }),
       { numRuns: 60 },
     );
+  });
+
+  it('the entities knob limits documents and easy pairs to the first N entities, never below the facts asked for', () => {
+    const small = new Set(ENTITIES.slice(0, 3));
+    const named = (text: string) => text.split(/[\s.]+/).map((w) => w.split(/[:@]/)[0]).filter((w) => (ENTITIES as readonly string[]).includes(w));
+    for (const it of documentDomain.items(5, 40, { facts: 2, entities: 3, filler: 0 })) {
+      for (const e of [...named(it.context), it.query.split(' ')[1]]) expect(small.has(e as (typeof ENTITIES)[number]), `${e} in "${it.context}"`).toBe(true);
+    }
+    for (const p of documentDomain.pairs(5, 20, { facts: 2, entities: 3, filler: 0, hardness: 'easy' }).pairs) {
+      for (const e of [...named(p.positive), ...named(p.negative)]) expect(small.has(e as (typeof ENTITIES)[number])).toBe(true);
+    }
+    // Four facts from a pool of two: the pool grows to four rather than repeating an entity.
+    for (const it of documentDomain.items(6, 10, { facts: 4, entities: 2, filler: 0 })) expect(new Set(named(it.context)).size).toBe(4);
+    // The default is the whole pool (the benchmark suites, built with default knobs, are unchanged: test/tasks/bench.test.ts).
+    expect(documentDomain.items(7, 5).map((x) => x.context)).toEqual(documentDomain.items(7, 5, { entities: 16 }).map((x) => x.context));
   });
 
   it('the decisive span is the sentence holding the fact unit', () => {

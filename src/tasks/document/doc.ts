@@ -24,6 +24,8 @@ export interface DocKnobs {
   relations: number;
   filler: number;
   position: 'any' | 'early' | 'middle' | 'late';
+  /** Entities drawn from: the first `entities` of ENTITIES (default all 16). */
+  entities?: number;
 }
 
 export interface DocRender {
@@ -39,7 +41,9 @@ export interface DocRender {
  */
 export function generateDoc(rng: Rng, k: DocKnobs, decoy: boolean, ask?: Doc['query']): Doc {
   const count = Math.max(1, Math.min(ENTITIES.length, Math.round(k.facts)));
-  const ents = ask ? [ask.entity, ...rng.sample(ENTITIES.filter((e) => e !== ask.entity), count - 1)] : rng.sample(ENTITIES, count);
+  // A smaller pool makes every fact token (`desk:red`) frequent; it never holds fewer than `count`.
+  const pool = ENTITIES.slice(0, Math.max(count, Math.min(ENTITIES.length, Math.round(k.entities ?? ENTITIES.length))));
+  const ents = ask ? [ask.entity, ...rng.sample(pool.filter((e) => e !== ask.entity), count - 1)] : rng.sample(pool, count);
   const rels = RELATION_NAMES.slice(0, Math.max(1, Math.min(2, Math.round(k.relations))));
   const query = ask ?? { entity: ents[0], rel: rng.pick(rels) };
   const facts: Sentence[] = [];

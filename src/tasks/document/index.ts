@@ -21,6 +21,7 @@ import { documentVocabulary } from './vocab.ts';
 
 export const DOCUMENT_KNOBS: KnobSpec[] = [
   { name: 'facts', default: 4, min: 1, max: 16, help: 'Entities the document states facts about (hard pairs need 3 for decoys).' },
+  { name: 'entities', default: 16, min: 1, max: 16, help: 'How many different entities documents draw from (fewer: each fact is seen more often; pretraining starts small).' },
   { name: 'relations', default: 1, min: 1, max: 2, help: 'Facts per entity: colour only (1) or colour and place (2).' },
   { name: 'filler', default: 2, min: 0, max: 200, help: 'Filler sentences that state nothing (the haystack; the needle set uses many).' },
   { name: 'position', default: 'any', options: ['any', 'early', 'middle', 'late'], help: 'Where the decisive sentence sits in the document.' },
@@ -33,6 +34,7 @@ export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardn
   return {
     facts: k.facts as number,
     relations: k.relations as number,
+    entities: k.entities as number,
     filler: k.filler as number,
     position: k.position as DocKnobs['position'],
     decoy: k.decoy as boolean,
