@@ -27,7 +27,7 @@ describe('document items', () => {
       for (const e of [...named(it.context), it.query.split(' ')[1]]) expect(small.has(e as (typeof ENTITIES)[number]), `${e} in "${it.context}"`).toBe(true);
     }
     for (const p of documentDomain.pairs(5, 20, { facts: 2, entities: 3, filler: 0, hardness: 'easy' }).pairs) {
-      for (const e of [...named(p.positive), ...named(p.negative)]) expect(small.has(e as (typeof ENTITIES)[number])).toBe(true);
+      for (const e of [...named(p.positive as string), ...named(p.negative as string)]) expect(small.has(e as (typeof ENTITIES)[number])).toBe(true);
     }
     // Four facts from a pool of two: the pool grows to four rather than repeating an entity.
     for (const it of documentDomain.items(6, 10, { facts: 4, entities: 2, filler: 0 })) expect(new Set(named(it.context)).size).toBe(4);
