@@ -63,7 +63,10 @@ function batchMatMul(orig: Originals): KernelFunc {
     if (!(sameOuter || batchA === 1 || batchB === 1)) return orig.BatchMatMul(args);
     const outer = batchA >= batchB ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
-    // Each invocation computes a 4 x 4 block: 8 loads per 16 multiply-adds.
+    if (M % 4 === 0 && N % 4 === 0 && K % 4 === 0) {
+      return backend.runWebGPUProgram(vec4MatMul(M, K, N, batch, batchA, batchB, transposeA, transposeB, outer), [a, b], 'float32');
+    }
+    // Other shapes: a 4 x 4 block of scalar loads, 8 loads per 16 multiply-adds.
     const cols4 = Math.ceil(N / 4), rows4 = Math.ceil(M / 4);
     const aIdx = (r: string, c: string) => (transposeA ? `aOff + (${c}) * ${M} + (${r})` : `aOff + (${r}) * ${K} + (${c})`);
     const bIdx = (r: string, c: string) => (transposeB ? `bOff + (${c}) * ${K} + (${r})` : `bOff + (${r}) * ${N} + (${c})`);
@@ -103,6 +106,43 @@ function batchMatMul(orig: Originals): KernelFunc {
     if (bVec4) (program as { variableComponents?: number[] }).variableComponents = [1, 4];
     return backend.runWebGPUProgram(program, [a, b], 'float32');
   };
+}
+
+/**
+ * All of M, K, N multiples of 4: operands and output read and written as vec4 along whichever axis
+ * is contiguous, each invocation an R x 4 output block over 4-deep slices of K (R = 8: 12 vec4
+ * loads per 128 multiply-adds). On llvmpipe 1.3-1.7x faster than the scalar 4 x 4 block for every
+ * matMul of the model, and R = 8 another 10-25% over R = 4 (Node, ops timed in one run).
+ */
+function vec4MatMul(M: number, K: number, N: number, batch: number, batchA: number, batchB: number, tA: boolean, tB: boolean, outer: number[]): WebGPUProgram {
+  // R output rows per invocation: 8 where M allows (more multiply-adds per load), else 4.
+  const R = M % 8 === 0 ? 8 : 4;
+  const cols4 = N / 4, rowsR = M / R, q = [0, 1, 2, 3], rs = [...Array(R).keys()], groups = [...Array(R / 4).keys()];
+  // vec4 loads: A rows (over k) or, transposed, slices of A's k-th row (over output rows); B likewise.
+  const aLoads = tA
+    ? q.flatMap((kk) => groups.map((g) => `let a${kk}_${g} = vec4<f32>(A[(aOff + (k + ${kk}) * ${M} + row + ${4 * g}) / 4]);`))
+    : rs.map((r) => `let a${r} = vec4<f32>(A[(aOff + (row + ${r}) * ${K} + k) / 4]);`);
+  const bLoads = q.map((j) => (tB ? `let b${j} = vec4<f32>(B[(bOff + (col + ${j}) * ${K} + k) / 4]);` : `let b${j} = vec4<f32>(B[(bOff + (k + ${j}) * ${N} + col) / 4]);`));
+  const aAt = (r: number, kk: number) => (tA ? `a${kk}_${r >> 2}[${r & 3}]` : `a${r}[${kk}]`); // A[row + r, k + kk]
+  const bRow = (kk: number) => (tB ? `vec4<f32>(b0[${kk}], b1[${kk}], b2[${kk}], b3[${kk}])` : `b${kk}`); // B[k + kk, col..col+3]
+  const body = `
+        let bi = i / ${rowsR * cols4};
+        let rem = i % ${rowsR * cols4};
+        let row = (rem / ${cols4}) * ${R};
+        let col = (rem % ${cols4}) * 4;
+        let aOff = ${batchA === 1 ? '0' : `bi * ${M * K}`};
+        let bOff = ${batchB === 1 ? '0' : `bi * ${K * N}`};
+        ${rs.map((r) => `var s${r} = vec4<f32>(0.0);`).join(' ')}
+        for (var k = 0; k < ${K}; k += 4) {
+          ${aLoads.join(' ')}
+          ${bLoads.join(' ')}
+          ${q.map((kk) => `let r${kk} = ${bRow(kk)};`).join(' ')}
+          ${rs.map((r) => `s${r} += ${q.map((kk) => `${aAt(r, kk)} * r${kk}`).join(' + ')};`).join('\n          ')}
+        }
+        let o = (bi * ${M * N} + row * ${N} + col) / 4;
+        ${rs.map((r) => `result[o + ${r * cols4}] = s${r};`).join(' ')}`;
+  const p = flatProgram(`cpuMatMulVec4_${R}_${batchA}_${batchB}_${M}_${K}_${N}_${tA}_${tB}`, ['A', 'B'], [...outer, M, N], batch * rowsR * cols4, body);
+  return Object.assign(p, { variableComponents: [4, 4], outputComponent: 4 });
 }
 
 /** Softmax over the last axis: one invocation per row (max, sum of exp, normalise). */

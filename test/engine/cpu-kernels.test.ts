@@ -20,6 +20,15 @@ type Case = [string, () => tf.Tensor];
 const CASES: Case[] = [
   ['matMul 5x3 @ 3x7', () => tf.matMul(vals([5, 3], 0.7, 0.1), vals([3, 7], 1.1, 0.2))],
   ['matMul 8x16 @ 16x12 (aligned, vec4 B)', () => tf.matMul(vals([8, 16], 0.3, 0.1), vals([16, 12], 0.9, 0.4))],
+  // M, K, N all multiples of 4: the vec4 kernel, with every transpose and broadcast.
+  ['vec4 A^T', () => tf.matMul(vals([8, 4], 0.7, 0.1), vals([8, 12], 1.3, 0.2), true, false)],
+  ['vec4 B^T', () => tf.matMul(vals([4, 8], 0.5, 0.3), vals([12, 8], 1.7, 0.2), false, true)],
+  ['vec4 A^T B^T', () => tf.matMul(vals([8, 4], 0.5, 0.3), vals([12, 8], 1.7, 0.2), true, true)],
+  ['vec4 A^T, 8 rows per invocation', () => tf.matMul(vals([12, 8], 0.3, 0.4), vals([12, 8], 1.1, 0.2), true, false)],
+  ['vec4 A^T B^T, 8 rows per invocation', () => tf.matMul(vals([4, 16], 0.3, 0.4), vals([8, 4], 1.1, 0.2), true, true)],
+  ['vec4 broadcast [3,4,8] @ [8,4]', () => tf.matMul(vals([3, 4, 8], 0.4, 0.0), vals([8, 4], 0.8, 0.5))],
+  ['vec4 rank 4 q @ k^T', () => tf.matMul(vals([2, 2, 8, 4], 0.2, 0.1), vals([2, 2, 12, 4], 0.6, 0.3), false, true)],
+  ['vec4 one-hot^T @ dy (int32 buffer)', () => tf.matMul(tf.transpose(tf.oneHot(tf.tensor1d([0, 2, 1, 3, 0, 1, 1, 2], 'int32'), 4)), vals([8, 4], 0.4, 0.2))],
   ['matMul A^T', () => tf.matMul(vals([3, 5], 0.7, 0.1), vals([3, 6], 1.3, 0.2), true, false)],
   ['matMul B^T', () => tf.matMul(vals([6, 4], 0.5, 0.3), vals([9, 4], 1.7, 0.2), false, true)],
   ['matMul A^T B^T', () => tf.matMul(vals([4, 6], 0.5, 0.3), vals([5, 4], 1.7, 0.2), true, true)],
