@@ -4,6 +4,7 @@
  */
 import type { BackendName } from '../engine/backend.ts';
 import { adapterName, initBackend } from '../engine/backend.ts';
+import { setFusedAdam } from '../engine/fused-adam.ts';
 import type { PresetName } from '../engine/config.ts';
 import { wasmPaths } from '../ui/wasmPaths.ts';
 import type { PhaseTiming, WorkloadRequest } from './workload.ts';
@@ -14,6 +15,8 @@ export interface PageRequest extends WorkloadRequest {
   featureLevel?: 'core' | 'compatibility';
   /** false: keep tfjs's own kernels on a CPU-emulated adapter (A/B against src/engine/cpu-kernels.ts). */
   cpuKernels?: 'auto' | boolean;
+  /** false: Adam as fifteen elementwise ops per variable instead of three fused kernels (A/B). */
+  fusedAdam?: boolean;
   /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
   fallbackPresets?: PresetName[];
 }
@@ -35,6 +38,7 @@ const log = (m: string) => {
 async function benchRun(req: PageRequest): Promise<PageResult> {
   const out: PageResult = { label: '', results: [] };
   try {
+    setFusedAdam(req.fusedAdam ?? true);
     const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel, cpuKernels: req.cpuKernels });
     if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
     out.label = st.label;

@@ -4,6 +4,7 @@
  * The gradient norm stays on the device; the step returns it as a scalar for the packed metrics.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedAdamAvailable, fusedAdamUpdate } from './fused-adam.ts';
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -76,7 +77,17 @@ export class Adam {
       const norm = tf.sqrt(sq.reduce((a, b) => tf.add(a, b))) as tf.Scalar;
       const clip = c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm);
       const scale = clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
+      const fused = fusedAdamAvailable();
       this.vars.forEach((x, i) => {
+        if (fused) {
+          // Same update in three kernels (fused-adam.ts): a step dispatches ~5x fewer kernels.
+          const wd = c.weightDecay > 0 && x.rank > 1 ? c.weightDecay : 0;
+          const r = fusedAdamUpdate(x, gs[i], this.m[i], this.v[i], scale, { lr, beta1: c.beta1, beta2: c.beta2, bc1, bc2, eps: c.eps, weightDecay: wd });
+          this.m[i].assign(r.m);
+          this.v[i].assign(r.v);
+          x.assign(r.x);
+          return;
+        }
         const g = tf.mul(gs[i], scale);
         const m = tf.add(tf.mul(this.m[i], c.beta1), tf.mul(g, 1 - c.beta1));
         const v = tf.add(tf.mul(this.v[i], c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
