@@ -7,6 +7,7 @@
  * Nothing here calls tf.tidy: call it inside the caller's tidy; returned tensors belong to the caller.
  */
 import * as tf from '@tensorflow/tfjs';
+import { fusedGelu } from './fused-gelu.ts';
 import type { ModelConfig } from './config.ts';
 import { patchDim, validateModelConfig } from './config.ts';
 
@@ -82,6 +83,7 @@ function initTensor(name: string, shape: number[], c: ModelConfig, seed: number)
 
 /** GELU, tanh approximation (GPT-2), from elementary ops so it differentiates on every backend. */
 export function gelu(x: tf.Tensor): tf.Tensor {
+  if (tf.getBackend() === 'webgpu' && x.dtype === 'float32') return fusedGelu(x); // one kernel each way (fused-gelu.ts)
   const inner = tf.mul(tf.add(x, tf.mul(tf.mul(tf.mul(x, x), x), 0.044715)), Math.sqrt(2 / Math.PI));
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.tanh(inner), 1));
 }

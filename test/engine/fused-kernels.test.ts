@@ -1,11 +1,13 @@
 /**
- * Adam's fused webgpu update (src/engine/fused-adam.ts, used by optim.ts on the webgpu backend)
- * against the elementwise update on cpu: three steps with clipping active, weight decay on the
- * matrix only, the schedule's learning rate; no tensor leaks.
+ * The fused webgpu kernels against the elementwise ops on cpu. Adam (src/engine/fused-adam.ts,
+ * used by optim.ts): three steps with clipping active, weight decay on the matrix only, the
+ * schedule's learning rate, no tensor leaks. GELU (src/engine/fused-gelu.ts, used by model.ts):
+ * values and gradients from -30 to 30 (no overflow in tanh).
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Adam, DEFAULT_OPTIMIZER } from '../../src/engine/optim.ts';
+import { gelu } from '../../src/engine/model.ts';
 import { maxRelDiff, tryWebGPU, useCpu } from './helpers.ts';
 
 const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + 0.3));
@@ -46,5 +48,35 @@ describe('fused Adam on webgpu', () => {
     ours.moments.forEach((x, i) => expect(maxRelDiff(x, ref.moments[i])).toBeLessThan(1e-6));
     // The step moved the weights (the comparison is not between two untouched copies).
     expect(maxRelDiff(ours.weights[0], init(12, 0.7))).toBeGreaterThan(1e-3);
+  }, 120_000);
+
+  it('GELU: one kernel each way gives the composed ops\' values and gradients within 1e-5', async () => {
+    const xs = Array.from({ length: 64 }, (_, i) => -30 + (60 * i) / 63).concat([-3, -1, -0.5, 0, 0.25, 1, 2.5]);
+    const w = Array.from({ length: xs.length }, (_, i) => Math.cos(i));
+    const f = async () => {
+      const x = tf.tensor2d(xs, [1, xs.length]);
+      const weights = tf.tensor2d(w, [1, w.length]);
+      const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), weights)))([x]);
+      const y = gelu(x);
+      const out = { y: (await y.data()) as Float32Array, g: (await grads[0].data()) as Float32Array, v: (await value.data())[0] };
+      tf.dispose([x, weights, value, grads[0], y]);
+      return out;
+    };
+    await useCpu();
+    const ref = await f();
+    const why = await tryWebGPU();
+    if (why) throw new Error(`webgpu unavailable here: ${why}`);
+    const before = tf.memory().numTensors;
+    const ours = await f();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(ours.y.every(Number.isFinite) && ours.g.every(Number.isFinite)).toBe(true);
+    expect(maxRelDiff(ours.y, ref.y)).toBeLessThan(1e-5);
+    expect(maxRelDiff(ours.g, ref.g)).toBeLessThan(1e-5);
+    expect(Math.abs(ours.v - ref.v)).toBeLessThan(1e-3);
+    // Hand values: gelu(0) = 0, gelu'(0) = 0.5, gelu(-30) = 0, gelu(30) = 30.
+    expect(ours.y[xs.indexOf(0)]).toBe(0);
+    expect(ours.g[xs.indexOf(0)]).toBeCloseTo(0.5 * w[xs.indexOf(0)], 6);
+    expect(ours.y[0]).toBeCloseTo(0, 6);
+    expect(ours.y[63]).toBeCloseTo(30, 4);
   }, 120_000);
 });
