@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './fused-gelu.ts';
+import { fusedLayerNorm } from './fused-layernorm.ts';
 import type { ModelConfig } from './config.ts';
 import { patchDim, validateModelConfig } from './config.ts';
 
@@ -183,6 +184,8 @@ export class Transformer {
   }
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
+    // Two kernels forward, four backward on webgpu (fused-layernorm.ts); the same formula below.
+    if (tf.getBackend() === 'webgpu' && x.dtype === 'float32') return fusedLayerNorm(x, this.p(`${prefix}.g`), this.p(`${prefix}.b`), this.config.layerNormEps);
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.config.layerNormEps)));
     return tf.add(tf.mul(xhat, this.p(`${prefix}.g`)), this.p(`${prefix}.b`));

@@ -2,12 +2,14 @@
  * The fused webgpu kernels against the elementwise ops on cpu. Adam (src/engine/fused-adam.ts,
  * used by optim.ts): three steps with clipping active, weight decay on the matrix only, the
  * schedule's learning rate, no tensor leaks. GELU (src/engine/fused-gelu.ts, used by model.ts):
- * values and gradients from -30 to 30 (no overflow in tanh).
+ * values and gradients from -30 to 30 (no overflow in tanh). LayerNorm (src/engine/fused-layernorm.ts,
+ * used by model.ts): values and the gradients of x, g and b.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { Adam, DEFAULT_OPTIMIZER } from '../../src/engine/optim.ts';
 import { gelu } from '../../src/engine/model.ts';
+import { fusedLayerNorm } from '../../src/engine/fused-layernorm.ts';
 import { maxRelDiff, tryWebGPU, useCpu } from './helpers.ts';
 
 const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + 0.3));
@@ -78,5 +80,42 @@ describe('fused Adam on webgpu', () => {
     expect(ours.g[xs.indexOf(0)]).toBeCloseTo(0.5 * w[xs.indexOf(0)], 6);
     expect(ours.y[0]).toBeCloseTo(0, 6);
     expect(ours.y[63]).toBeCloseTo(30, 4);
+  }, 120_000);
+
+  it('LayerNorm: two kernels forward, four backward, equal to the composed ops and their gradients within 1e-5', async () => {
+    const vals = (n: number, a: number, b: number, scale = 1) => Array.from({ length: n }, (_, i) => Math.sin(i * a + b) * scale);
+    const composed = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+      const { mean, variance } = tf.moments(x, -1, true);
+      return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    };
+    const f = async (ln: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => {
+      const x = tf.tensor3d(vals(3 * 5 * 8, 0.37, 0.2, 3), [3, 5, 8]);
+      const g = tf.tensor1d(vals(8, 1.1, 0.5));
+      const b = tf.tensor1d(vals(8, 0.7, 0.1));
+      const w = tf.tensor3d(vals(3 * 5 * 8, 0.91, 0.4), [3, 5, 8]);
+      const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(ln(xx, gg, bb), w)))([x, g, b]);
+      const y = ln(x, g, b);
+      const out = [await y.data(), ...(await Promise.all(grads.map((t) => t.data()))), await value.data()] as Float32Array[];
+      tf.dispose([x, g, b, w, value, y, ...grads]);
+      return out;
+    };
+    await useCpu();
+    const ref = await f(composed);
+    const why = await tryWebGPU();
+    if (why) throw new Error(`webgpu unavailable here: ${why}`);
+    const before = tf.memory().numTensors;
+    const ours = await f((x, g, b) => fusedLayerNorm(x, g, b, 1e-5));
+    expect(tf.memory().numTensors).toBe(before);
+    ['y', 'dx', 'dg', 'db', 'loss'].forEach((name, i) => expect(maxRelDiff(ours[i], ref[i]), name).toBeLessThan(1e-5));
+    // With g = 1 and b = 0 every row comes out with mean 0 and variance 1 (up to eps).
+    const [x, one, zero] = [tf.tensor2d(vals(16, 0.5, 0.3, 2), [2, 8]), tf.ones([8]), tf.zeros([8])];
+    const yt = fusedLayerNorm(x, one, zero, 1e-5);
+    const y = (await yt.data()) as Float32Array;
+    tf.dispose([x, one, zero, yt]);
+    for (const row of [y.slice(0, 8), y.slice(8)]) {
+      const m = row.reduce((a, v) => a + v, 0) / 8;
+      expect(Math.abs(m)).toBeLessThan(1e-6);
+      expect(row.reduce((a, v) => a + (v - m) ** 2, 0) / 8).toBeCloseTo(1, 4);
+    }
   }, 120_000);
 });
