@@ -66,6 +66,27 @@ function batchMatMul(orig: Originals): KernelFunc {
     if (M % 4 === 0 && N % 4 === 0 && K % 4 === 0) {
       return backend.runWebGPUProgram(vec4MatMul(M, K, N, batch, batchA, batchB, transposeA, transposeB, outer), [a, b], 'float32');
     }
+    if (M === 1) {
+      // One query row (every decode step of the KV-cache sampler): four columns per invocation.
+      const c4 = Math.ceil(N / 4);
+      const bI = (c: string) => (transposeB ? `bOff + (${c}) * ${K} + k` : `bOff + k * ${N} + (${c})`);
+      const cAt = [0, 1, 2, 3].map((d) => (N % 4 === 0 ? `col + ${d}` : `min(col + ${d}, ${N - 1})`));
+      const body1 = `
+        let bi = i / ${c4};
+        let col = (i % ${c4}) * 4;
+        let aOff = ${batchA === 1 ? '0' : `bi * ${K}`};
+        let bOff = ${batchB === 1 ? '0' : `bi * ${K * N}`};
+        var s = vec4<f32>(0.0);
+        for (var k = 0; k < ${K}; k++) {
+          s += f32(A[aOff + k]) * vec4<f32>(f32(B[${bI(cAt[0])}]), f32(B[${bI(cAt[1])}]), f32(B[${bI(cAt[2])}]), f32(B[${bI(cAt[3])}]));
+        }
+        let o = bi * ${N} + col;
+        result[o] = s.x;
+        if (col + 1 < ${N}) { result[o + 1] = s.y; }
+        if (col + 2 < ${N}) { result[o + 2] = s.z; }
+        if (col + 3 < ${N}) { result[o + 3] = s.w; }`;
+      return backend.runWebGPUProgram(flatProgram(`cpuMatMulRow_${batchA}_${batchB}_${K}_${N}_${transposeB}`, ['A', 'B'], [...outer, M, N], batch * c4, body1), [a, b], 'float32');
+    }
     // Other shapes: a 4 x 4 block of scalar loads, 8 loads per 16 multiply-adds.
     const cols4 = Math.ceil(N / 4), rows4 = Math.ceil(M / 4);
     const aIdx = (r: string, c: string) => (transposeA ? `aOff + (${c}) * ${M} + (${r})` : `aOff + (${r}) * ${K} + (${c})`);
@@ -166,6 +187,26 @@ function softmax(orig: Originals): KernelFunc {
   };
 }
 
+/** ArgMax over the last axis: one invocation per row, the first index of the largest value (as tfjs's cpu backend). */
+function argMax(orig: Originals): KernelFunc {
+  return (args: Args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const backend = args.backend as WebGPUBackend;
+    const r = x.shape.length;
+    const axis = tf.util.parseAxisParam((args.attrs as { axis: number | number[] }).axis, x.shape);
+    if (x.dtype !== 'float32' || r === 0 || axis.length !== 1 || axis[0] !== r - 1) return orig.ArgMax(args);
+    const cols = x.shape[r - 1];
+    const rows = x.shape.reduce((p, d) => p * d, 1) / cols;
+    const body = `
+        let base = i * ${cols};
+        var best = f32(A[base]);
+        var at = 0;
+        for (var c = 1; c < ${cols}; c++) { let v = f32(A[base + c]); if (v > best) { best = v; at = c; } }
+        result[i] = at;`;
+    return backend.runWebGPUProgram(flatProgram(`cpuArgMax_${rows}_${cols}`, ['A'], x.shape.slice(0, -1), rows, body), [x], 'int32');
+  };
+}
+
 type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 
 /** Sum / Mean / Max / Min over any axes: reduced axes moved innermost, then one invocation per output. */
@@ -206,7 +247,7 @@ function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
   };
 }
 
-const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min'] as const;
+const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min', 'ArgMax'] as const;
 let originals: Originals | undefined;
 
 /** Whether an adapter runs its shaders on the CPU (these kernels help there). */
@@ -235,6 +276,7 @@ export function installCpuKernels(): void {
     Mean: reduce('mean', 'Mean', orig),
     Max: reduce('max', 'Max', orig),
     Min: reduce('min', 'Min', orig),
+    ArgMax: argMax(orig),
   };
   for (const name of KERNELS) {
     tf.unregisterKernel(name, 'webgpu');

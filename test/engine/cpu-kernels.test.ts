@@ -2,7 +2,7 @@
  * The barrier-free WebGPU kernels (src/engine/cpu-kernels.ts) against the cpu backend, on Dawn's
  * llvmpipe adapter where initBackend installs them: matMul with every transpose, shapes that do
  * not fill a 4 x 4 block, batch broadcasting and rank 4; softmax; sum / mean / max / min over
- * inner, outer and several axes; float32 tensors backed by int32 buffers; NaN propagation.
+ * inner, outer and several axes; argMax; float32 tensors backed by int32 buffers; NaN propagation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,10 @@ const CASES: Case[] = [
   // tfjs's int32 -> float32 cast relabels the int32 buffer: the kernels must read it as integers.
   ['matMul of a cast one-hot (int32 buffer)', () => tf.matMul(tf.transpose(tf.oneHot(tf.tensor1d([0, 2, 1, 2, 0, 1, 1, 2, 0, 0, 1, 2, 2, 1, 0, 2], 'int32'), 3)), vals([16, 5], 0.4, 0.2))],
   ['sum of a cast int32 tensor', () => tf.sum(tf.cast(tf.tensor2d([[1, 2, 3], [40, 50, 60]], [2, 3], 'int32'), 'float32'), -1)],
+  ['one row (decode) [6,1,8] @ [6,8,5]', () => tf.matMul(vals([6, 1, 8], 0.4, 0.1), vals([6, 8, 5], 0.9, 0.3))],
+  ['one row, B^T, broadcast [1,12] @ [7,12]^T', () => tf.matMul(vals([1, 12], 0.4, 0.1), vals([7, 12], 0.9, 0.3), false, true)],
+  ['argMax rows (as float)', () => tf.cast(tf.argMax(vals([5, 9], 1.7, 0.3), -1), 'float32')],
+  ['argMax with ties takes the first', () => tf.cast(tf.argMax(tf.tensor2d([[1, 3, 3, 2], [0, 0, 0, 0]]), -1), 'float32')],
   ['softmax rows', () => tf.softmax(vals([6, 9], 0.9, 0.2))],
   ['softmax rank 4 with -1e9 bias', () => tf.softmax(tf.add(vals([2, 2, 3, 5], 0.9, 0.2), tf.mul(tf.sub(tf.linalg.bandPart(tf.ones([3, 5]), -1, 0), 1), 1e9)))],
   ['sum inner', () => tf.sum(vals([4, 7], 0.5, 0.1), -1)],
