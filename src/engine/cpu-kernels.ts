@@ -14,32 +14,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { flatProgram } from './webgpu-program.ts';
 
 type TensorInfo = tf.TensorInfo;
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 type Args = Parameters<KernelFunc>[0];
-
-const WG = 64;
-
-/** A flat program: `invocations` invocations in workgroups of WG, the body given the flat index `i`. */
-function flatProgram(key: string, inputs: string[], outputShape: number[], invocations: number, body: string): WebGPUProgram {
-  return {
-    outputShape,
-    shaderKey: key,
-    dispatchLayout: { x: outputShape.map((_, i) => i) },
-    dispatch: [Math.ceil(invocations / WG), 1, 1],
-    variableNames: inputs,
-    workgroupSize: [WG, 1, 1],
-    getUserCode: () => `
-      fn main(i : i32) {
-        // Touch the uniforms so the 'auto' pipeline layout keeps the binding tfjs always fills.
-        let nan = uniforms.NAN;
-        if (i >= ${invocations}) { return; }
-        ${body}
-      }`,
-  } as unknown as WebGPUProgram;
-}
-
 
 interface Originals {
   [name: string]: KernelFunc;
@@ -123,8 +102,7 @@ function batchMatMul(orig: Originals): KernelFunc {
           }
         }`;
     const key = `cpuMatMul_${batchA}_${batchB}_${M}_${K}_${N}_${transposeA}_${transposeB}`;
-    const program = flatProgram(key, ['A', 'B'], [...outer, M, N], batch * rows4 * cols4, body);
-    if (bVec4) (program as { variableComponents?: number[] }).variableComponents = [1, 4];
+    const program = flatProgram(key, ['A', 'B'], [...outer, M, N], batch * rows4 * cols4, body, bVec4 ? { variableComponents: [1, 4] } : {});
     return backend.runWebGPUProgram(program, [a, b], 'float32');
   };
 }
@@ -162,8 +140,7 @@ function vec4MatMul(M: number, K: number, N: number, batch: number, batchA: numb
         }
         let o = (bi * ${M * N} + row * ${N} + col) / 4;
         ${rs.map((r) => `result[o + ${r * cols4}] = s${r};`).join(' ')}`;
-  const p = flatProgram(`cpuMatMulVec4_${R}_${batchA}_${batchB}_${M}_${K}_${N}_${tA}_${tB}`, ['A', 'B'], [...outer, M, N], batch * rowsR * cols4, body);
-  return Object.assign(p, { variableComponents: [4, 4], outputComponent: 4 });
+  return flatProgram(`cpuMatMulVec4_${R}_${batchA}_${batchB}_${M}_${K}_${N}_${tA}_${tB}`, ['A', 'B'], [...outer, M, N], batch * rowsR * cols4, body, { variableComponents: [4, 4], outputComponent: 4 });
 }
 
 /** Softmax over the last axis: one invocation per row (max, sum of exp, normalise). */

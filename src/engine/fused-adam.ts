@@ -6,7 +6,7 @@
  * Measured on llvmpipe, where every dispatch costs about 0.2 ms: see README (Performance).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { flatProgram, runFlat } from './webgpu-program.ts';
 
 export interface AdamConstants {
   lr: number;
@@ -20,25 +20,7 @@ export interface AdamConstants {
   weightDecay: number;
 }
 
-const WG = 64;
 const UNIFORMS = 'lr : f32, beta1 : f32, beta2 : f32, bc1 : f32, bc2 : f32, eps : f32, wd : f32,';
-
-function program(key: string, inputs: string[], n: number, shape: number[], expr: string): WebGPUProgram {
-  return {
-    outputShape: shape,
-    shaderKey: `adam_${key}_${n}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(n / WG), 1, 1],
-    variableNames: inputs,
-    workgroupSize: [WG, 1, 1],
-    uniforms: UNIFORMS,
-    getUserCode: () => `
-      fn main(i : i32) {
-        if (i >= ${n}) { return; }
-        ${expr}
-      }`,
-  } as unknown as WebGPUProgram;
-}
 
 let enabled = true;
 
@@ -57,17 +39,13 @@ export function fusedAdamAvailable(): boolean {
  * scale: the clipping factor, a scalar on the device.
  */
 export function fusedAdamUpdate(x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scale: tf.Tensor, c: AdamConstants): { x: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-  const backend = tf.backend() as WebGPUBackend;
   const n = x.size;
-  const shape = x.shape;
-  const u = [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay].map((d) => ({ type: 'float32', data: [d] }));
-  const run = (p: WebGPUProgram, inputs: tf.Tensor[]) => tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(p, inputs, 'float32', u as never));
-  const m2 = run(program('m', ['M', 'G', 'S'], n, shape, 'result[i] = uniforms.beta1 * M[i] + (1.0 - uniforms.beta1) * (G[i] * S[0]);'), [m, g, scale]);
-  const v2 = run(program('v', ['V', 'G', 'S'], n, shape, 'let gs = G[i] * S[0]; result[i] = uniforms.beta2 * V[i] + (1.0 - uniforms.beta2) * (gs * gs);'), [v, g, scale]);
-  const x2 = run(
-    program('x', ['X', 'M', 'V'], n, shape,
-      'let upd = (M[i] / uniforms.bc1) / (sqrt(V[i] / uniforms.bc2) + uniforms.eps) + uniforms.wd * X[i]; result[i] = X[i] - uniforms.lr * upd;'),
-    [x, m2, v2],
-  );
+  const u = [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay];
+  const run = (key: string, names: string[], inputs: tf.Tensor[], body: string) =>
+    runFlat(flatProgram(`adam_${key}_${n}`, names, x.shape, n, body, { uniforms: UNIFORMS }), inputs, 'float32', u);
+  const m2 = run('m', ['M', 'G', 'S'], [m, g, scale], 'result[i] = uniforms.beta1 * M[i] + (1.0 - uniforms.beta1) * (G[i] * S[0]);');
+  const v2 = run('v', ['V', 'G', 'S'], [v, g, scale], 'let gs = G[i] * S[0]; result[i] = uniforms.beta2 * V[i] + (1.0 - uniforms.beta2) * (gs * gs);');
+  const x2 = run('x', ['X', 'M', 'V'], [x, m2, v2],
+    'let upd = (M[i] / uniforms.bc1) / (sqrt(V[i] / uniforms.bc2) + uniforms.eps) + uniforms.wd * X[i]; result[i] = X[i] - uniforms.lr * upd;');
   return { x: x2, m: m2, v: v2 };
 }

@@ -6,9 +6,8 @@
  * tanh as tfjs's webgpu kernel writes it (exp of -2|u|), which cannot overflow.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { flatProgram, runFlat } from './webgpu-program.ts';
 
-const WG = 64;
 const C = Math.sqrt(2 / Math.PI);
 const TANH = `
       fn tanhSafe(a : f32) -> f32 {
@@ -16,37 +15,19 @@ const TANH = `
         return sign(a) * (1.0 - e) / (1.0 + e);
       }`;
 
-function program(key: string, inputs: string[], shape: number[], n: number, body: string): WebGPUProgram {
-  return {
-    outputShape: shape,
-    shaderKey: `gelu_${key}_${n}`,
-    dispatchLayout: { x: shape.map((_, i) => i) },
-    dispatch: [Math.ceil(n / WG), 1, 1],
-    variableNames: inputs,
-    workgroupSize: [WG, 1, 1],
-    getUserCode: () => `${TANH}
-      fn main(i : i32) {
-        let nan = uniforms.NAN; // keeps the uniform binding in the 'auto' layout
-        if (i >= ${n}) { return; }
+/** t = tanh(u) of element i, then `body`. */
+const gelu = (key: string, inputs: string[], x: tf.Tensor, body: string, ts: tf.Tensor[]) =>
+  runFlat(flatProgram(`gelu_${key}_${x.size}`, inputs, x.shape, x.size, `
         let x = X[i];
         let t = tanhSafe(${C} * (x + 0.044715 * x * x * x));
-        ${body}
-      }`,
-  } as unknown as WebGPUProgram;
-}
-
-function run(p: WebGPUProgram, inputs: tf.Tensor[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(p, inputs, 'float32'));
-}
+        ${body}`, { prelude: TANH }), ts);
 
 const geluKernel = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
-    value: run(program('fwd', ['X'], x.shape, x.size, 'result[i] = 0.5 * x * (1.0 + t);'), [x]),
+    value: gelu('fwd', ['X'], x, 'result[i] = 0.5 * x * (1.0 + t);', [x]),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      run(program('bwd', ['X', 'DY'], saved[0].shape, saved[0].size,
-        `result[i] = DY[i] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * ${C} * (1.0 + ${3 * 0.044715} * x * x));`), [saved[0], dy]),
+      gelu('bwd', ['X', 'DY'], saved[0], `result[i] = DY[i] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * ${C} * (1.0 + ${3 * 0.044715} * x * x));`, [saved[0], dy]),
     ],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;
