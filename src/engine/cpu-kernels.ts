@@ -45,27 +45,6 @@ function batchMatMul(orig: Originals): KernelFunc {
     if (M % 4 === 0 && N % 4 === 0 && K % 4 === 0) {
       return backend.runWebGPUProgram(vec4MatMul(M, K, N, batch, batchA, batchB, transposeA, transposeB, outer), [a, b], 'float32');
     }
-    if (M === 1) {
-      // One query row (every decode step of the KV-cache sampler): four columns per invocation.
-      const c4 = Math.ceil(N / 4);
-      const bI = (c: string) => (transposeB ? `bOff + (${c}) * ${K} + k` : `bOff + k * ${N} + (${c})`);
-      const cAt = [0, 1, 2, 3].map((d) => (N % 4 === 0 ? `col + ${d}` : `min(col + ${d}, ${N - 1})`));
-      const body1 = `
-        let bi = i / ${c4};
-        let col = (i % ${c4}) * 4;
-        let aOff = ${batchA === 1 ? '0' : `bi * ${K}`};
-        let bOff = ${batchB === 1 ? '0' : `bi * ${K * N}`};
-        var s = vec4<f32>(0.0);
-        for (var k = 0; k < ${K}; k++) {
-          s += f32(A[aOff + k]) * vec4<f32>(f32(B[${bI(cAt[0])}]), f32(B[${bI(cAt[1])}]), f32(B[${bI(cAt[2])}]), f32(B[${bI(cAt[3])}]));
-        }
-        let o = bi * ${N} + col;
-        result[o] = s.x;
-        if (col + 1 < ${N}) { result[o + 1] = s.y; }
-        if (col + 2 < ${N}) { result[o + 2] = s.z; }
-        if (col + 3 < ${N}) { result[o + 3] = s.w; }`;
-      return backend.runWebGPUProgram(flatProgram(`cpuMatMulRow_${batchA}_${batchB}_${K}_${N}_${transposeB}`, ['A', 'B'], [...outer, M, N], batch * c4, body1), [a, b], 'float32');
-    }
     // Other shapes: a 4 x 4 block of scalar loads, 8 loads per 16 multiply-adds.
     const cols4 = Math.ceil(N / 4), rows4 = Math.ceil(M / 4);
     const aIdx = (r: string, c: string) => (transposeA ? `aOff + (${c}) * ${M} + (${r})` : `aOff + (${r}) * ${K} + (${c})`);

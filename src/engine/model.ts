@@ -246,14 +246,13 @@ export class Transformer {
     const [B, T, D] = x.shape;
     const H = this.config.nHead;
     const qkv = this.dense(this.layerNorm(x, `h${l}.ln1`), `h${l}.attn.wqkv`, `h${l}.attn.bqkv`); // [B, T, 3D]
-    // With one position (a decode step) moving T is free: a reshape, not a transpose kernel.
-    return tf.split(qkv, 3, -1).map((t) => (T === 1 ? tf.reshape(t, [B, H, 1, D / H]) : tf.transpose(tf.reshape(t, [B, T, H, D / H]), [0, 2, 1, 3])));
+    return tf.split(qkv, 3, -1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, D / H]), [0, 2, 1, 3]));
   }
 
   /** The rest of block l: attention heads y [B, H, T, dh] merged, projected and added to x [B, T, D], then the MLP. */
   private finishBlock(x: tf.Tensor, y: tf.Tensor, l: number): tf.Tensor {
     const [B, T, D] = x.shape;
-    const merged = tf.reshape(T === 1 ? y : tf.transpose(y, [0, 2, 1, 3]), [B, T, D]); // [B, T, D]
+    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]); // [B, T, D]
     const h = tf.add(x, this.dense(merged, `h${l}.attn.wo`, `h${l}.attn.bo`));
     const m = gelu(this.dense(this.layerNorm(h, `h${l}.ln2`), `h${l}.mlp.w1`, `h${l}.mlp.b1`)); // [B, T, dMlp]
     return tf.add(h, this.dense(m, `h${l}.mlp.w2`, `h${l}.mlp.b2`));
