@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './cpu-kernels.ts';
+import { switchedOff } from './env.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
@@ -61,8 +62,13 @@ export interface BackendOptions {
 }
 
 let lastAdapter: AdapterSummary | undefined;
-/** Set by the webgpu factory when the adapter hides its name and the kernels are to be chosen by timing. */
-let probePending = false;
+
+/** The barrier-free kernels on this adapter: install them, time both sets (an adapter that hides its name), or keep tfjs's. */
+function cpuKernelChoice(a: AdapterSummary, option: 'auto' | boolean): 'install' | 'probe' | 'off' {
+  if (option === false || switchedOff('CONTEXTRL_CPU_KERNELS')) return 'off';
+  if (option === true || isCpuAdapter(a)) return 'install';
+  return isUnidentifiedAdapter(a) ? 'probe' : 'off';
+}
 let webgpuRegistered = false;
 
 function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKernels: 'auto' | boolean): void {
@@ -110,11 +116,8 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
       isFallbackAdapter: fallback,
       featureLevel: level,
     };
-    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.CONTEXTRL_CPU_KERNELS;
-    const useCpuKernels = env === '0' ? false : cpuKernels === 'auto' ? isCpuAdapter(lastAdapter) : cpuKernels;
-    if (useCpuKernels) installCpuKernels();
-    lastAdapter.cpuKernels = useCpuKernels;
-    probePending = env !== '0' && cpuKernels === 'auto' && !useCpuKernels && isUnidentifiedAdapter(lastAdapter);
+    lastAdapter.cpuKernels = cpuKernelChoice(lastAdapter, cpuKernels) === 'install';
+    if (lastAdapter.cpuKernels) installCpuKernels();
     return new WebGPUBackend(device, info);
   }, 1);
 }
@@ -221,8 +224,8 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
       continue;
     }
     await tf.ready();
-    if (name === 'webgpu' && probePending && lastAdapter) {
-      probePending = false;
+    // Once per adapter: the factory (and so this) runs again only for a new backend.
+    if (name === 'webgpu' && lastAdapter && !lastAdapter.cpuKernelProbe && cpuKernelChoice(lastAdapter, opts.cpuKernels ?? 'auto') === 'probe') {
       const p = await probeCpuKernels();
       lastAdapter.cpuKernels = p.installed;
       lastAdapter.cpuKernelProbe = { tfjsMs: p.tfjsMs, oursMs: p.oursMs };

@@ -6,6 +6,7 @@
  * Measured on llvmpipe, where every dispatch costs about 0.2 ms: see README (Performance).
  */
 import * as tf from '@tensorflow/tfjs';
+import { switchedOff } from './env.ts';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
 export interface AdamConstants {
@@ -22,9 +23,9 @@ export interface AdamConstants {
 
 const UNIFORMS = 'lr : f32, beta1 : f32, beta2 : f32, bc1 : f32, bc2 : f32, eps : f32, wd : f32,';
 
-let enabled = true;
+let enabled = !switchedOff('CONTEXTRL_FUSED_ADAM');
 
-/** Turn the fused update off (A/B runs: the bench page's `fusedAdam: false`). */
+/** Turn the fused update off or on (A/B runs: the bench page's `fusedAdam`; in Node also CONTEXTRL_FUSED_ADAM=0). */
 export function setFusedAdam(on: boolean): void {
   enabled = on;
 }

@@ -18,6 +18,7 @@
  * too); at temperature 1 it is the model's own distribution. temperature 0 = greedy, logp at T = 1.
  */
 import * as tf from '@tensorflow/tfjs';
+import { switchedOff } from './env.ts';
 import type { PromptText } from '../tasks/types.ts';
 import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
@@ -69,8 +70,7 @@ function gumbelNoise(rng: Rng, N: number, V: number): tf.Tensor2D {
 }
 
 function kvCacheDefault(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.CONTEXTRL_KV_CACHE !== '0';
+  return !switchedOff('CONTEXTRL_KV_CACHE');
 }
 
 /**
