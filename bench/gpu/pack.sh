@@ -31,7 +31,7 @@ cp -L /usr/lib/x86_64-linux-gnu/libvulkan.so.1 "$OUT/lib/" 2>/dev/null || true
 # 4. The wasm backend's binaries (wasm is the baseline on the same machine) and the PyTorch reference.
 cp node_modules/@tensorflow/tfjs-backend-wasm/dist/*.wasm "$OUT/wasm/"
 cp bench/torch_ref.py "$OUT/"
-cp bench/gpu/run.sh "$OUT/run.sh"
+cp bench/gpu/run.sh bench/gpu/adapter.mjs "$OUT/"
 chmod +x "$OUT/run.sh"
 
 tar czf "$OUT.tar.gz" -C "$(dirname "$OUT")" "$(basename "$OUT")"

@@ -86,7 +86,9 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
     let adapter: GPUAdapter | null = null;
     let level: 'core' | 'compatibility' = 'core';
     for (const l of levels) {
-      const opts = (l === 'compatibility' ? { featureLevel: 'compatibility' } : {}) as GPURequestAdapterOptions;
+      // high-performance: on a machine with an integrated and a discrete GPU (or a real driver
+      // beside a software one), take the discrete one.
+      const opts = { powerPreference: 'high-performance', ...(l === 'compatibility' ? { featureLevel: 'compatibility' } : {}) } as GPURequestAdapterOptions;
       adapter = await gpu.requestAdapter(opts);
       if (adapter) { level = l; break; }
     }
