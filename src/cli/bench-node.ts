@@ -6,6 +6,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../engine/backend.ts';
 import { adapterName, initBackend } from '../engine/backend.ts';
 import { installNodeWebGPU, nodeWasmDir } from '../engine/node.ts';
@@ -43,7 +44,7 @@ export interface ChildResult {
 }
 
 /** Selects the backend; returns the badge label and the adapter name. */
-async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label: string; adapter?: string; fallback: boolean }> {
+async function selectBackend(b: NodeBackend, wasmDir: string | undefined, progress: (msg: string) => void): Promise<{ label: string; adapter?: string; fallback: boolean }> {
   let order: BackendName[] = [b as BackendName];
   let level: 'core' | 'compatibility' | undefined;
   if (b.startsWith('webgpu')) {
@@ -53,6 +54,12 @@ async function selectBackend(b: NodeBackend, wasmDir?: string): Promise<{ label:
     level = b === 'webgpu-gles' ? 'compatibility' : 'core';
   }
   const st = await initBackend({ order, wasmPaths: wasmDir ?? nodeWasmDir(), webgpuFeatureLevel: level });
+  // A/B of tfjs's own flags, e.g. TFJS_FLAGS=WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=64 (numbers and true/false).
+  for (const kv of (process.env.TFJS_FLAGS ?? '').split(',').filter(Boolean)) {
+    const [k, v] = kv.split('=');
+    tf.env().set(k, v === 'true' ? true : v === 'false' ? false : Number(v));
+    progress(`tfjs flag ${k} = ${String(tf.env().get(k))}`);
+  }
   if (st.name !== order[0]) throw new Error(`got ${st.name} instead of ${order[0]}: ${st.label}`);
   return { label: st.label, adapter: st.adapter ? adapterName(st.adapter) : undefined, fallback: Boolean(st.adapter?.isFallbackAdapter) };
 }
@@ -92,7 +99,7 @@ export function writeCheck(dir: string, preset: PresetName, c: CheckCapture): st
 export async function runChild(req: ChildRequest, progress: (msg: string) => void): Promise<ChildResult> {
   const out: ChildResult = { backend: req.backend, label: '', results: [], checks: [], profiles: [] };
   try {
-    const sel = await selectBackend(req.backend, req.wasmDir);
+    const sel = await selectBackend(req.backend, req.wasmDir, progress);
     out.label = sel.label;
     out.adapter = sel.adapter;
     progress(`${req.backend}: ${sel.label}`);

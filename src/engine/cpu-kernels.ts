@@ -241,6 +241,11 @@ export function installCpuKernels(): void {
   originals = orig;
 }
 
+/** Whether these kernels are installed now. */
+export function cpuKernelsInstalled(): boolean {
+  return originals !== undefined;
+}
+
 /** Puts tfjs's own kernels back. */
 export function uninstallCpuKernels(): void {
   if (!originals) return;

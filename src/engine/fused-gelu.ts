@@ -9,7 +9,8 @@ import * as tf from '@tensorflow/tfjs';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
 const C = Math.sqrt(2 / Math.PI);
-const TANH = `
+/** WGSL tanhSafe(a), shared with fused-decode.ts. */
+export const TANH = `
       fn tanhSafe(a : f32) -> f32 {
         let e = exp(-2.0 * abs(a));
         return sign(a) * (1.0 - e) / (1.0 + e);

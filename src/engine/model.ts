@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './fused-gelu.ts';
 import { fusedLayerNorm } from './fused-layernorm.ts';
+import { decodeAttention, embedTokens, fusedDecoding, rowDense, writeKeySlot, writeValueSlot } from './fused-decode.ts';
 import type { ModelConfig } from './config.ts';
 import { patchDim, validateModelConfig } from './config.ts';
 
@@ -126,6 +127,12 @@ function embedRows(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   return f(table);
 }
 
+/** Attention heads [B, H, T, dh] -> [B, T, H * dh]. */
+function mergeHeads(y: tf.Tensor): tf.Tensor {
+  const [B, H, T, dh] = y.shape;
+  return tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, H * dh]);
+}
+
 export class Transformer {
   readonly config: ModelConfig;
   /** name -> parameter; Variables for a trainable model, plain tensors for a frozen copy. */
@@ -235,24 +242,27 @@ export class Transformer {
       const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(dh)), bias); // [B, H, T, T]
       const att = tf.softmax(scores, -1) as tf.Tensor4D;
       if (options.collectAttention) attention.push(att);
-      x = this.finishBlock(x, tf.matMul(att, v), l);
+      x = this.finishBlock(x, mergeHeads(tf.matMul(att, v)), l);
     }
     const hidden = this.layerNorm(x, 'lnf') as tf.Tensor3D;
     return options.collectAttention ? { hidden, attention } : { hidden };
+  }
+
+  /** LayerNorm 1 and the fused QKV projection of block l: [B, T, D] -> [B, T, 3D]. */
+  private qkv(x: tf.Tensor, l: number): tf.Tensor {
+    return this.dense(this.layerNorm(x, `h${l}.ln1`), `h${l}.attn.wqkv`, `h${l}.attn.bqkv`);
   }
 
   /** LayerNorm 1 and the fused QKV projection of block l, split into heads: 3 x [B, H, T, dh]. */
   private queriesKeysValues(x: tf.Tensor, l: number): tf.Tensor[] {
     const [B, T, D] = x.shape;
     const H = this.config.nHead;
-    const qkv = this.dense(this.layerNorm(x, `h${l}.ln1`), `h${l}.attn.wqkv`, `h${l}.attn.bqkv`); // [B, T, 3D]
+    const qkv = this.qkv(x, l); // [B, T, 3D]
     return tf.split(qkv, 3, -1).map((t) => tf.transpose(tf.reshape(t, [B, T, H, D / H]), [0, 2, 1, 3]));
   }
 
-  /** The rest of block l: attention heads y [B, H, T, dh] merged, projected and added to x [B, T, D], then the MLP. */
-  private finishBlock(x: tf.Tensor, y: tf.Tensor, l: number): tf.Tensor {
-    const [B, T, D] = x.shape;
-    const merged = tf.reshape(tf.transpose(y, [0, 2, 1, 3]), [B, T, D]); // [B, T, D]
+  /** The rest of block l: the merged attention heads [B, T, D] projected and added to x [B, T, D], then the MLP. */
+  private finishBlock(x: tf.Tensor, merged: tf.Tensor, l: number): tf.Tensor {
     const h = tf.add(x, this.dense(merged, `h${l}.attn.wo`, `h${l}.attn.bo`));
     const m = gelu(this.dense(this.layerNorm(h, `h${l}.ln2`), `h${l}.mlp.w1`, `h${l}.mlp.b1`)); // [B, T, dMlp]
     return tf.add(h, this.dense(m, `h${l}.mlp.w2`, `h${l}.mlp.b2`));
@@ -315,6 +325,26 @@ export class Transformer {
     const dh = c.dModel / c.nHead;
     const j = cache.filled;
     if (j >= slots) throw new Error(`the KV cache is full (${slots} completion slots)`);
+    if (fusedDecoding()) {
+      // Fused kernels (fused-decode.ts): about 7 per layer instead of 34. LayerNorms, biases,
+      // GELU and residuals ride in the dense kernels; the slot writes and the whole attention
+      // read the QKV projection directly.
+      const ln = (p: string) => ({ g: this.p(`${p}.g`), b: this.p(`${p}.b`), eps: c.layerNormEps });
+      let h = embedTokens(this.p('wte'), this.p('wpe'), ids, cache.nextPosition, j); // [B, D]
+      const keys: tf.Tensor4D[] = [];
+      const values: tf.Tensor4D[] = [];
+      for (let l = 0; l < c.nLayer; l++) {
+        const qkv = rowDense(h, this.p(`h${l}.attn.wqkv`), { ln: ln(`h${l}.ln1`), bias: this.p(`h${l}.attn.bqkv`) }); // [B, 3D]
+        keys.push(writeKeySlot(cache.keys[l], qkv, j) as tf.Tensor4D);
+        values.push(writeValueSlot(cache.values[l], qkv, j) as tf.Tensor4D);
+        const y = decodeAttention(qkv, cache.promptKeys[l], cache.promptValues[l], cache.promptBias, keys[l], values[l], j); // [B, D]
+        const a = rowDense(y, this.p(`h${l}.attn.wo`), { bias: this.p(`h${l}.attn.bo`), residual: h });
+        const m = rowDense(a, this.p(`h${l}.mlp.w1`), { ln: ln(`h${l}.ln2`), bias: this.p(`h${l}.mlp.b1`), gelu: true });
+        h = rowDense(m, this.p(`h${l}.mlp.w2`), { bias: this.p(`h${l}.mlp.b2`), residual: a });
+      }
+      const hidden = this.layerNorm(h, 'lnf') as tf.Tensor2D;
+      return { hidden, cache: { ...cache, keys, values, filled: j + 1 } };
+    }
     // Same values as embed(): wte[id] + wpe[position]; only text tokens are generated.
     const positions = tf.add(cache.nextPosition, tf.scalar(j, 'int32')); // [B]
     let x: tf.Tensor = tf.reshape(tf.add(tf.gather(this.p('wte'), ids), tf.gather(this.p('wpe'), positions)), [B, 1, c.dModel]);
@@ -338,7 +368,7 @@ export class Transformer {
       const scores = tf.concat([tf.matMul(q, cache.promptKeys[l]), tf.matMul(q, keys[l])], -1); // [B, H, 1, Tp + slots]
       const att = tf.softmax(tf.add(tf.mul(scores, 1 / Math.sqrt(dh)), bias), -1);
       const [attPrompt, attSlots] = tf.split(att, [Tp, slots], -1);
-      x = this.finishBlock(x, tf.add(tf.matMul(attPrompt, cache.promptValues[l]), tf.matMul(attSlots, values[l])), l);
+      x = this.finishBlock(x, mergeHeads(tf.add(tf.matMul(attPrompt, cache.promptValues[l]), tf.matMul(attSlots, values[l]))), l);
     }
     const hidden = tf.reshape(this.layerNorm(x, 'lnf'), [B, c.dModel]) as tf.Tensor2D;
     return { hidden, cache: { ...cache, keys, values, filled: j + 1 } };

@@ -24,6 +24,7 @@ import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
 import type { KVCache, ModelInputs, Transformer } from './model.ts';
 import { disposeKVCache } from './model.ts';
+import { fusedDecoding, sampleStep, tokenOf } from './fused-decode.ts';
 import { Rng } from './rng.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
@@ -158,14 +159,24 @@ export async function generate(
   if (Tp + maxNewTokens > C) throw new Error(`prompt (${Tp} tokens) + completion (${maxNewTokens}) exceeds contextLength ${C}`);
   // The last token is never fed back, so the cache needs maxNewTokens - 1 completion slots.
   const decoder = useCache ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxNewTokens - 1)) : fullForwardDecoder(model, toModelInputs(hb), Tp);
-  let finished = tf.zeros([N]) as tf.Tensor1D; // 1 once eos was emitted  [N]
+  // WebGPU: the token choice in one kernel (fused-decode.ts; top-k keeps the composed ops), and the
+  // "all finished" flag of step i is awaited only after step i + 1 is queued, so the host never
+  // waits on an idle device (at most one step more than needed, whose rows are all dead).
+  const webgpu = tf.getBackend() === 'webgpu';
+  const fused = fusedDecoding() && !(topK > 0 && topK < V);
+  let finished = (fused ? tf.zeros([4, N]) : tf.zeros([N])) as tf.Tensor; // generic: 1 once eos was emitted [N]; fused: the last step's [4, N]
   let token: tf.Tensor1D | undefined; // the last step's tokens  [N] int32
-  const steps: tf.Tensor[] = []; // per step: [3, N] = token, logp, mask
+  const steps: tf.Tensor[] = []; // per step: [3 or 4, N] = token, logp, mask (, finished)
+  let pending: Promise<number> | undefined; // the previous step's "all finished" flag
   try {
     for (let i = 0; i < maxNewTokens; i++) {
       const noise = temperature > 0 ? gumbelNoise(rng, N, V) : undefined;
       const [next, step, fin] = tf.tidy(() => {
         const logits = decoder.logits(i, token); // [N, V]
+        if (fused) {
+          const st = sampleStep(logits, noise, finished, temperature, tok.eos); // [4, N]
+          return [tokenOf(st), st, st];
+        }
         const scaled = temperature > 0 ? tf.div(logits, temperature) : logits;
         const logpAll = tf.logSoftmax(scaled); // [N, V]
         let choiceLogits = scaled;
@@ -184,13 +195,19 @@ export async function generate(
       noise?.dispose();
       token?.dispose();
       token = next as tf.Tensor1D;
-      finished.dispose();
-      finished = fin as tf.Tensor1D;
+      if (fused) {
+        if (steps.length === 0) finished.dispose(); // the zeros; later ones are in steps
+        finished = step;
+      } else {
+        finished.dispose();
+        finished = fin;
+      }
       steps.push(step);
       if (i < maxNewTokens - 1) {
-        const allDone = tf.min(finished);
-        const done = (await allDone.data())[0];
-        allDone.dispose();
+        const allDone = tf.tidy(() => tf.min(fused ? tf.slice(finished, [3, 0], [1, N]) : finished));
+        const flag = allDone.data().then((d) => d[0]).finally(() => allDone.dispose());
+        const done = webgpu ? await pending : await flag;
+        pending = webgpu ? flag : undefined;
         if (done === 1) break;
       }
     }
@@ -224,8 +241,9 @@ export async function generate(
       temperature,
     };
   } finally {
+    await pending?.catch(() => undefined); // its tensor is disposed once read
     tf.dispose(steps);
-    finished.dispose();
+    if (!steps.includes(finished)) finished.dispose();
     token?.dispose();
     decoder.dispose();
   }

@@ -1,11 +1,23 @@
-/** Cached decoding (prefill + one position per token) against the full forward it replaces, on cpu and wasm. */
+/**
+ * Cached decoding (prefill + one position per token) against the full forward it replaces, on cpu,
+ * wasm and webgpu (where decode and the token choice run as fused kernels, fused-decode.ts); and
+ * webgpu's sampling against cpu's on the same weights and seed.
+ */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { buildBatch, disposeInputs, encodePrompt, generate, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
 import type { EncodedPrompt, Rollouts } from '../../src/engine/index.ts';
 import { disposeKVCache } from '../../src/engine/model.ts';
+import { fusedDecoding, setFusedDecoding } from '../../src/engine/fused-decode.ts';
 import type { PromptText, RGBImage } from '../../src/tasks/types.ts';
-import { useCpu, useWasm } from './helpers.ts';
+import { tryWebGPU, useCpu, useWasm } from './helpers.ts';
+
+/** Dawn (GLES) as in the other webgpu tests, with the fused decode and sampling kernels forced on (llvmpipe would not pick them). */
+async function useWebGPU(): Promise<void> {
+  const why = await tryWebGPU();
+  if (why) throw new Error(`webgpu unavailable here: ${why}`);
+  setFusedDecoding(true);
+}
 
 const tok = new Tokenizer(['a', 'b', 'c', 'd'], { nPatches: 4 });
 const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { imageSize: 4, patchSize: 2, initStd: 0.3 });
@@ -82,6 +94,7 @@ function expectSameRollouts(cached: Rollouts, full: Rollouts): void {
 describe.each([
   ['cpu', useCpu],
   ['wasm', useWasm],
+  ['webgpu', useWebGPU],
 ])('KV cache on %s', (_name, use) => {
   it('prefill + decode logits equal the full forward at every completion position (text, left-padded)', async () => {
     await use();
@@ -150,8 +163,10 @@ describe.each([
     const before = tf.memory().numTensors;
     for (let r = 0; r < 3; r++) {
       for (const kvCache of [true, false]) {
-        await generate(model, tok, imagePrompts, 2, { maxNewTokens: 6, seed: r, topK: 4, kvCache });
-        expect(tf.memory().numTensors).toBe(before);
+        for (const topK of [4, 0]) {
+          await generate(model, tok, imagePrompts, 2, { maxNewTokens: 6, seed: r, topK, kvCache });
+          expect(tf.memory().numTensors).toBe(before);
+        }
       }
     }
     model.dispose();
@@ -164,5 +179,46 @@ describe.each([
       await expect(generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxNewTokens: 30, kvCache })).rejects.toThrow(/exceeds contextLength 32/);
     }
     model.dispose();
+  });
+});
+
+/** A model whose end-of-sequence logit is raised by a constant (about 4), so rows end at different steps. */
+function eosProneModel(seed: number): Transformer {
+  const model = new Transformer(config, seed);
+  const D = config.dModel;
+  const lnfB = model.params.get('lnf.b') as tf.Variable;
+  const head = model.params.get('head.w') as tf.Variable;
+  const ones = tf.ones([D]);
+  const raised = tf.tidy(() => tf.add(head, tf.mul(tf.oneHot(tf.fill([D], tok.eos, 'int32'), config.vocabSize), 0.25)));
+  lnfB.assign(ones);
+  head.assign(raised);
+  tf.dispose([ones, raised]);
+  return model;
+}
+
+describe('sampling on webgpu (fused kernels) against cpu (composed ops)', () => {
+  it.each([
+    ['temperature 1', { temperature: 1 }],
+    ['temperature 0.7', { temperature: 0.7 }],
+    ['greedy', { temperature: 0 }],
+  ])('same tokens, ends and log-probs within 1e-4 on the same weights and seed (%s)', async (_name, opts) => {
+    const run = async () => {
+      const model = eosProneModel(12);
+      const r = await generate(model, tok, [...textPrompts, ...imagePrompts], 3, { maxNewTokens: 8, seed: 5, ...opts });
+      model.dispose();
+      return r;
+    };
+    await useCpu();
+    const ref = await run();
+    await useWebGPU();
+    expect(fusedDecoding()).toBe(true);
+    const before = tf.memory().numTensors;
+    const ours = await run();
+    expect(tf.memory().numTensors).toBe(before);
+    expectSameRollouts(ours, ref);
+    // Rows ended at different steps, some not at all: the finished bookkeeping was exercised.
+    const lengths = new Set(ref.completionIds.map((c) => c.length));
+    expect(lengths.size).toBeGreaterThan(2);
+    if (opts.temperature > 0) expect(ref.ended.some((e) => e) && ref.ended.some((e) => !e)).toBe(true);
   });
 });
