@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuKernelsInstalled } from './cpu-kernels.ts';
-import { switchedOff } from './env.ts';
+import { switchedOff, switchedOn } from './env.ts';
 import { TANH } from './fused-gelu.ts';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
@@ -37,9 +37,10 @@ export function setFusedDecoding(m: 'auto' | boolean): void {
   mode = m;
 }
 
-/** Whether decode and the token choice use these kernels now (CONTEXTRL_FUSED_DECODE=0 turns them off, for A/B runs). */
+/** Whether decode and the token choice use these kernels now (A/B runs: CONTEXTRL_FUSED_DECODE=0 turns them off, =1 on). */
 export function fusedDecoding(): boolean {
   if (tf.getBackend() !== 'webgpu' || switchedOff('CONTEXTRL_FUSED_DECODE')) return false;
+  if (switchedOn('CONTEXTRL_FUSED_DECODE')) return true;
   return mode === 'auto' ? !cpuKernelsInstalled() : mode;
 }
 
