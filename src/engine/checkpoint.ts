@@ -108,9 +108,13 @@ export async function savePolicy(policy: Policy, options: { includeOptimizer?: b
   if (options.includeOptimizer) {
     const names = [...policy.model.params.keys()];
     const { m, v } = policy.optimizer.state();
-    for (let i = 0; i < names.length; i++) {
-      await add(`adam.m.${names[i]}`, m[i]);
-      await add(`adam.v.${names[i]}`, v[i]);
+    try {
+      for (let i = 0; i < names.length; i++) {
+        await add(`adam.m.${names[i]}`, m[i]);
+        await add(`adam.v.${names[i]}`, v[i]);
+      }
+    } finally {
+      tf.dispose([...m, ...v]);
     }
   }
   const tok = policy.tokenizer;

@@ -1,9 +1,10 @@
 /**
- * Adam's update of one variable on the webgpu backend in three kernels instead of fifteen
- * elementwise ops: m' = b1 m + (1 - b1) s g, v' = b2 v + (1 - b2) (s g)^2, and
- * x' = x - lr ((m' / bc1) / (sqrt(v' / bc2) + eps) + wd x), with s the clipping factor read on the
- * device. The step's constants travel as uniforms, so each variable size compiles once.
- * Measured on llvmpipe, where every dispatch costs about 0.2 ms: see README (Performance).
+ * Adam on the webgpu backend with the moments of all variables in one flat tensor: one kernel
+ * updates every moment, m' = b1 m + (1 - b1) s g, v' = b2 v + (1 - b2) (s g)^2, then one kernel
+ * per variable x' = x - lr ((m' / bc1) / (sqrt(v' / bc2) + eps) + wd x), with s the clipping factor
+ * read on the device; about 70 kernels a step for micro's 55 variables instead of 330 (three per
+ * variable plus two per variable for the gradient norm). The constants travel as uniforms, so
+ * each variable size compiles once. Dispatches dominate small models' steps: see README (Performance).
  */
 import * as tf from '@tensorflow/tfjs';
 import { switchedOff } from './env.ts';
@@ -36,17 +37,28 @@ export function fusedAdamAvailable(): boolean {
 }
 
 /**
- * The new x, m and v of one variable (fresh tensors the caller assigns and disposes).
+ * The moments of every variable at once: mv is [2N] (all first moments, then all second moments, in
+ * variable order) and g [N] the flattened gradients; one kernel writes the new [2N].
  * scale: the clipping factor, a scalar on the device.
  */
-export function fusedAdamUpdate(x: tf.Tensor, g: tf.Tensor, m: tf.Tensor, v: tf.Tensor, scale: tf.Tensor, c: AdamConstants): { x: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
-  const n = x.size;
-  const u = [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay];
-  const run = (key: string, names: string[], inputs: tf.Tensor[], body: string) =>
-    runFlat(flatProgram(`adam_${key}_${n}`, names, x.shape, n, body, { uniforms: UNIFORMS }), inputs, 'float32', u);
-  const m2 = run('m', ['M', 'G', 'S'], [m, g, scale], 'result[i] = uniforms.beta1 * M[i] + (1.0 - uniforms.beta1) * (G[i] * S[0]);');
-  const v2 = run('v', ['V', 'G', 'S'], [v, g, scale], 'let gs = G[i] * S[0]; result[i] = uniforms.beta2 * V[i] + (1.0 - uniforms.beta2) * (gs * gs);');
-  const x2 = run('x', ['X', 'M', 'V'], [x, m2, v2],
-    'let upd = (M[i] / uniforms.bc1) / (sqrt(V[i] / uniforms.bc2) + uniforms.eps) + uniforms.wd * X[i]; result[i] = X[i] - uniforms.lr * upd;');
-  return { x: x2, m: m2, v: v2 };
+export function fusedMoments(mv: tf.Tensor, g: tf.Tensor, scale: tf.Tensor, c: AdamConstants): tf.Tensor {
+  const n = g.size;
+  return runFlat(flatProgram(`adam_mv_${n}`, ['MV', 'G', 'S'], mv.shape, n, `
+        let gs = G[i] * S[0];
+        result[i] = uniforms.beta1 * MV[i] + (1.0 - uniforms.beta1) * gs;
+        result[${n} + i] = uniforms.beta2 * MV[${n} + i] + (1.0 - uniforms.beta2) * (gs * gs);`,
+  { uniforms: UNIFORMS }), [mv, g, scale], 'float32', constants(c));
 }
+
+/** The new value of one variable x whose moments start at `offset` in mv [2N] (fusedMoments' output). */
+export function fusedParamUpdate(x: tf.Tensor, mv: tf.Tensor, offset: number, c: AdamConstants): tf.Tensor {
+  const n = x.size;
+  const N = mv.size / 2;
+  return runFlat(flatProgram(`adam_x_${n}_${N}`, ['X', 'MV'], x.shape, n, `
+        let k = i32(uniforms.off) + i;
+        let upd = (MV[k] / uniforms.bc1) / (sqrt(MV[${N} + k] / uniforms.bc2) + uniforms.eps) + uniforms.wd * X[i];
+        result[i] = X[i] - uniforms.lr * upd;`,
+  { uniforms: `${UNIFORMS} off : f32,` }), [x, mv], 'float32', [...constants(c), offset]);
+}
+
+const constants = (c: AdamConstants) => [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay];

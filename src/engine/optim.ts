@@ -4,7 +4,7 @@
  * The gradient norm stays on the device; the step returns it as a scalar for the packed metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamAvailable, fusedAdamUpdate } from './fused-adam.ts';
+import { fusedAdamAvailable, fusedMoments, fusedParamUpdate } from './fused-adam.ts';
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -49,12 +49,24 @@ export class Adam {
   /** Number of updates applied so far. */
   step = 0;
   private readonly vars: tf.Variable[];
-  private readonly m: tf.Variable[];
-  private readonly v: tf.Variable[];
+  /** Per-variable moments (the composed path: wasm, cpu, or the fused update switched off). */
+  private readonly m: tf.Variable[] = [];
+  private readonly v: tf.Variable[] = [];
+  /** The fused path (webgpu): every moment in one flat variable, m then v, [2N]; offsets per variable. */
+  private readonly mv: tf.Variable | undefined;
+  private readonly offsets: number[] = [];
 
   constructor(vars: tf.Variable[], config: OptimizerConfig) {
     this.config = config;
     this.vars = vars;
+    if (fusedAdamAvailable()) {
+      let n = 0;
+      for (const x of vars) { this.offsets.push(n); n += x.size; }
+      // fusedParamUpdate passes the offset as an f32 uniform: exact below 2^24.
+      if (n >= 2 ** 24) throw new Error(`fused Adam supports up to 2^24 parameters (got ${n})`);
+      this.mv = tf.variable(tf.zeros([2 * n]), false);
+      return;
+    }
     this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
     this.v = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));
   }
@@ -71,23 +83,28 @@ export class Adam {
     const bc2 = 1 - c.beta2 ** this.step;
     return tf.tidy(() => {
       const gs = this.vars.map((x) => grads[x.name] ?? tf.zerosLike(x));
+      const clip = c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm);
+      const clipScale = (norm: tf.Scalar) => (clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1));
+      const mv = this.mv;
+      if (mv) {
+        // All gradients as one [N] (tfjs concatenates in groups of 7 inputs), the norm over it,
+        // one kernel for every moment, one per variable for the weights (fused-adam.ts).
+        const g = tf.concat(gs.map((t) => tf.reshape(t, [-1])));
+        const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
+        const k = { lr, beta1: c.beta1, beta2: c.beta2, bc1, bc2, eps: c.eps, weightDecay: 0 };
+        const mv2 = fusedMoments(mv, g, clipScale(norm), k);
+        mv.assign(mv2);
+        this.vars.forEach((x, i) => {
+          x.assign(fusedParamUpdate(x, mv2, this.offsets[i], { ...k, weightDecay: c.weightDecay > 0 && x.rank > 1 ? c.weightDecay : 0 }));
+        });
+        return norm;
+      }
       // Pairwise adds, not tf.addN: WebGPU's AddN binds every input at once and exceeds the
       // 8-storage-buffer limit of compatibility-mode (and default-limit) devices.
       const sq = gs.map((g) => tf.sum(tf.square(g)));
       const norm = tf.sqrt(sq.reduce((a, b) => tf.add(a, b))) as tf.Scalar;
-      const clip = c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm);
-      const scale = clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
-      const fused = fusedAdamAvailable();
+      const scale = clipScale(norm);
       this.vars.forEach((x, i) => {
-        if (fused) {
-          // Same update in three kernels (fused-adam.ts): a step dispatches ~5x fewer kernels.
-          const wd = c.weightDecay > 0 && x.rank > 1 ? c.weightDecay : 0;
-          const r = fusedAdamUpdate(x, gs[i], this.m[i], this.v[i], scale, { lr, beta1: c.beta1, beta2: c.beta2, bc1, bc2, eps: c.eps, weightDecay: wd });
-          this.m[i].assign(r.m);
-          this.v[i].assign(r.v);
-          x.assign(r.x);
-          return;
-        }
         const g = tf.mul(gs[i], scale);
         const m = tf.add(tf.mul(this.m[i], c.beta1), tf.mul(g, 1 - c.beta1));
         const v = tf.add(tf.mul(this.v[i], c.beta2), tf.mul(tf.square(g), 1 - c.beta2));
@@ -107,21 +124,36 @@ export class Adam {
     if (lr !== this.config.lr) this.config = { ...this.config, lr };
   }
 
-  /** Moment estimates in variable order, for checkpoints (not copies: do not dispose). */
+  /** Moment estimates in variable order, for checkpoints: new tensors the caller disposes. */
   state(): { m: tf.Tensor[]; v: tf.Tensor[] } {
-    return { m: this.m, v: this.v };
+    const mv = this.mv;
+    if (!mv) return { m: this.m.map((t) => tf.clone(t)), v: this.v.map((t) => tf.clone(t)) };
+    const N = mv.size / 2;
+    const part = (base: number) => this.vars.map((x, i) => tf.tidy(() => tf.reshape(tf.slice(mv, [base + this.offsets[i]], [x.size]), x.shape)));
+    return { m: part(0), v: part(N) };
   }
 
   /** Restore moments and the step counter (shapes must match). */
   setState(m: tf.Tensor[], v: tf.Tensor[], step: number): void {
-    if (m.length !== this.m.length || v.length !== this.v.length) throw new Error(`optimizer state has ${m.length} tensors, expected ${this.m.length}`);
-    m.forEach((t, i) => this.m[i].assign(t));
-    v.forEach((t, i) => this.v[i].assign(t));
+    const n = this.vars.length;
+    if (m.length !== n || v.length !== n) throw new Error(`optimizer state has ${m.length} tensors, expected ${n}`);
+    [...m, ...v].forEach((t, i) => {
+      const x = this.vars[i % n];
+      if (t.shape.join(',') !== x.shape.join(',')) throw new Error(`optimizer state tensor ${i % n} has shape [${t.shape}], expected [${x.shape}]`);
+    });
+    const mv = this.mv;
+    if (mv) {
+      tf.tidy(() => mv.assign(tf.concat([...m, ...v].map((t) => tf.reshape(t, [-1])))));
+    } else {
+      m.forEach((t, i) => this.m[i].assign(t));
+      v.forEach((t, i) => this.v[i].assign(t));
+    }
     this.step = step;
   }
 
   dispose(): void {
     tf.dispose(this.m);
     tf.dispose(this.v);
+    this.mv?.dispose();
   }
 }

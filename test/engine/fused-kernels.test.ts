@@ -33,6 +33,15 @@ async function threeSteps(): Promise<{ weights: Float32Array[]; moments: Float32
     moments: await Promise.all([...st.m, ...st.v].map((t) => t.data() as Promise<Float32Array>)),
     norms,
   };
+  // The state round-trips: a second optimizer restored from it reports the same moments.
+  const twin = new Adam([w, b], opt.config);
+  twin.setState(st.m, st.v, opt.step);
+  const st2 = twin.state();
+  const again = await Promise.all([...st2.m, ...st2.v].map((t) => t.data() as Promise<Float32Array>));
+  again.forEach((x, i) => expect(Array.from(x)).toEqual(Array.from(out.moments[i])));
+  expect(st2.m.map((t) => t.shape)).toEqual([[3, 4], [4]]);
+  tf.dispose([...st.m, ...st.v, ...st2.m, ...st2.v]);
+  twin.dispose();
   opt.dispose();
   tf.dispose([w, b]);
   return out;

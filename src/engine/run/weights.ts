@@ -52,7 +52,11 @@ export function modelFromArrays(config: ModelConfig, arrays: NamedArray[], prefi
 
 export async function optimizerArrays(opt: Adam): Promise<NamedArray[]> {
   const { m, v } = opt.state();
-  return [...(await tensorsToArrays('m/', m.map((t, i) => [String(i), t]))), ...(await tensorsToArrays('v/', v.map((t, i) => [String(i), t])))];
+  try {
+    return [...(await tensorsToArrays('m/', m.map((t, i) => [String(i), t]))), ...(await tensorsToArrays('v/', v.map((t, i) => [String(i), t])))];
+  } finally {
+    tf.dispose([...m, ...v]);
+  }
 }
 
 export function restoreOptimizer(opt: Adam, arrays: NamedArray[], step: number): void {
