@@ -39,9 +39,17 @@ export function setFusedDecoding(m: 'auto' | boolean): void {
 
 /** Whether decode and the token choice use these kernels now (A/B runs: CONTEXTRL_FUSED_DECODE=0 turns them off, =1 on). */
 export function fusedDecoding(): boolean {
-  if (tf.getBackend() !== 'webgpu' || switchedOff('CONTEXTRL_FUSED_DECODE')) return false;
-  if (switchedOn('CONTEXTRL_FUSED_DECODE')) return true;
-  return mode === 'auto' ? !cpuKernelsInstalled() : mode;
+  return fusionEnabled('CONTEXTRL_FUSED_DECODE', mode);
+}
+
+/**
+ * The rule of the GPU-only fusions (here and fused-attention.ts): webgpu active; the environment
+ * variable `envName` =0 / =1 wins; then the mode: 'auto' = not on a CPU-emulated adapter.
+ */
+export function fusionEnabled(envName: string, m: 'auto' | boolean): boolean {
+  if (tf.getBackend() !== 'webgpu' || switchedOff(envName)) return false;
+  if (switchedOn(envName)) return true;
+  return m === 'auto' ? !cpuKernelsInstalled() : m;
 }
 
 /** keys [B, H, dh, S] (transposed cache) with slot j = the key part of qkv [B, 3D]. */

@@ -10,6 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { Adam, DEFAULT_OPTIMIZER } from '../../src/engine/optim.ts';
 import { gelu } from '../../src/engine/model.ts';
 import { fusedLayerNorm } from '../../src/engine/fused-layernorm.ts';
+import { fusedAttention, setFusedAttention } from '../../src/engine/fused-attention.ts';
+import { buildBatch, disposeInputs, encodePrompt, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
 import { maxRelDiff, tryWebGPU, useCpu } from './helpers.ts';
 
 const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + 0.3));
@@ -125,6 +127,49 @@ describe('fused Adam on webgpu', () => {
       const m = row.reduce((a, v) => a + v, 0) / 8;
       expect(Math.abs(m)).toBeLessThan(1e-6);
       expect(row.reduce((a, v) => a + (v - m) ** 2, 0) / 8).toBeCloseTo(1, 4);
+    }
+  }, 120_000);
+
+  it('attention: four kernels give the composed ops\' hidden states and every parameter\'s gradient within 1e-4 (left padding included)', async () => {
+    const tok = new Tokenizer(['a', 'b', 'c', 'd']);
+    const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { initStd: 0.3 });
+    const prompts = ['a b c d a ->', 'c ->', 'd d a b ->'].map((text) => encodePrompt(tok, { text, images: [] }));
+    const completions = prompts.map((_, n) => [6 + n, 7, 8 + n]);
+    const f = async () => {
+      const model = new Transformer(config, 3);
+      const inputs = toModelInputs(buildBatch(tok, config, prompts, completions));
+      const [B, T] = inputs.ids.shape;
+      const w = tf.tensor3d(Array.from({ length: B * T * config.dModel }, (_, i) => Math.sin(i * 0.37)), [B, T, config.dModel]);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(inputs).hidden, w)) as tf.Scalar);
+      const hidden = tf.tidy(() => model.forward(inputs).hidden);
+      const out = { loss: (await value.data())[0], hidden: (await hidden.data()) as Float32Array, grads: new Map<string, Float32Array>() };
+      for (const [name, g] of Object.entries(grads)) out.grads.set(name.replace(/_\d+$/, ''), (await g.data()) as Float32Array);
+      tf.dispose([value, hidden, w, ...Object.values(grads)]);
+      disposeInputs(inputs);
+      model.dispose();
+      return out;
+    };
+    await useCpu();
+    const ref = await f();
+    const why = await tryWebGPU();
+    if (why) throw new Error(`webgpu unavailable here: ${why}`);
+    setFusedAttention(true);
+    try {
+      expect(fusedAttention()).toBe(true);
+      const before = tf.memory().numTensors;
+      const ours = await f();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(Math.abs(ours.loss - ref.loss) / Math.abs(ref.loss)).toBeLessThan(1e-4);
+      expect(maxRelDiff(ours.hidden, ref.hidden)).toBeLessThan(1e-4);
+      expect(ours.grads.size).toBe(ref.grads.size);
+      for (const [i, [name, g]] of [...ref.grads.entries()].entries()) {
+        const o = [...ours.grads.values()][i];
+        expect(maxRelDiff(o, g), name).toBeLessThan(1e-4);
+      }
+      // The QKV weights' gradient is not zero (the attention really passed gradients back).
+      expect([...ours.grads.values()].some((g) => g.some((x) => Math.abs(x) > 1e-3))).toBe(true);
+    } finally {
+      setFusedAttention('auto');
     }
   }, 120_000);
 });
