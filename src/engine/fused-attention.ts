@@ -1,8 +1,7 @@
 /**
  * Causal multi-head attention for training on a GPU as four WebGPU kernels (two forward, two
  * backward) instead of about 27 per layer (split, head transposes, two products, scale, bias,
- * softmax and their gradients). On a real GPU a training step is bound by dispatches, not
- * arithmetic (README, Performance); on CPU-emulated adapters the composed ops stay (fusionEnabled).
+ * softmax and their gradients). Off by default (measured slower on a real GPU: setFusedAttention).
  *
  * Input: the fused QKV projection [B, T, 3D] and the key mask [B, T]; output: the merged heads
  * [B, T, D], as model.ts's composed path (scores = q k^T / sqrt(dh) + bias, bias -1e9 where the key
@@ -19,14 +18,19 @@ import { flatProgram, runFlat } from './webgpu-program.ts';
 
 let mode: 'auto' | boolean = 'auto';
 
-/** true / false forces the fused attention on or off; 'auto' (default): on a GPU only. Tests force it on. */
+/**
+ * true / false forces the fused attention on or off; 'auto' (the default) leaves it off: on an
+ * NVIDIA H200 it was slower than tfjs's tiled kernels (micro sft 61-67 vs 52 ms, L_CA 56-65 vs 46,
+ * bench/results/h200-run4-*.json), one invocation per output element reading strided rows of qkv
+ * and P. Opt in with CONTEXTRL_FUSED_ATTENTION=1 (Node) or setFusedAttention(true); tests force it on.
+ */
 export function setFusedAttention(m: 'auto' | boolean): void {
   mode = m;
 }
 
 /** Whether training-time attention uses these kernels now (A/B: CONTEXTRL_FUSED_ATTENTION=0 / =1). */
 export function fusedAttention(): boolean {
-  return fusionEnabled('CONTEXTRL_FUSED_ATTENTION', mode);
+  return fusionEnabled('CONTEXTRL_FUSED_ATTENTION', mode === 'auto' ? false : mode);
 }
 
 /** Row (b, h, t)'s allowed-key test: key s not after t and not padding. */

@@ -237,7 +237,7 @@ export class Transformer {
     let x: tf.Tensor = x0;
     for (let l = 0; l < this.config.nLayer; l++) {
       if (fused) {
-        // Four kernels forward and backward instead of about 27 (fused-attention.ts).
+        // Opt-in: four kernels forward and backward instead of about 27 (fused-attention.ts).
         x = this.finishBlock(x, fusedCausalAttention(this.qkv(x, l), keyMask, this.config.nHead), l);
         continue;
       }
