@@ -67,9 +67,20 @@ export function formatTable(rows: BenchRow[], meta: { command: string; load_star
 export function headline(rows: BenchRow[]): string[] {
   const find = (where: string, backend: string, phase: Phase) => rows.find((r) => r.where === where && r.backend === backend && r.preset === 'micro' && r.phase === phase);
   const out: string[] = [];
-  for (const phase of ['sft', 'grpo'] as Phase[]) {
+  const cuda = rows.some((r) => r.backend === 'pytorch-cuda');
+  // The CPU machine's target compares wasm with PyTorch on the CPU; a GPU run's, WebGPU with PyTorch CUDA and with wasm.
+  for (const phase of cuda ? [] : (['sft', 'grpo'] as Phase[])) {
     const r = find('node', 'wasm', phase);
     if (r?.ratio_to_pytorch !== undefined) out.push(`target: node wasm micro ${phase} = ${r.ratio_to_pytorch.toFixed(2)}x PyTorch (${fmt(r.ms_median)} ms; target <= 1.0x): ${r.ratio_to_pytorch <= 1 ? 'met' : 'MISSED'}`);
+  }
+  const gpu = find('node', 'webgpu-vulkan', 'grpo');
+  if (cuda && gpu && !/swiftshader|llvmpipe/i.test(gpu.adapter ?? '')) {
+    if (gpu.ratio_to_pytorch !== undefined) out.push(`target: node webgpu micro grpo = ${gpu.ratio_to_pytorch.toFixed(2)}x PyTorch CUDA (${fmt(gpu.ms_median)} ms; target <= 3.0x): ${gpu.ratio_to_pytorch <= 3 ? 'met' : 'MISSED'}`);
+    const w = find('node', 'wasm', 'grpo');
+    if (w) {
+      const x = w.ms_median / gpu.ms_median;
+      out.push(`target: node webgpu micro grpo = ${x.toFixed(1)}x faster than wasm on this machine (${fmt(gpu.ms_median)} vs ${fmt(w.ms_median)} ms; target >= 20x): ${x >= 20 ? 'met' : 'MISSED'}`);
+    }
   }
   for (const phase of ['sft', 'grpo'] as Phase[]) {
     const g = find('chromium', 'webgpu-gles', phase);
