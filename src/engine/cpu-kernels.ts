@@ -166,6 +166,38 @@ function argMax(orig: Originals): KernelFunc {
 type ReduceKind = 'sum' | 'mean' | 'max' | 'min';
 
 /** Sum / Mean / Max / Min over any axes: reduced axes moved innermost, then one invocation per output. */
+/** Output i = the reduction over r < inSize of A[index(r, i)]. */
+function reduceBody(kind: ReduceKind, inSize: number, index: string): string {
+  const init = kind === 'max' ? '-3.402823e+38f' : kind === 'min' ? '3.402823e+38f' : '0.0';
+  const step = kind === 'max' ? 'acc = max(acc, v);' : kind === 'min' ? 'acc = min(acc, v);' : 'acc += v;';
+  // A NaN input must give NaN, as tfjs's reductions do (max/min would skip it).
+  const nan = kind === 'max' || kind === 'min' ? 'if (v != v) { hasNaN = true; }' : '';
+  return `
+        var acc = ${init};
+        var hasNaN = false;
+        for (var r = 0; r < ${inSize}; r++) { let v = f32(A[${index}]); ${nan} ${step} }
+        ${kind === 'mean' ? `acc = acc / ${inSize}.0;` : ''}
+        if (hasNaN) { acc = nan; }
+        result[i] = acc;`;
+}
+
+/** Transpose without tfjs's shared-memory tiles: output i reads its input element through the permuted strides. */
+function transpose(orig: Originals): KernelFunc {
+  return (args: Args) => {
+    const { x } = args.inputs as { x: TensorInfo };
+    const { perm } = args.attrs as unknown as { perm: number[] };
+    const backend = args.backend as WebGPUBackend;
+    if (x.dtype !== 'float32' || x.shape.length < 2) return orig.Transpose(args);
+    const outShape = perm.map((p) => x.shape[p]);
+    const inStrides = tf.util.computeStrides(x.shape).concat([1]);
+    const outStrides = tf.util.computeStrides(outShape).concat([1]);
+    const size = outShape.reduce((p, d) => p * d, 1);
+    // Output coordinate k (stride outStrides[k]) is input axis perm[k].
+    const terms = outShape.map((d, k) => `((i / ${outStrides[k]}) % ${d}) * ${inStrides[perm[k]]}`).join(' + ');
+    return backend.runWebGPUProgram(flatProgram(`cpuTranspose_${x.shape.join('x')}_${perm.join('_')}`, ['A'], outShape, size, `result[i] = f32(A[${terms}]);`), [x], 'float32');
+  };
+}
+
 function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
   return (args: Args) => {
     const { x } = args.inputs as { x: TensorInfo };
@@ -178,24 +210,22 @@ function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
     const rank = x.shape.length;
     const axes = tf.util.parseAxisParam(axis, x.shape);
     const perm = tf.backend_util.getAxesPermutation(axes, rank);
+    const sorted = [...axes].sort((p, q) => p - q);
+    if (perm != null && sorted.every((ax, k) => ax === k)) {
+      // Leading axes (a bias gradient's column sums): output i reads A[r * outSize + i], no transpose.
+      const inSize = sorted.reduce((p, ax) => p * x.shape[ax], 1);
+      const outSize = x.shape.slice(sorted.length).reduce((p, d) => p * d, 1);
+      const outShape = x.shape.slice(sorted.length);
+      const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
+      return backend.runWebGPUProgram(flatProgram(`cpuReduceLead_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, reduceBody(kind, inSize, `r * ${outSize} + i`)), [x], 'float32');
+    }
     let input = x;
-    if (perm != null) input = orig.Transpose({ inputs: { x }, attrs: { perm }, backend }) as TensorInfo;
+    if (perm != null) input = transpose(orig)({ inputs: { x }, attrs: { perm }, backend } as unknown as Args) as TensorInfo;
     const inner = tf.backend_util.getInnerMostAxes(axes.length, rank);
     const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(input.shape, inner);
     const inSize = reduceShape.reduce((p, d) => p * d, 1);
     const outSize = outShape.reduce((p, d) => p * d, 1);
-    const init = kind === 'max' ? '-3.402823e+38f' : kind === 'min' ? '3.402823e+38f' : '0.0';
-    const step = kind === 'max' ? 'acc = max(acc, v);' : kind === 'min' ? 'acc = min(acc, v);' : 'acc += v;';
-    // A NaN input must give NaN, as tfjs's reductions do (max/min would skip it).
-    const nan = kind === 'max' || kind === 'min' ? 'if (v != v) { hasNaN = true; }' : '';
-    const body = `
-        let base = i * ${inSize};
-        var acc = ${init};
-        var hasNaN = false;
-        for (var k = 0; k < ${inSize}; k++) { let v = f32(A[base + k]); ${nan} ${step} }
-        ${kind === 'mean' ? `acc = acc / ${inSize}.0;` : ''}
-        if (hasNaN) { acc = nan; }
-        result[i] = acc;`;
+    const body = reduceBody(kind, inSize, `i * ${inSize} + r`);
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
     const res = backend.runWebGPUProgram(flatProgram(`cpuReduce_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, body), [input], 'float32');
     if (input !== x) backend.disposeData(input.dataId);
@@ -203,7 +233,7 @@ function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
   };
 }
 
-const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min', 'ArgMax'] as const;
+const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min', 'ArgMax', 'Transpose'] as const;
 let originals: Originals | undefined;
 
 /** Whether an adapter runs its shaders on the CPU (these kernels help there). */
@@ -220,7 +250,7 @@ export function isUnidentifiedAdapter(a: { vendor?: string; architecture?: strin
 export function installCpuKernels(): void {
   if (originals) return;
   const orig: Originals = {};
-  for (const name of [...KERNELS, 'Transpose']) {
+  for (const name of KERNELS) {
     const k = tf.getKernel(name, 'webgpu');
     if (!k) return; // the webgpu backend is not registered: nothing to replace
     orig[name] = k.kernelFunc;
@@ -233,6 +263,7 @@ export function installCpuKernels(): void {
     Max: reduce('max', 'Max', orig),
     Min: reduce('min', 'Min', orig),
     ArgMax: argMax(orig),
+    Transpose: transpose(orig),
   };
   for (const name of KERNELS) {
     tf.unregisterKernel(name, 'webgpu');

@@ -61,4 +61,20 @@ export function fusedParamUpdate(x: tf.Tensor, mv: tf.Tensor, offset: number, c:
   { uniforms: `${UNIFORMS} off : f32,` }), [x, mv], 'float32', [...constants(c), offset]);
 }
 
+/**
+ * sum(g^2) of a flat [N] tensor as 1024-element partial sums (one invocation each), then their sum:
+ * a plain tf.sum is one invocation over all N on CPU-emulated adapters (cpu-kernels.ts reduces one
+ * output per invocation), which took seconds on SwiftShader for micro's 0.8M gradients.
+ */
+export function sumOfSquares(g: tf.Tensor): tf.Scalar {
+  const n = g.size;
+  const CH = 1024;
+  const parts = Math.ceil(n / CH);
+  return tf.tidy(() => tf.sum(runFlat(flatProgram(`sumsq_${n}`, ['G'], [parts], parts, `
+        var s = 0.0;
+        let end = min((i + 1) * ${CH}, ${n});
+        for (var e = i * ${CH}; e < end; e++) { let x = G[e]; s += x * x; }
+        result[i] = s;`), [g]))) as tf.Scalar;
+}
+
 const constants = (c: AdamConstants) => [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay];

@@ -4,7 +4,7 @@
  * The gradient norm stays on the device; the step returns it as a scalar for the packed metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamAvailable, fusedMoments, fusedParamUpdate } from './fused-adam.ts';
+import { fusedAdamAvailable, fusedMoments, fusedParamUpdate, sumOfSquares } from './fused-adam.ts';
 
 export type LrSchedule =
   | { kind: 'constant' }
@@ -90,7 +90,7 @@ export class Adam {
         // All gradients as one [N] (tfjs concatenates in groups of 7 inputs), the norm over it,
         // one kernel for every moment, one per variable for the weights (fused-adam.ts).
         const g = tf.concat(gs.map((t) => tf.reshape(t, [-1])));
-        const norm = tf.sqrt(tf.sum(tf.square(g))) as tf.Scalar;
+        const norm = tf.sqrt(sumOfSquares(g)) as tf.Scalar;
         const k = { lr, beta1: c.beta1, beta2: c.beta2, bc1, bc2, eps: c.eps, weightDecay: 0 };
         const mv2 = fusedMoments(mv, g, clipScale(norm), k);
         mv.assign(mv2);

@@ -2,7 +2,8 @@
  * The barrier-free WebGPU kernels (src/engine/cpu-kernels.ts) against the cpu backend, on Dawn's
  * llvmpipe adapter where initBackend installs them: matMul with every transpose, shapes that do
  * not fill a 4 x 4 block, batch broadcasting and rank 4; softmax; sum / mean / max / min over
- * inner, outer and several axes; argMax; float32 tensors backed by int32 buffers; NaN propagation.
+ * inner, outer (leading, without a transpose) and several axes; transposes of rank 2 to 4; argMax;
+ * float32 tensors backed by int32 buffers; NaN propagation.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
@@ -51,6 +52,15 @@ const CASES: Case[] = [
   ['mean middle axis', () => tf.mean(vals([3, 4, 5], 0.5, 0.1), 1)],
   ['max two axes', () => tf.max(vals([3, 4, 5], 0.5, 0.1), [0, 2])],
   ['min keepDims', () => tf.min(vals([3, 4, 5], 0.5, 0.1), -1, true)],
+  ['transpose 2-D', () => tf.transpose(vals([5, 7], 0.3, 0.2))],
+  ['transpose rank 3 [0,2,1]', () => tf.transpose(vals([2, 3, 5], 0.3, 0.2), [0, 2, 1])],
+  ['transpose rank 4 heads [0,2,1,3]', () => tf.transpose(vals([2, 5, 3, 4], 0.7, 0.1), [0, 2, 1, 3])],
+  ['transpose rank 4 [3,1,0,2]', () => tf.transpose(vals([2, 3, 4, 5], 0.7, 0.1), [3, 1, 0, 2])],
+  ['transpose of a cast int32 tensor', () => tf.transpose(tf.cast(tf.tensor2d([[1, 2, 3], [40, 50, 60]], [2, 3], 'int32'), 'float32'))],
+  ['sum of leading axes (bias gradient) [33,7]', () => tf.sum(vals([33, 7], 0.5, 0.1), 0)],
+  ['sum of two leading axes [3,4,5]', () => tf.sum(vals([3, 4, 5], 0.5, 0.1), [0, 1])],
+  ['mean of the leading axis, keepDims', () => tf.mean(vals([6, 4, 3], 0.5, 0.1), 0, true)],
+  ['max of the leading axis', () => tf.max(vals([5, 4], 0.5, 0.1), 0)],
   ['gradient of logSoftmax cross-entropy', () => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.logSoftmax(x), vals([4, 6], 0.3, 0.2))))(vals([4, 6], 1.1, 0.7))],
 ];
 
@@ -92,6 +102,9 @@ describe('barrier-free kernels on a CPU-emulated WebGPU adapter', () => {
     const nan = tf.tensor2d([[1, NaN, 3], [4, 5, 6]]);
     expect(Array.from(await tf.max(nan, -1).data())).toEqual([NaN, 6]);
     expect(Array.from(await tf.min(nan, -1).data())).toEqual([NaN, 4]);
+    // The same over the leading axis (no transpose on that path).
+    expect(Array.from(await tf.max(nan, 0).data())).toEqual([4, NaN, 6]);
+    expect(Array.from(await tf.min(nan, 0).data())).toEqual([1, NaN, 3]);
     nan.dispose();
   }, 120_000);
 
