@@ -26,20 +26,31 @@ import { TANH } from './fused-gelu.ts';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
 let mode: 'auto' | boolean = 'auto';
+let denseMode: 'auto' | 'fused' | 'composed' = 'auto';
 
-/**
- * Use these kernels (true), the composed ops (false), or decide per adapter ('auto', the default):
- * on a GPU yes; on a CPU-emulated adapter, where cpu-kernels.ts is installed, no (llvmpipe, micro
- * sampling: 1066 ms fused vs 823 ms composed; one invocation per output element there does not
- * beat the blocked matMul). Tests force it on.
- */
+/** Use these kernels (true), the composed ops (false), or 'auto' (the default): on every webgpu adapter. */
 export function setFusedDecoding(m: 'auto' | boolean): void {
   mode = m;
 }
 
 /** Whether decode and the token choice use these kernels now (A/B runs: CONTEXTRL_FUSED_DECODE=0 turns them off, =1 on). */
 export function fusedDecoding(): boolean {
-  return fusionEnabled('CONTEXTRL_FUSED_DECODE', mode);
+  return fusionEnabled('CONTEXTRL_FUSED_DECODE', mode === 'auto' ? true : mode);
+}
+
+/**
+ * The projections of the fused decode: rowDense ('fused') or a blocked matMul with the fused
+ * LayerNorm and GELU around it ('composed'). 'auto': fused on a GPU, composed on a CPU-emulated
+ * adapter, where one invocation per output element loses to cpu-kernels.ts's blocked matMul
+ * (llvmpipe, micro sampling at batch 8: all fused 1074-1083 ms, the composed decode 767-878 ms,
+ * fused with composed projections 464-617 ms). Tests set it to run both.
+ */
+export function setDecodeDense(m: 'auto' | 'fused' | 'composed'): void {
+  denseMode = m;
+}
+
+export function decodeDense(): 'fused' | 'composed' {
+  return denseMode === 'auto' ? (cpuKernelsInstalled() ? 'composed' : 'fused') : denseMode;
 }
 
 /**

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './fused-gelu.ts';
 import { fusedLayerNorm } from './fused-layernorm.ts';
 import { fusedAttention, fusedCausalAttention } from './fused-attention.ts';
-import { decodeAttention, embedTokens, fusedDecoding, rowDense, writeKeySlot, writeValueSlot } from './fused-decode.ts';
+import { decodeAttention, decodeDense, embedTokens, fusedDecoding, rowDense as fusedRowDense, writeKeySlot, writeValueSlot, type RowDenseOptions } from './fused-decode.ts';
 import type { ModelConfig } from './config.ts';
 import { patchDim, validateModelConfig } from './config.ts';
 
@@ -331,10 +331,18 @@ export class Transformer {
     const j = cache.filled;
     if (j >= slots) throw new Error(`the KV cache is full (${slots} completion slots)`);
     if (fusedDecoding()) {
-      // Fused kernels (fused-decode.ts): about 7 per layer instead of 34. LayerNorms, biases,
-      // GELU and residuals ride in the dense kernels; the slot writes and the whole attention
-      // read the QKV projection directly.
+      // Fused kernels (fused-decode.ts): about 7 per layer instead of 34 on a GPU. LayerNorms,
+      // biases, GELU and residuals ride in the dense kernels; the slot writes and the whole
+      // attention read the QKV projection directly.
       const ln = (p: string) => ({ g: this.p(`${p}.g`), b: this.p(`${p}.b`), eps: c.layerNormEps });
+      // On a CPU-emulated adapter the projections stay blocked matMuls (cpu-kernels.ts) with the
+      // fused LayerNorm and GELU: one invocation per output element loses there (decodeDense).
+      const rowDense = decodeDense() === 'composed' ? (x: tf.Tensor, w: tf.Tensor, o: RowDenseOptions) => {
+        let y = tf.matMul(o.ln ? fusedLayerNorm(x, o.ln.g, o.ln.b, o.ln.eps) : x, w);
+        if (o.bias) y = tf.add(y, o.bias);
+        if (o.gelu) y = gelu(y);
+        return o.residual ? tf.add(y, o.residual) : y;
+      } : fusedRowDense;
       let h = embedTokens(this.p('wte'), this.p('wpe'), ids, cache.nextPosition, j); // [B, D]
       const keys: tf.Tensor4D[] = [];
       const values: tf.Tensor4D[] = [];

@@ -8,16 +8,20 @@ import * as tf from '@tensorflow/tfjs';
 import { buildBatch, disposeInputs, encodePrompt, generate, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
 import type { EncodedPrompt, Rollouts } from '../../src/engine/index.ts';
 import { disposeKVCache } from '../../src/engine/model.ts';
-import { fusedDecoding, setFusedDecoding } from '../../src/engine/fused-decode.ts';
+import { decodeDense, fusedDecoding, setDecodeDense, setFusedDecoding } from '../../src/engine/fused-decode.ts';
 import type { PromptText, RGBImage } from '../../src/tasks/types.ts';
 import { tryWebGPU, useCpu, useWasm } from './helpers.ts';
 
-/** Dawn (GLES) as in the other webgpu tests, with the fused decode and sampling kernels forced on (llvmpipe would not pick them). */
-async function useWebGPU(): Promise<void> {
+/**
+ * Dawn (GLES) as in the other webgpu tests, with the fused decode and sampling kernels on, and its
+ * projections as a GPU runs them (rowDense) or as a CPU-emulated adapter does (blocked matMuls).
+ */
+const useWebGPU = (dense: 'fused' | 'composed') => async (): Promise<void> => {
   const why = await tryWebGPU();
   if (why) throw new Error(`webgpu unavailable here: ${why}`);
   setFusedDecoding(true);
-}
+  setDecodeDense(dense);
+};
 
 const tok = new Tokenizer(['a', 'b', 'c', 'd'], { nPatches: 4 });
 const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { imageSize: 4, patchSize: 2, initStd: 0.3 });
@@ -94,7 +98,8 @@ function expectSameRollouts(cached: Rollouts, full: Rollouts): void {
 describe.each([
   ['cpu', useCpu],
   ['wasm', useWasm],
-  ['webgpu', useWebGPU],
+  ['webgpu (GPU projections)', useWebGPU('fused')],
+  ['webgpu (CPU-adapter projections)', useWebGPU('composed')],
 ])('KV cache on %s', (_name, use) => {
   it('prefill + decode logits equal the full forward at every completion position (text, left-padded)', async () => {
     await use();
@@ -210,8 +215,9 @@ describe('sampling on webgpu (fused kernels) against cpu (composed ops)', () => 
     };
     await useCpu();
     const ref = await run();
-    await useWebGPU();
+    await useWebGPU('fused')();
     expect(fusedDecoding()).toBe(true);
+    expect(decodeDense()).toBe('fused');
     const before = tf.memory().numTensors;
     const ours = await run();
     expect(tf.memory().numTensors).toBe(before);
@@ -220,5 +226,13 @@ describe('sampling on webgpu (fused kernels) against cpu (composed ops)', () => 
     const lengths = new Set(ref.completionIds.map((c) => c.length));
     expect(lengths.size).toBeGreaterThan(2);
     if (opts.temperature > 0) expect(ref.ended.some((e) => e) && ref.ended.some((e) => !e)).toBe(true);
+  });
+
+  it('by default a CPU-emulated adapter (llvmpipe here) gets the fused decode with blocked-matMul projections', async () => {
+    await useWebGPU('fused')();
+    setFusedDecoding('auto');
+    setDecodeDense('auto');
+    expect(fusedDecoding()).toBe(true);
+    expect(decodeDense()).toBe('composed');
   });
 });
