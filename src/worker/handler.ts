@@ -48,6 +48,8 @@ interface ActiveRun {
   pending: MetricRow[];
   lastFlush: number;
   lastCheckpoint?: ArrayBuffer;
+  /** Phases whose first step ran on WebGPU in this session (that step compiles the shaders). */
+  compiled?: Set<string>;
 }
 
 export function createHandler(post: Post, opts: HandlerOptions) {
@@ -97,6 +99,15 @@ export function createHandler(post: Post, opts: HandlerOptions) {
   /** One unit; on a WebGPU failure, fall back to wasm/cpu and resume from the last checkpoint. */
   async function unit(r: ActiveRun): Promise<void> {
     try {
+      const p = r.session.progress();
+      if (backend === 'webgpu' && !r.session.done) {
+        // A phase's first step on WebGPU compiles its shaders (seconds on some GPUs): say so.
+        r.compiled ??= new Set();
+        if (!r.compiled.has(p.phase)) {
+          r.compiled.add(p.phase);
+          post({ type: 'progress', runId: r.runId, progress: withMemory({ ...p, phase: 'shader-warmup', compiling: p.phase }) });
+        }
+      }
       report(r, await r.session.stepOnce());
     } catch (e) {
       if (backend !== 'webgpu') throw e;

@@ -33,11 +33,23 @@ describe('panels in Chromium on WebGPU', () => {
     await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('12');
     await shot('panels-empty', true);
 
+    // Record every text the progress line shows (the shader warm-up notice lasts one step).
+    await page.evaluate(() => {
+      const el = document.querySelector('[aria-label="Progress details"]') as HTMLElement;
+      const seen: string[] = [];
+      (window as unknown as { progressTexts: string[] }).progressTexts = seen;
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
+    });
     await page.getByRole('button', { name: /^Start/ }).click();
     const reward = page.getByRole('figure', { name: 'reward', exact: true });
     await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(0);
     const first = Number(await reward.getAttribute('data-points'));
     await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(first);
+    const texts = await page.evaluate(() => (window as unknown as { progressTexts: string[] }).progressTexts);
+    // The run starts from the bundled base model (no warm-start phase): its first RL step compiles the shaders.
+    const notice = texts.findIndex((t) => t.startsWith('compiling WebGPU shaders for the rl phase (its first step) · step 0 / 12'));
+    expect(notice).toBeGreaterThanOrEqual(0);
+    expect(notice).toBeLessThan(texts.findIndex((t) => t.startsWith('rl · step 1 / 12')));
     await shot('panels-running', true);
 
     const state = page.getByRole('status', { name: 'Run state' });

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { nodeWasmDir } from '../../src/engine/node.ts';
+import { installNodeWebGPU, nodeWasmDir } from '../../src/engine/node.ts';
 import { unpackRunCheckpoint } from '../../src/engine/run/checkpoint.ts';
 import { createRunSession } from '../../src/engine/run/session.ts';
 import type { MetricRow, RunConfig } from '../../src/engine/run/types.ts';
@@ -87,4 +87,25 @@ describe('worker handler', () => {
     expect(err.message).toContain('groupSize must be an integer in [2, 64] (got 1)');
     expect(e.msgs.some(isState('error'))).toBe(true);
   });
+});
+
+describe('worker handler on WebGPU (Dawn, OpenGL ES)', () => {
+  it('announces each phase\'s first step as a shader warm-up, once per phase, before that step', async () => {
+    const why = await installNodeWebGPU('opengles');
+    if (why) throw new Error(`webgpu unavailable here: ${why}`);
+    const w = harness();
+    await w.h.handle({ type: 'init', backendOrder: ['webgpu'] });
+    const status = (w.msgs.find((m) => m.type === 'backend') as Extract<FromWorker, { type: 'backend' }>).status;
+    expect(status.name).toBe('webgpu');
+    await w.h.handle({ type: 'start', runId: 'g1', config: { ...config, steps: 2, evalEvery: 0 } as RunConfig });
+    await w.until(isState('done'));
+    const progress = w.msgs.flatMap((m) => (m.type === 'progress' ? [m.progress] : []));
+    const warmups = progress.filter((p) => p.phase === 'shader-warmup');
+    // tinyRun has 3 warm-start steps, then 2 RL steps: one announcement each, at the phase's first step.
+    expect(warmups.map((p) => [p.compiling, p.step])).toEqual([['warm-start', 0], ['rl', 3]]);
+    // ... and before the first RL step's own report (step 4).
+    const afterFirstRl = progress.findIndex((p) => p.step === 4);
+    expect(afterFirstRl).toBeGreaterThan(0);
+    expect(progress.indexOf(warmups[1])).toBeLessThan(afterFirstRl);
+  }, 120_000);
 });

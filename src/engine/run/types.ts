@@ -121,6 +121,8 @@ export interface RunProgress {
   step: number;
   totalSteps: number;
   phase: 'shader-warmup' | 'warm-start' | 'da-sft' | 'rl' | 'eval';
+  /** With phase 'shader-warmup': the phase whose first step is compiling its WebGPU shaders. */
+  compiling?: string;
   stepsPerSec: number;
   etaSec: number;
   /** tf.memory() of the training thread when the progress was sent: tensor bytes and count. */
