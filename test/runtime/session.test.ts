@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unpackRunCheckpoint } from '../../src/engine/run/checkpoint.ts';
-import { RunSession } from '../../src/engine/run/session.ts';
+import { nextRate, RunSession } from '../../src/engine/run/session.ts';
 import type { Method, MetricRow, RunConfig } from '../../src/engine/run/types.ts';
 import { tinyBase, tinyRun, useWasm } from './helpers.ts';
 
@@ -92,4 +92,20 @@ describe('determinism', () => {
     expect(evals).toEqual([0, 2, 4]);
     expect(selections).toBe(3 * 8);
   }, 60_000);
+});
+
+describe('progress rate for the ETA (nextRate)', () => {
+  it('drops the compiling first step at the second, then averages with weight 0.3 on the newest', () => {
+    // First step 5000 ms (shaders), then 100 ms steps: 0.2 steps/s, then 10 at once, not an average with 0.2.
+    let r = nextRate(0, 5000, 0);
+    expect(r).toBeCloseTo(0.2, 10);
+    r = nextRate(r, 100, 1);
+    expect(r).toBe(10);
+    // A 200 ms (eval) step moves it by 30% of the difference: 0.7 * 10 + 0.3 * 5 = 8.5.
+    r = nextRate(r, 200, 2);
+    expect(r).toBeCloseTo(8.5, 10);
+    expect(nextRate(r, 100, 3)).toBeCloseTo(0.7 * 8.5 + 3, 10);
+    // dt below 1 ms is clamped (no infinite rate).
+    expect(nextRate(0, 0, 0)).toBe(1000);
+  });
 });

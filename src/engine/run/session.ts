@@ -45,6 +45,17 @@ function tokenRatio(d: Domain, c: ResolvedRunConfig, tok: Tokenizer): number {
   return pairs.length && items.length ? mean(pairs) / mean(items) : 1;
 }
 
+/**
+ * Steps per second for the progress line and its ETA after a step of dt ms, the stepInPhase-th
+ * (0-based) of its phase in this session: the phase's first step (which compiles WebGPU shaders
+ * and fills caches) counts only until the second replaces it; after that an exponential average
+ * with weight 0.3 on the newest step, so one slow evaluation step does not swing the ETA.
+ */
+export function nextRate(prev: number, dt: number, stepInPhase: number): number {
+  const inst = 1000 / Math.max(1, dt);
+  return stepInPhase <= 1 || !(prev > 0) ? inst : 0.7 * prev + 0.3 * inst;
+}
+
 export class RunSession implements RunSessionLike {
   unit = 0;
   private policy?: Policy;
@@ -53,6 +64,9 @@ export class RunSession implements RunSessionLike {
   private readonly probe: Pair[];
   private elapsedMs = 0;
   private lastRate = 0;
+  /** Steps of the current phase run by this session object (the ETA's smoothing restarts per phase). */
+  private rateSteps = 0;
+  private ratePhase: Phase | undefined;
   private disposed = false;
 
   private constructor(
@@ -196,7 +210,9 @@ export class RunSession implements RunSessionLike {
     this.unit += 1;
     const dt = performance.now() - t0;
     this.elapsedMs += dt;
-    this.lastRate = 1000 / Math.max(1, dt);
+    this.rateSteps = phase === this.ratePhase ? this.rateSteps + 1 : 0;
+    this.ratePhase = phase;
+    this.lastRate = nextRate(this.lastRate, dt, this.rateSteps);
     const row = { ...metrics, step, t: Math.round(this.elapsedMs) };
     if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done)) Object.assign(row, evalMetrics(await this.evalInto(report, step)));
     report.rows.push(row);
