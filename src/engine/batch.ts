@@ -68,14 +68,25 @@ export function imageToPatches(img: RGBImage, cfg: ModelConfig): Float32Array {
 }
 
 /**
+ * Prompt length buckets on WebGPU: the padded prompt length is rounded up to a multiple of this,
+ * so a run compiles each shape's shaders a few times instead of once per distinct prompt length
+ * (tfjs's WebGPU programs are specialised to their shapes). The extra left padding is masked and
+ * positions restart after it, so the logits are the same (the KV-cache tests compare webgpu,
+ * bucketed, with cpu, not). wasm and cpu compile nothing and keep the exact length.
+ */
+export const WEBGPU_PROMPT_BUCKET = 16;
+
+/**
  * Build one batch. completions[b] are the completion tokens of row b (eos included when present);
  * pass [] rows (and L = 0) for prompt-only batches. L defaults to the longest completion.
  */
 export function buildBatch(tok: Tokenizer, cfg: ModelConfig, prompts: EncodedPrompt[], completions?: number[][], L?: number): HostBatch {
   const B = prompts.length;
   if (B === 0) throw new Error('empty batch: at least one prompt is needed');
-  const Tp = Math.max(...prompts.map((p) => p.ids.length));
+  const longest = Math.max(...prompts.map((p) => p.ids.length));
   const Lc = L ?? Math.max(0, ...(completions ?? []).map((c) => c.length));
+  const bucket = tf.getBackend() === 'webgpu' ? WEBGPU_PROMPT_BUCKET : 1;
+  const Tp = Math.max(longest, Math.min(Math.ceil(longest / bucket) * bucket, cfg.contextLength - Lc));
   const T = Tp + Lc;
   if (T > cfg.contextLength) throw new Error(`prompt (${Tp} tokens) + completion (${Lc}) exceeds contextLength ${cfg.contextLength}`);
   const ids = new Int32Array(B * T);

@@ -135,9 +135,12 @@ describe('fused Adam on webgpu', () => {
     const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { initStd: 0.3 });
     const prompts = ['a b c d a ->', 'c ->', 'd d a b ->'].map((text) => encodePrompt(tok, { text, images: [] }));
     const completions = prompts.map((_, n) => [6 + n, 7, 8 + n]);
+    // One host batch for both backends (buildBatch pads prompts to a bucket on webgpu).
+    await useCpu();
+    const hb = buildBatch(tok, config, prompts, completions);
     const f = async () => {
       const model = new Transformer(config, 3);
-      const inputs = toModelInputs(buildBatch(tok, config, prompts, completions));
+      const inputs = toModelInputs(hb);
       const [B, T] = inputs.ids.shape;
       const w = tf.tensor3d(Array.from({ length: B * T * config.dModel }, (_, i) => Math.sin(i * 0.37)), [B, T, config.dModel]);
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(inputs).hidden, w)) as tf.Scalar);

@@ -236,3 +236,32 @@ describe('sampling on webgpu (fused kernels) against cpu (composed ops)', () => 
     expect(decodeDense()).toBe('composed');
   });
 });
+
+describe('prompt-length buckets on webgpu', () => {
+  it('pads prompts to a multiple of 16 (capped by the context) on webgpu, not on cpu, with the same next-token logits', async () => {
+    const prompts = textPrompts.map((p) => encodePrompt(tok, p)); // longest: 8 tokens
+    const longest = Math.max(...prompts.map((p) => p.ids.length));
+    const logitsOn = async () => {
+      const model = new Transformer(config, 4);
+      const hb = buildBatch(tok, config, prompts);
+      const inputs = toModelInputs(hb);
+      const out = tf.tidy(() => model.logitsAt(inputs, hb.Tp - 1, 1));
+      const d = (await out.data()) as Float32Array;
+      tf.dispose(out);
+      disposeInputs(inputs);
+      model.dispose();
+      return { Tp: hb.Tp, d };
+    };
+    await useCpu();
+    const ref = await logitsOn();
+    expect(ref.Tp).toBe(longest);
+    await useWebGPU('fused')();
+    const ours = await logitsOn();
+    expect(ours.Tp).toBe(16);
+    expect(maxAbsDiff(ours.d, ref.d)).toBeLessThan(1e-4);
+    // Capped so that prompt + completion still fit the context (32), never below the longest prompt.
+    expect(longest).toBe(8);
+    expect(buildBatch(tok, config, prompts, undefined, 17).Tp).toBe(15);
+    expect(buildBatch(tok, config, prompts, undefined, 24).Tp).toBe(8);
+  });
+});
