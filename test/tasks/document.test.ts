@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { documentDomain, ENTITIES, mentions, readDocument, verifyPair } from '../../src/tasks/index.ts';
+import type { Knobs } from '../../src/tasks/types.ts';
 import { expectDiffersOnlyInside } from './helpers.ts';
 
 const knobs = fc.record({
@@ -8,6 +9,7 @@ const knobs = fc.record({
   relations: fc.integer({ min: 1, max: 2 }),
   filler: fc.integer({ min: 0, max: 20 }),
   position: fc.constantFrom('any', 'early', 'middle', 'late'),
+  bare: fc.constantFrom(0, 0.5, 1),
 });
 
 describe('document items', () => {
@@ -33,6 +35,26 @@ describe('document items', () => {
     for (const it of documentDomain.items(6, 10, { facts: 4, entities: 2, filler: 0 })) expect(new Set(named(it.context)).size).toBe(4);
     // The default is the whole pool (the benchmark suites, built with default knobs, are unchanged: test/tasks/bench.test.ts).
     expect(documentDomain.items(7, 5).map((x) => x.context)).toEqual(documentDomain.items(7, 5, { entities: 16 }).map((x) => x.context));
+  });
+
+  it('bare: 1 writes every fact sentence as the fact unit alone, and the default changes nothing', () => {
+    const isFact = (w: string) => /^[a-z]+[:@][a-z]+$/.test(w);
+    const templateWords = new Set(['note', 'saw', 'says', 'log', 'seen', 'report']);
+    for (const it of documentDomain.items(8, 30, { facts: 3, filler: 2, bare: 1 })) {
+      const words = it.context.split(' ');
+      expect(words.filter(isFact)).toHaveLength(3);
+      expect(words.filter((w) => templateWords.has(w))).toEqual([]);
+      expect(readDocument(it.context, it.query)).toBe(it.answer);
+      const s = it.decisive[0];
+      if (s.kind !== 'text') throw new Error('text span expected');
+      expect(it.context.slice(s.start, s.end)).toBe(`${it.query.split(' ')[1]}:${it.answer}`);
+    }
+    for (const it of documentDomain.items(9, 30, { facts: 2, filler: 0, bare: 1 })) expect(it.context.split(' ').every(isFact)).toBe(true);
+    for (const p of documentDomain.pairs(8, 20, { facts: 2, filler: 0, bare: 1, hardness: 'easy' }).pairs) {
+      for (const c of [p.positive as string, p.negative as string]) expect(c.split(' ').every(isFact)).toBe(true);
+    }
+    expect(documentDomain.items(7, 5, { bare: 0 })).toEqual(documentDomain.items(7, 5));
+    expect(documentDomain.pairs(7, 5, { bare: 0 })).toEqual(documentDomain.pairs(7, 5));
   });
 
   it('the decisive span is the sentence holding the fact unit', () => {
@@ -78,9 +100,14 @@ describe('document pairs', () => {
     );
   });
 
-  it('the cue filter rejects edits to a value no other entity holds', () => {
-    const { funnel } = documentDomain.pairs(1, 50);
-    expect(funnel.rejections['answer-leak']).toBeGreaterThan(0);
+  it('a hard pair holds the same entities and values in both contexts, so counting the answer word does not pick C+', () => {
+    // The decisive value trades places with another entity's value (C+ `lamp:red cup:blue`, C- `lamp:blue cup:red`).
+    // An edit to a value held elsewhere would leave C+ with one more copy of the answer word in every pair.
+    const words = (c: string) => c.split(' ').flatMap((t) => (/[:@]/.test(t) ? [t.split(/[:@]/)[0], t.slice(t.search(/[:@]/))] : [t])).sort().join(' ');
+    const settings: Knobs[] = [{}, { facts: 3, filler: 1 }, { facts: 6, relations: 2, filler: 4 }];
+    for (const k of settings) {
+      for (const p of documentDomain.pairs(80_001, 40, k).pairs) expect(words(p.negative as string), p.id).toBe(words(p.positive as string));
+    }
   });
 
   it('easy pairs ask the same question of another document', () => {

@@ -4,7 +4,7 @@
  */
 import type { DecisiveSpan } from '../types.ts';
 import type { Rng } from '../rng.ts';
-import { ENTITIES, FACT_TEMPLATES, FILLERS, RELATION_NAMES, RELATIONS, fact, type Entity, type Relation } from './vocab.ts';
+import { BARE_TEMPLATE, ENTITIES, FACT_TEMPLATES, FILLERS, RELATION_NAMES, RELATIONS, fact, type Entity, type Relation } from './vocab.ts';
 
 export type Sentence =
   | { kind: 'fact'; entity: Entity; rel: Relation; value: string; template: number }
@@ -17,6 +17,8 @@ export interface Doc {
   query: { entity: Entity; rel: Relation };
   /** Same entities and relations. */
   template: string;
+  /** Hard pair's C- only: the sentence whose value traded places with the decisive one. */
+  partner?: number;
 }
 
 export interface DocKnobs {
@@ -26,6 +28,8 @@ export interface DocKnobs {
   position: 'any' | 'early' | 'middle' | 'late';
   /** Entities drawn from: the first `entities` of ENTITIES (default all 16). */
   entities?: number;
+  /** Share of fact sentences written as the fact unit alone, without template words (default 0). */
+  bare?: number;
 }
 
 export interface DocRender {
@@ -50,6 +54,9 @@ export function generateDoc(rng: Rng, k: DocKnobs, decoy: boolean, ask?: Doc['qu
   for (const e of ents) {
     for (const rel of rels) facts.push({ kind: 'fact', entity: e, rel, value: rng.pick(RELATIONS[rel].values), template: rng.int(0, FACT_TEMPLATES.length - 1) });
   }
+  // Drawn only when asked for, so documents with the default (0) are the same as before the knob.
+  const bare = k.bare ?? 0;
+  if (bare > 0) for (const f of facts) if (f.kind === 'fact' && rng.bool(bare)) f.template = BARE_TEMPLATE;
   const same = facts.filter((f) => f.kind === 'fact' && f.rel === query.rel) as Extract<Sentence, { kind: 'fact' }>[];
   if (decoy && same.length >= 3) {
     const [, b, c] = same;
@@ -69,6 +76,7 @@ export function generateDoc(rng: Rng, k: DocKnobs, decoy: boolean, ask?: Doc['qu
 
 export function sentenceTokens(s: Sentence): readonly string[] {
   if (s.kind === 'filler') return FILLERS[s.index];
+  if (s.template === BARE_TEMPLATE) return [fact(s.entity, s.rel, s.value)];
   return FACT_TEMPLATES[s.template].map((w) => (w === 'X' ? fact(s.entity, s.rel, s.value) : w));
 }
 
@@ -87,9 +95,10 @@ export function renderDoc(d: Doc): DocRender {
 
 export const docQuery = (d: Doc) => `${d.query.rel} ${d.query.entity}`;
 
-export function decisiveSpan(r: DocRender, d: Doc): DecisiveSpan[] {
-  const s = r.sentences[d.decisive];
-  return [{ kind: 'text', start: s.start, end: s.end }];
+/** The decisive sentence's span, and the partner sentence's (`partner`) when a swap made the pair. */
+export function decisiveSpan(r: DocRender, d: Doc, partner?: number): DecisiveSpan[] {
+  const at = partner === undefined ? [d.decisive] : [d.decisive, partner].sort((a, b) => a - b);
+  return at.map((i) => ({ kind: 'text', start: r.sentences[i].start, end: r.sentences[i].end }));
 }
 
 /** Sentence kinds and facts' entities and relations, in order. */

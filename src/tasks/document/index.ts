@@ -9,8 +9,8 @@
  *   prompt   sam fixed the fence . rain fell at noon . lamp:blue was seen . note coat:red . report key:white . box:red was seen . | colour box ->
  *
  * (`coat:red` is the decoy: the answer word alone does not find the fact.)
- * A hard pair edits the value in the decisive sentence to one another entity also holds, so both
- * answers appear in both contexts. The needle variant buries the facts in many filler sentences.
+ * A hard pair swaps the value in the decisive sentence with another entity's value, so both answers
+ * appear in both contexts, equally often. The needle variant buries the facts in many filler sentences.
  */
 import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
@@ -24,6 +24,7 @@ export const DOCUMENT_KNOBS: KnobSpec[] = [
   { name: 'entities', default: 16, min: 1, max: 16, help: 'How many different entities documents draw from (fewer: each fact is seen more often; pretraining starts small).' },
   { name: 'relations', default: 1, min: 1, max: 2, help: 'Facts per entity: colour only (1) or colour and place (2).' },
   { name: 'filler', default: 2, min: 0, max: 200, help: 'Filler sentences that state nothing (the haystack; the needle set uses many).' },
+  { name: 'bare', default: 0, min: 0, max: 1, help: 'Share of fact sentences written as the fact unit alone, without template words (pretraining starts at 1: selection is learned far sooner there).' },
   { name: 'position', default: 'any', options: ['any', 'early', 'middle', 'late'], help: 'Where the decisive sentence sits in the document.' },
   { name: 'decoy', default: true, help: 'Items only: another entity shares the answer, so the answer word alone does not find the fact.' },
   { name: 'hardness', default: 'hard', options: ['hard', 'easy'], help: 'Pairs only: hard pairs differ in the decisive sentence, easy ones are different documents.' },
@@ -36,6 +37,7 @@ export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardn
     relations: k.relations as number,
     entities: k.entities as number,
     filler: k.filler as number,
+    bare: k.bare as number,
     position: k.position as DocKnobs['position'],
     decoy: k.decoy as boolean,
     hardness: k.hardness as 'hard' | 'easy',
@@ -75,4 +77,4 @@ export const documentDomain: Domain = {
 export { generateDoc, readDocument, renderDoc } from './doc.ts';
 export type { Doc, DocKnobs, Sentence } from './doc.ts';
 export { documentPairs, editDecisive } from './pairs.ts';
-export { documentVocabulary, ENTITIES, RELATIONS } from './vocab.ts';
+export { BARE_TEMPLATE, documentVocabulary, ENTITIES, RELATIONS } from './vocab.ts';

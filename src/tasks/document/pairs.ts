@@ -1,8 +1,10 @@
 /**
  * Document pairs. Hard: the anchor document (C+) and a candidate neighbour proposed by one
- * random edit; only editing the value in the one decisive sentence, to a value another entity
- * also holds (so both answers appear in both contexts), passes the whole cascade. Easy: C- is
- * another document about the same entity with a different answer.
+ * random edit; only the decisive edit passes the whole cascade: the queried fact's value trades
+ * places with another entity's value (`lamp:red cup:blue` -> `lamp:blue cup:red`), so both answers
+ * appear in both contexts, equally often (the two contexts hold the same words: counting the
+ * answer word does not find C+). Easy: C- is another document about the same entity with a
+ * different answer.
  */
 import type { Funnel, Pair } from '../types.ts';
 import { Rng } from '../rng.ts';
@@ -27,14 +29,20 @@ const clone = (d: Doc): Doc => ({ ...d, sentences: d.sentences.map((s) => ({ ...
 type Fact = Extract<Sentence, { kind: 'fact' }>;
 
 /**
- * Edit the decisive sentence's value to another value. Only an edit to a value some other
- * entity also holds keeps both answers in both contexts; the cascade's cue filter rejects the rest.
+ * Swap the decisive sentence's value with the value of another fact of the same relation that
+ * differs from it (`partner`). A plain edit to another value would leave C+ with one more copy of
+ * the answer word than C-, a counting cue that picks C+ in every pair. No such fact: unchanged
+ * (the cascade rejects identical contexts).
  */
 export function editDecisive(rng: Rng, d: Doc): Doc {
   const c = clone(d);
   const main = c.sentences[d.decisive] as Fact;
-  main.value = rng.pick(RELATIONS[main.rel].values.filter((v) => v !== main.value));
-  return c;
+  const others = c.sentences.map((s, i) => ({ s, i })).filter(({ s, i }) => i !== d.decisive && s.kind === 'fact' && s.rel === main.rel && s.value !== main.value);
+  if (others.length === 0) return c;
+  const { s, i } = rng.pick(others);
+  const other = s as Fact;
+  [main.value, other.value] = [other.value, main.value];
+  return { ...c, partner: i };
 }
 
 function mutate(rng: Rng, d: Doc, m: Mutation, k: DocKnobs): Doc {
@@ -60,12 +68,12 @@ function mutate(rng: Rng, d: Doc, m: Mutation, k: DocKnobs): Doc {
   return generateDoc(rng, k, true);
 }
 
-const side = (d: Doc, r: DocRender): CascadeSide => ({
+const side = (d: Doc, r: DocRender, partner?: number): CascadeSide => ({
   context: r.text,
   answer: r.answer,
   template: d.template,
   structure: docStructure(d),
-  decisive: decisiveSpan(r, d),
+  decisive: decisiveSpan(r, d, partner),
 });
 
 export const HARD_STAGES = [...cascadeStages('same entities', 'same sentence structure', 'same length and format'), 'verifier'];
@@ -88,8 +96,10 @@ export function documentPairs(seed: number, n: number, k: DocKnobs, hardness: 'e
       e = generateDoc(r.fork('other'), k, true, d.query);
     }
     const b = renderDoc(e);
+    // A swap's partner sentence is part of what differs, in both contexts.
+    const partner = e.partner;
     if (hardness === 'hard') {
-      const res = runCascade(side(d, a), side(e, b));
+      const res = runCascade(side(d, a, partner), side(e, b, partner));
       if (!res.kept) {
         counter.reject(res.stage, res.reason);
         continue;
@@ -106,8 +116,8 @@ export function documentPairs(seed: number, n: number, k: DocKnobs, hardness: 'e
       negativeAnswer: b.answer,
       positive: a.text,
       negative: b.text,
-      decisivePositive: decisiveSpan(a, d),
-      decisiveNegative: decisiveSpan(b, e),
+      decisivePositive: decisiveSpan(a, d, partner),
+      decisiveNegative: decisiveSpan(b, e, partner),
       hardness,
       meta: { method: hardness === 'hard' ? 'cascade' : 'easy', mutation: m, sentences: d.sentences.length },
     };

@@ -23,6 +23,14 @@ export const FACT_TEMPLATES: readonly (readonly string[])[] = [
   ['report', 'X', '.'],
 ];
 
+/**
+ * Template id of a bare fact sentence: the fact unit alone (`lamp:blue`), no words around it.
+ * Pretraining starts there: a 2-layer model finds the selection skill (which option holds the
+ * fact) within a few hundred steps when the options are bare facts, and not in thousands when
+ * every fact sits inside template words.
+ */
+export const BARE_TEMPLATE = -1;
+
 /** Sentences that state nothing about any entity (the haystack). */
 export const FILLERS: readonly (readonly string[])[] = [
   ['the', 'sky', 'was', 'grey', '.'],
