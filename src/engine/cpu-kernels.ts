@@ -198,7 +198,7 @@ function transpose(orig: Originals): KernelFunc {
   };
 }
 
-function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
+function reduce(kind: ReduceKind, name: string, orig: Originals, transposeKernel: KernelFunc): KernelFunc {
   return (args: Args) => {
     const { x } = args.inputs as { x: TensorInfo };
     const backend = args.backend as WebGPUBackend;
@@ -220,7 +220,7 @@ function reduce(kind: ReduceKind, name: string, orig: Originals): KernelFunc {
       return backend.runWebGPUProgram(flatProgram(`cpuReduceLead_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, reduceBody(kind, inSize, `r * ${outSize} + i`)), [x], 'float32');
     }
     let input = x;
-    if (perm != null) input = transpose(orig)({ inputs: { x }, attrs: { perm }, backend } as unknown as Args) as TensorInfo;
+    if (perm != null) input = transposeKernel({ inputs: { x }, attrs: { perm }, backend } as unknown as Args) as TensorInfo;
     const inner = tf.backend_util.getInnerMostAxes(axes.length, rank);
     const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(input.shape, inner);
     const inSize = reduceShape.reduce((p, d) => p * d, 1);
@@ -255,15 +255,16 @@ export function installCpuKernels(): void {
     if (!k) return; // the webgpu backend is not registered: nothing to replace
     orig[name] = k.kernelFunc;
   }
+  const tr = transpose(orig);
   const ours: Record<(typeof KERNELS)[number], KernelFunc> = {
     BatchMatMul: batchMatMul(orig),
     Softmax: softmax(orig),
-    Sum: reduce('sum', 'Sum', orig),
-    Mean: reduce('mean', 'Mean', orig),
-    Max: reduce('max', 'Max', orig),
-    Min: reduce('min', 'Min', orig),
+    Sum: reduce('sum', 'Sum', orig, tr),
+    Mean: reduce('mean', 'Mean', orig, tr),
+    Max: reduce('max', 'Max', orig, tr),
+    Min: reduce('min', 'Min', orig, tr),
     ArgMax: argMax(orig),
-    Transpose: transpose(orig),
+    Transpose: tr,
   };
   for (const name of KERNELS) {
     tf.unregisterKernel(name, 'webgpu');

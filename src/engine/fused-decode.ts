@@ -63,35 +63,33 @@ export function fusionEnabled(envName: string, m: 'auto' | boolean): boolean {
   return m === 'auto' ? !cpuKernelsInstalled() : m;
 }
 
-/** keys [B, H, dh, S] (transposed cache) with slot j = the key part of qkv [B, 3D]. */
-export function writeKeySlot(keys: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor {
-  const [B, H, dh, S] = keys.shape;
+/**
+ * A layer's cache with completion slot j set from qkv [B, 3D]: keys [B, H, dh, S] (transposed) take
+ * the key part, values [B, H, S, dh] the value part; one invocation per cache element.
+ */
+function writeSlot(cache: tf.Tensor, qkv: tf.Tensor, j: number, part: 'key' | 'value'): tf.Tensor {
+  const key = part === 'key';
+  const [B, H, a, c] = cache.shape; // keys: a = dh, c = S; values: a = S, c = dh
+  const dh = key ? a : c;
   const D = H * dh;
-  return runFlat(flatProgram(`kvslot_k_${B}_${H}_${dh}_${S}`, ['K', 'QKV'], keys.shape, keys.size, `
-        let s = i % ${S};
-        let r = i / ${S};
-        let d = r % ${dh};
-        let bh = r / ${dh};
+  // The innermost axis is s for keys and d for values.
+  const [inner, outer] = key ? ['s', 'd'] : ['d', 's'];
+  return runFlat(flatProgram(`kvslot_${part}_${B}_${H}_${a}_${c}`, ['C', 'QKV'], cache.shape, cache.size, `
+        let ${inner} = i % ${c};
+        let r = i / ${c};
+        let ${outer} = r % ${a};
+        let bh = r / ${a};
         let b = bh / ${H};
         let h = bh % ${H};
-        if (s == i32(uniforms.j)) { result[i] = f32(QKV[b * ${3 * D} + ${D} + h * ${dh} + d]); } else { result[i] = f32(K[i]); }`,
-  { uniforms: 'j : f32,' }), [keys, qkv], 'float32', [j]);
+        if (s == i32(uniforms.j)) { result[i] = f32(QKV[b * ${3 * D} + ${key ? D : 2 * D} + h * ${dh} + d]); } else { result[i] = f32(C[i]); }`,
+  { uniforms: 'j : f32,' }), [cache, qkv], 'float32', [j]);
 }
 
+/** keys [B, H, dh, S] (transposed cache) with slot j = the key part of qkv [B, 3D]. */
+export const writeKeySlot = (keys: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor => writeSlot(keys, qkv, j, 'key');
+
 /** values [B, H, S, dh] with slot j = the value part of qkv [B, 3D]. */
-export function writeValueSlot(values: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor {
-  const [B, H, S, dh] = values.shape;
-  const D = H * dh;
-  return runFlat(flatProgram(`kvslot_v_${B}_${H}_${S}_${dh}`, ['V', 'QKV'], values.shape, values.size, `
-        let d = i % ${dh};
-        let r = i / ${dh};
-        let s = r % ${S};
-        let bh = r / ${S};
-        let b = bh / ${H};
-        let h = bh % ${H};
-        if (s == i32(uniforms.j)) { result[i] = f32(QKV[b * ${3 * D} + ${2 * D} + h * ${dh} + d]); } else { result[i] = f32(V[i]); }`,
-  { uniforms: 'j : f32,' }), [values, qkv], 'float32', [j]);
-}
+export const writeValueSlot = (values: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor => writeSlot(values, qkv, j, 'value');
 
 /**
  * Attention of one new position per row: queries from qkv [B, 3D]; the prompt's keys [B, H, dh, Tp]
