@@ -40,3 +40,5 @@ export {
 export type { TokenRange, ContextRole, ContextLayout, PromptLayout, GroundingScore, GroundingResult, GroundingReport } from './grounding.ts';
 export { initBackend, selfTest, backendLabel, adapterName, BACKEND_ORDER } from './backend.ts';
 export type { BackendName, BackendStatus, BackendOptions, AdapterSummary, SelfTestResult } from './backend.ts';
+export { compileOnly, canCompileOnly } from './shader-warmup.ts';
+export type { CompileOnlyResult } from './shader-warmup.ts';

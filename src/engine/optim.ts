@@ -64,7 +64,7 @@ export class Adam {
       for (const x of vars) { this.offsets.push(n); n += x.size; }
       // fusedParamUpdate passes the offset as an f32 uniform: exact below 2^24.
       if (n >= 2 ** 24) throw new Error(`fused Adam supports up to 2^24 parameters (got ${n})`);
-      this.mv = tf.variable(tf.zeros([2 * n]), false);
+      this.mv = tf.tidy(() => tf.variable(tf.zeros([2 * n]), false));
       return;
     }
     this.m = vars.map((x) => tf.tidy(() => tf.variable(tf.zerosLike(x), false)));

@@ -101,11 +101,21 @@ export function createHandler(post: Post, opts: HandlerOptions) {
     try {
       const p = r.session.progress();
       if (backend === 'webgpu' && !r.session.done) {
-        // A phase's first step on WebGPU compiles its shaders (seconds on some GPUs): say so.
+        // A phase's first step on WebGPU compiles its shaders (seconds on some GPUs): compile them
+        // ahead, in parallel where the session can (compile-only mode), and say so with a count.
         r.compiled ??= new Set();
         if (!r.compiled.has(p.phase)) {
           r.compiled.add(p.phase);
-          post({ type: 'progress', runId: r.runId, progress: withMemory({ ...p, phase: 'shader-warmup', compiling: p.phase }) });
+          const say = (extra: Partial<RunProgress>) => post({ type: 'progress', runId: r.runId, progress: withMemory({ ...p, phase: 'shader-warmup', compiling: p.phase, ...extra }) });
+          say({});
+          let last = 0;
+          await r.session.warmShaders?.((done, total) => {
+            // At most about ten messages per warm-up.
+            if (done === 0 || done === total || done - last >= Math.max(1, Math.ceil(total / 10))) {
+              last = done;
+              say({ shadersDone: done, shadersTotal: total });
+            }
+          });
         }
       }
       report(r, await r.session.stepOnce());

@@ -90,7 +90,7 @@ describe('worker handler', () => {
 });
 
 describe('worker handler on WebGPU (Dawn, OpenGL ES)', () => {
-  it('announces each phase\'s first step as a shader warm-up, once per phase, before that step', async () => {
+  it('compiles each phase\'s shaders before its first step, counting them up to the total', async () => {
     const why = await installNodeWebGPU('opengles');
     if (why) throw new Error(`webgpu unavailable here: ${why}`);
     const w = harness();
@@ -101,11 +101,23 @@ describe('worker handler on WebGPU (Dawn, OpenGL ES)', () => {
     await w.until(isState('done'));
     const progress = w.msgs.flatMap((m) => (m.type === 'progress' ? [m.progress] : []));
     const warmups = progress.filter((p) => p.phase === 'shader-warmup');
-    // tinyRun has 3 warm-start steps, then 2 RL steps: one announcement each, at the phase's first step.
-    expect(warmups.map((p) => [p.compiling, p.step])).toEqual([['warm-start', 0], ['rl', 3]]);
-    // ... and before the first RL step's own report (step 4).
+    // tinyRun has 3 warm-start steps, then 2 RL steps: one warm-up each, at the phase's first step.
+    expect([...new Set(warmups.map((p) => `${p.compiling}@${p.step}`))]).toEqual(['warm-start@0', 'rl@3']);
+    for (const phase of ['warm-start', 'rl']) {
+      const mine = warmups.filter((p) => p.compiling === phase);
+      // First the announcement, then counts that climb to a positive total.
+      expect(mine[0].shadersTotal).toBeUndefined();
+      const counts = mine.slice(1).map((p) => [p.shadersDone, p.shadersTotal] as [number, number]);
+      expect(counts.length).toBeGreaterThanOrEqual(2);
+      const total = counts[0][1];
+      expect(total).toBeGreaterThan(10);
+      expect(counts[0][0]).toBe(0);
+      expect(counts.at(-1)).toEqual([total, total]);
+      expect(counts.every(([d, t], i) => t === total && (i === 0 || d > counts[i - 1][0]))).toBe(true);
+    }
+    // ... all before the first RL step's own report (step 4).
     const afterFirstRl = progress.findIndex((p) => p.step === 4);
     expect(afterFirstRl).toBeGreaterThan(0);
-    expect(progress.indexOf(warmups[1])).toBeLessThan(afterFirstRl);
+    expect(progress.indexOf(warmups.at(-1)!)).toBeLessThan(afterFirstRl);
   }, 120_000);
 });

@@ -9,7 +9,9 @@ import type { Domain, Pair, PromptText, RLItem } from '../../tasks/types.ts';
 import { computeAdvantages, daRlReward } from '../losses.ts';
 import type { StepMetrics } from '../metrics.ts';
 import type { PairExample, Policy } from '../policy.ts';
-import type { Rollouts } from '../sample.ts';
+import type { Rollouts, ScoredRollouts } from '../sample.ts';
+import { encodePrompt } from '../batch.ts';
+import type { Tokenizer } from '../tokenizer.ts';
 import type { ResolvedRunConfig } from './config.ts';
 import { unitSeed } from './budget.ts';
 import { itemExample, knobsFor, pairExample } from './domains.ts';
@@ -47,9 +49,8 @@ function groupsForInspector(policy: Policy, r: Rollouts, rewards: number[], prom
   return out;
 }
 
-export async function rlStep(
-  policy: Policy, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }, showGroups = 4,
-): Promise<RlStepResult> {
+/** RL step s's data: its items and pairs, and the prompts GRPO samples (da-rl adds the pairs'). */
+function stepData(d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }) {
   const items = rlItems(d, c, s, counts.items);
   const pairs = stepPairs(d, c, s, counts.pairs);
   const pairEx: PairExample[] = pairs.map((p) => pairExample(p, c.seed));
@@ -57,6 +58,30 @@ export async function rlStep(
   const inRl = c.method === 'da-rl';
   const prompts = [...itemEx.map((e) => e.prompt), ...(inRl ? pairEx.map((e) => e.prompt) : [])];
   const answers = [...itemEx.map((e) => e.target), ...(inRl ? pairEx.map((e) => e.positiveLetter) : [])];
+  return { items, pairs, pairEx, inRl, prompts, answers };
+}
+
+/**
+ * Stand-in rollouts for RL step s (for the shader warm-up, which cannot sample): the step's
+ * prompts with G completions each of the longest length (eos tokens), rewards 1, 0, 1, ...
+ */
+export function standInRollouts(tok: Tokenizer, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }): ScoredRollouts {
+  const { prompts } = stepData(d, c, s, counts);
+  const N = prompts.length * c.groupSize;
+  const L = c.maxCompletionLength;
+  return {
+    groupSize: c.groupSize, prompts: prompts.map((p) => encodePrompt(tok, p)), maxNewTokens: L, temperature: c.temperature,
+    completionIds: Array.from({ length: N }, () => new Array<number>(L).fill(tok.eos)),
+    logp: Array.from({ length: N }, () => new Array<number>(L).fill(0)),
+    texts: new Array<string>(N).fill(''), ended: new Array<boolean>(N).fill(false),
+    rewards: Array.from({ length: N }, (_, n) => (n % 2 === 0 ? 1 : 0)),
+  };
+}
+
+export async function rlStep(
+  policy: Policy, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }, showGroups = 4,
+): Promise<RlStepResult> {
+  const { items, pairs, pairEx, inRl, prompts, answers } = stepData(d, c, s, counts);
   const G = c.groupSize;
   const r = await policy.generate(prompts, G, { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topK: c.topK, seed: unitSeed(c.seed, 'sample', s) });
   const rewards = r.texts.map((text, n) => {

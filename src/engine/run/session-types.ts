@@ -26,6 +26,11 @@ export interface RunSessionLike {
   /** The RL step shown to users (0 during warm-start and DA-SFT). */
   readonly rlStep: number;
   progress(): RunProgress;
+  /**
+   * WebGPU only (optional): compiles the next unit's shaders before it runs, reporting
+   * (done, total); returns how many it compiled, or undefined where there is nothing to do.
+   */
+  warmShaders?(onProgress?: (done: number, total: number) => void): Promise<{ programs: number; ms: number } | undefined>;
   /** Performs the next unit of work (a final evaluation is part of the last unit). */
   stepOnce(): Promise<StepReport>;
   /** Evaluates now on the benchmark suite and the selection probe. */

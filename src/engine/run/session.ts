@@ -11,7 +11,8 @@
 import type { BackendName } from '../backend.ts';
 import { modelConfig } from '../config.ts';
 import type { Domain, Pair } from '../../tasks/types.ts';
-import { Policy, type PolicyOptions } from '../policy.ts';
+import { Policy, type PolicyOptions, type SFTExample } from '../policy.ts';
+import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../shader-warmup.ts';
 import type { Transformer } from '../model.ts';
 import type { Tokenizer } from '../tokenizer.ts';
 import { daSftCount, planBudget, stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
@@ -19,7 +20,7 @@ import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from '
 import { parseRunConfig, type ResolvedRunConfig } from './config.ts';
 import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs, type EvalSet } from './domains.ts';
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
-import { rlStep, stepPairs } from './rl-step.ts';
+import { rlStep, standInRollouts, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunConfig, RunProgress, SelectionRecord } from './types.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
@@ -136,6 +137,12 @@ export class RunSession implements RunSessionLike {
       this.policy.optimizer.dispose();
       this.policy.reference?.dispose();
     }
+    this.policy = new Policy(this.tokenizer, this.policyOptions(phase), this.model);
+    this.policyPhase = phase;
+    return this.policy;
+  }
+
+  private policyOptions(phase: Phase): PolicyOptions {
     const c = this.config;
     const sft = phase !== 'rl';
     const phaseSteps = phase === 'warm-start' ? this.warmUnits : phase === 'da-sft' ? this.plan.daSftSteps : c.steps;
@@ -150,9 +157,7 @@ export class RunSession implements RunSessionLike {
       grpo: { epsLow: c.epsLow, epsHigh: c.epsHigh, beta: c.beta, lossType: c.lossType, scaleRewards: c.scaleRewards, numIterations: 1, dropZeroStdGroups: c.dropZeroStd, temperature: c.temperature },
       ca: { lambda: c.lambda, c: c.caClip, variant: c.caVariant },
     };
-    this.policy = new Policy(this.tokenizer, opts, this.model);
-    this.policyPhase = phase;
-    return this.policy;
+    return opts;
   }
 
   progress(): RunProgress {
@@ -178,6 +183,51 @@ export class RunSession implements RunSessionLike {
     return out;
   }
 
+  private warmStartBatch(u: number): SFTExample[] {
+    const c = this.config;
+    return this.domain.items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs)).map(itemExample);
+  }
+
+  /** DA-SFT step k's examples: the pairs as supervised letter targets. */
+  private daSftBatch(k: number): SFTExample[] {
+    return this.daSftPairs(k).map((p) => pairExample(p, this.config.seed)).map((e) => ({ prompt: e.prompt, target: e.positiveLetter }));
+  }
+
+  /**
+   * On WebGPU, compiles the shaders of the next unit before it runs (tfjs's compile-only mode,
+   * src/engine/shader-warmup.ts): a scratch policy of the same shape runs the unit's work (and the
+   * evaluation before the first RL step) without dispatching anything, then the new pipelines
+   * compile in parallel, reported as (done, total). The run's weights, optimizer and random
+   * streams are untouched. Undefined on other backends or when the run is done.
+   */
+  async warmShaders(onProgress?: (done: number, total: number) => void): Promise<CompileOnlyResult | undefined> {
+    if (this.disposed || this.done || this.backend !== 'webgpu' || !canCompileOnly()) return undefined;
+    const u = this.unit;
+    const phase = this.phaseOf(u);
+    const c = this.config;
+    const scratch = new Policy(this.tokenizer, this.policyOptions(phase), initModel(this.model.config, c.seed));
+    try {
+      const pieces: (() => Promise<unknown>)[] = [];
+      if (phase === 'warm-start') pieces.push(() => scratch.sftStep(this.warmStartBatch(u)));
+      else if (phase === 'da-sft') pieces.push(() => scratch.sftStep(this.daSftBatch(u - this.warmUnits)));
+      else {
+        const s = this.rlStep;
+        const counts = stepCounts(this.plan, c.method, s);
+        if (s === 0 && c.evalEvery > 0) {
+          pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, { step: 0, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip }));
+          pieces.push(() => scratch.scorePairs(this.probe.map((p) => pairExample(p, c.seed))));
+        }
+        pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
+        // The sampled completions are empty in compile-only mode, so the update gets stand-ins of
+        // the longest length (rewards 1, 0, 1, ... so no group is dropped).
+        pieces.push(() => scratch.grpoStep(standInRollouts(this.tokenizer, this.domain, c, s, counts), c.method === 'contextrl' && counts.pairs ? stepPairs(this.domain, c, s, counts.pairs).map((p) => pairExample(p, c.seed)) : undefined));
+      }
+      return await compileOnly(pieces, onProgress);
+    } finally {
+      scratch.dispose();
+    }
+  }
+
   async stepOnce(): Promise<StepReport> {
     if (this.disposed) throw new Error('run session was disposed');
     if (this.done) return { rows: [] };
@@ -190,14 +240,13 @@ export class RunSession implements RunSessionLike {
     let metrics: Record<string, number>;
     let step: number;
     if (phase === 'warm-start') {
-      const items = this.domain.items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs));
-      metrics = await policy.sftStep(items.map(itemExample));
+      metrics = await policy.sftStep(this.warmStartBatch(u));
       step = u - this.warmUnits + 1 - this.plan.daSftSteps;
     } else if (phase === 'da-sft') {
       const k = u - this.warmUnits;
-      const ex = this.daSftPairs(k).map((p) => pairExample(p, c.seed));
-      metrics = await policy.sftStep(ex.map((e) => ({ prompt: e.prompt, target: e.positiveLetter })));
-      metrics['data/pairs'] = ex.length;
+      const batch = this.daSftBatch(k);
+      metrics = await policy.sftStep(batch);
+      metrics['data/pairs'] = batch.length;
       step = k + 1 - this.plan.daSftSteps;
     } else {
       const s = this.rlStep;

@@ -123,6 +123,9 @@ export interface RunProgress {
   phase: 'shader-warmup' | 'warm-start' | 'da-sft' | 'rl' | 'eval';
   /** With phase 'shader-warmup': the phase whose first step is compiling its WebGPU shaders. */
   compiling?: string;
+  /** With phase 'shader-warmup': shaders compiled so far and in all (absent while they are being collected). */
+  shadersDone?: number;
+  shadersTotal?: number;
   stepsPerSec: number;
   etaSec: number;
   /** tf.memory() of the training thread when the progress was sent: tensor bytes and count. */
