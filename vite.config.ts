@@ -1,13 +1,18 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { wasmThreads } from './scripts/vite-wasm-threads.ts';
 
-// No COOP/COEP headers: the threaded wasm build crashes in a Vite bundle when the page is
-// cross-origin isolated (../shared/docs/TOOLCHAIN.md), so the lab runs single-threaded wasm.
+// COOP / COEP make the page cross-origin isolated, which multithreaded wasm needs
+// (SharedArrayBuffer); the lab loads nothing from other origins. A host that cannot send these
+// headers still works: the page then runs single-threaded wasm. wasmThreads() keeps tfjs's
+// threaded wasm factory runnable after minification (scripts/vite-wasm-threads.ts).
+const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
+
 export default defineConfig({
   root: import.meta.dirname,
-  plugins: [react()],
-  worker: { format: 'es' },
-  server: { host: '127.0.0.1', port: 5173 },
-  preview: { host: '127.0.0.1', port: 4173 },
+  plugins: [react(), wasmThreads()],
+  worker: { format: 'es', plugins: () => [wasmThreads()] },
+  server: { host: '127.0.0.1', port: 5173, headers },
+  preview: { host: '127.0.0.1', port: 4173, headers },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 });

@@ -19,6 +19,8 @@ export interface PageRequest extends WorkloadRequest {
   fusedAdam?: boolean;
   /** On a fallback (software) WebGPU adapter such as SwiftShader, run only these presets. */
   fallbackPresets?: PresetName[];
+  /** wasm threads as in the app (default true; the page is served cross-origin isolated). */
+  wasmThreads?: boolean;
 }
 
 export interface PageResult {
@@ -39,10 +41,10 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
   const out: PageResult = { label: '', results: [] };
   try {
     setFusedAdam(req.fusedAdam ?? true);
-    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel, cpuKernels: req.cpuKernels });
+    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel, cpuKernels: req.cpuKernels, wasmThreads: req.wasmThreads ?? true });
     if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
     out.label = st.label;
-    out.adapter = st.adapter ? adapterName(st.adapter) : undefined;
+    out.adapter = st.adapter ? adapterName(st.adapter) : st.name === 'wasm' ? `${st.wasmThreads ?? 1} thread${st.wasmThreads === 1 ? '' : 's'}` : undefined;
     const probe = st.adapter?.cpuKernelProbe;
     log(`bench: ${st.label}${probe ? ` · kernel probe: tfjs ${probe.tfjsMs.toFixed(0)} ms, barrier-free ${probe.oursMs.toFixed(0)} ms` : ''}`);
     for (const preset of req.presets) {

@@ -4,6 +4,7 @@
  * Chromium through playwright-core, one fresh page per backend.
  */
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { wasmThreads } from '../../scripts/vite-wasm-threads.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,14 +32,14 @@ export function findChromium(): string | undefined {
 export async function buildBenchPage(root: string, outDir: string): Promise<void> {
   const { build } = await import('vite');
   await build({
-    configFile: false, root, logLevel: 'warn',
+    configFile: false, root, logLevel: 'warn', plugins: [wasmThreads()], worker: { format: 'es', plugins: () => [wasmThreads()] },
     build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, rollupOptions: { input: path.join(root, 'bench.html') } },
   });
 }
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
 
-/** A static file server on 127.0.0.1 (no COOP/COEP: the page stays single-threaded, as the app). */
+/** A static file server on 127.0.0.1, cross-origin isolated as the app (COOP / COEP: wasm threads). */
 export function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
   const server = http.createServer((req, res) => {
     const rel = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
@@ -47,7 +48,7 @@ export function serve(dir: string): Promise<{ url: string; close: () => Promise<
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream' });
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {

@@ -218,7 +218,7 @@ async function main(): Promise<void> {
         const byGpu = new Map<ChromiumGpu, ChromiumJob[]>();
         for (const b of chromiumBackends) {
           const gpu: ChromiumGpu = b === 'webgpu-swiftshader' ? 'swiftshader' : 'gles';
-          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, cpuKernels: process.env.CONTEXTRL_CPU_KERNELS === '0' ? false : 'auto' as const, fusedAdam: process.env.CONTEXTRL_FUSED_ADAM !== '0', presets, batch, maxNewTokens, warmup, reps, phases, fallbackPresets };
+          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, cpuKernels: process.env.CONTEXTRL_CPU_KERNELS === '0' ? false : 'auto' as const, fusedAdam: process.env.CONTEXTRL_FUSED_ADAM !== '0', wasmThreads: process.env.CONTEXTRL_WASM_THREADS !== '0', presets, batch, maxNewTokens, warmup, reps, phases, fallbackPresets };
           byGpu.set(gpu, [...(byGpu.get(gpu) ?? []), { gpu, request, rowBackend: b }]);
         }
         for (const [gpu, jobs] of byGpu) {

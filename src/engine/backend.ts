@@ -5,7 +5,7 @@
  * package, installed on globalThis.navigator by src/engine/node.ts before this runs).
  */
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './cpu-kernels.ts';
 import { switchedOff } from './env.ts';
@@ -40,6 +40,8 @@ export interface BackendStatus {
   adapter?: AdapterSummary;
   skipped: { name: BackendName; reason: string }[];
   selfTest: SelfTestResult;
+  /** wasm: the threads tfjs's XNNPACK pool uses (more than 1 only on a cross-origin-isolated page). */
+  wasmThreads?: number;
   /** One line for the badge: "WebGPU · SwiftShader (fallback adapter)" or "wasm: WebGPU unavailable: no adapter". */
   label: string;
 }
@@ -59,6 +61,12 @@ export interface BackendOptions {
   cpuKernels?: 'auto' | boolean;
   /** Self-test tolerance; default 1e-3. */
   tolerance?: number;
+  /**
+   * Multithreaded wasm (tfjs's threaded SIMD build, up to 4 threads, at most one per logical core)
+   * where the page is cross-origin isolated; default false (single-threaded everywhere). In a
+   * Vite bundle this needs scripts/vite-wasm-threads.ts.
+   */
+  wasmThreads?: boolean;
 }
 
 let lastAdapter: AdapterSummary | undefined;
@@ -140,7 +148,8 @@ export function backendLabel(status: Omit<BackendStatus, 'label'>): string {
     return `WebGPU · ${adapterName(a)}${notes ? ` (${notes})` : ''}`;
   }
   const why = status.skipped.map((s) => `${s.name === 'webgpu' ? 'WebGPU' : s.name} unavailable: ${s.reason}`).join('; ');
-  return why ? `${status.name}: ${why}` : status.name;
+  const name = status.name === 'wasm' && (status.wasmThreads ?? 1) > 1 ? `wasm (${status.wasmThreads} threads)` : status.name;
+  return why ? `${name}: ${why}` : name;
 }
 
 // A tiny fixed problem: logits = tanh(x W1) W2, softmax cross-entropy against fixed labels,
@@ -199,13 +208,40 @@ function webgpuPrecheck(): string | undefined {
   return undefined;
 }
 
+/** Threads for the wasm backend: up to 4 and one per logical core where the page is cross-origin isolated, else 1. */
+export function wasmThreadsWanted(enabled: boolean, g: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis): number {
+  if (!enabled || g.crossOriginIsolated !== true) return 1;
+  return Math.max(1, Math.min(4, Math.floor(g.navigator?.hardwareConcurrency ?? 1)));
+}
+
+/**
+ * Runs the wasm backend's initialization with `threads` threads. tfjs sizes its XNNPACK pool from
+ * navigator.hardwareConcurrency / 2 (it assumes two hyperthreads per core), which leaves a 2-core
+ * machine with one thread whatever setThreadsCount asks; for the duration of the initialization
+ * only, the navigator reports 2 x threads.
+ */
+async function withWasmThreads<T>(threads: number, init: () => Promise<T>): Promise<T> {
+  setThreadsCount(threads);
+  const nav = (globalThis as { navigator?: object }).navigator;
+  const own = nav ? Object.getOwnPropertyDescriptor(nav, 'hardwareConcurrency') : undefined;
+  if (nav) Object.defineProperty(nav, 'hardwareConcurrency', { value: 2 * threads, configurable: true });
+  try {
+    return await init();
+  } finally {
+    if (nav) {
+      if (own) Object.defineProperty(nav, 'hardwareConcurrency', own);
+      else delete (nav as { hardwareConcurrency?: number }).hardwareConcurrency;
+    }
+  }
+}
+
 /** Select and initialize a backend; never throws while cpu remains as a last resort. */
 export async function initBackend(opts: BackendOptions = {}): Promise<BackendStatus> {
   const order = opts.order ?? BACKEND_ORDER;
   const skipped: { name: BackendName; reason: string }[] = [];
   if (opts.wasmPaths) setWasmPaths(opts.wasmPaths as string);
-  // IMPORTANT: the threaded wasm build crashes in a Vite bundle on a cross-origin-isolated page.
-  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+  const threads = wasmThreadsWanted(opts.wasmThreads ?? false);
+  tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
   for (const name of order) {
     if (name === 'webgpu') {
       const why = webgpuPrecheck();
@@ -214,7 +250,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
     }
     let ok: boolean;
     try {
-      ok = await tf.setBackend(name);
+      ok = name === 'wasm' && threads > 1 ? await withWasmThreads(threads, () => tf.setBackend(name)) : await tf.setBackend(name);
     } catch (e) {
       skipped.push({ name, reason: (e as Error).message ?? String(e) });
       continue;
@@ -237,7 +273,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
       skipped.push({ name, reason: `self-test failed: ${st.error}` });
       continue;
     }
-    const base = { name, adapter: name === 'webgpu' ? lastAdapter : undefined, skipped, selfTest: st };
+    const base = { name, adapter: name === 'webgpu' ? lastAdapter : undefined, skipped, selfTest: st, ...(name === 'wasm' ? { wasmThreads: getThreadsCount() } : {}) };
     return { ...base, label: backendLabel(base) };
   }
   throw new Error(`no backend could be initialized: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);

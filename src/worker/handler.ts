@@ -70,7 +70,8 @@ export function createHandler(post: Post, opts: HandlerOptions) {
   };
 
   async function ensureBackend(order?: BackendName[]): Promise<void> {
-    const status = await initBackend({ order: order ?? backendOrder, wasmPaths });
+    // wasm threads where the page is cross-origin isolated (vite.config.ts sends COOP / COEP).
+    const status = await initBackend({ order: order ?? backendOrder, wasmPaths, wasmThreads: true });
     backend = status.name;
     post({ type: 'backend', status });
   }

@@ -21,7 +21,11 @@ describe('backend badge in Chromium', () => {
     const badge = b.page.getByRole('status', { name: 'Backend' });
     await expect.poll(async () => badge.getAttribute('data-backend'), { timeout: 60_000 }).toBe('wasm');
     const text = await badge.textContent();
-    expect(text).toMatch(/^wasm: WebGPU unavailable: (no adapter|no navigator\.gpu)/);
+    // The page is cross-origin isolated (vite.config.ts), so wasm runs one thread per core, up to 4.
+    const { isolated, cores } = await b.page.evaluate(() => ({ isolated: crossOriginIsolated, cores: navigator.hardwareConcurrency }));
+    expect(isolated).toBe(true);
+    const threads = Math.min(4, cores);
+    expect(text).toMatch(new RegExp(`^wasm${threads > 1 ? ` \\(${threads} threads\\)` : ''}: WebGPU unavailable: (no adapter|no navigator\\.gpu)`));
     expect(await badge.getAttribute('data-selftest')).toBe('passed');
     if (process.env.E2E_SCREENSHOTS) await b.page.screenshot({ path: `${process.env.E2E_SCREENSHOTS}/badge-wasm.png` });
   });
