@@ -1,7 +1,8 @@
 /**
  * The training worker's entry: one listener, one handler. The page sends 'init' first with the
  * wasm URLs (Vite `?url` imports resolved in the page) and the base-model URL prefix; the worker
- * picks its own backend (initBackend) and never needs COOP/COEP (single-threaded wasm).
+ * picks its own backend (initBackend); wasm runs multithreaded where the page is cross-origin
+ * isolated (COOP / COEP, vite.config.ts), single-threaded elsewhere.
  */
 import { createHandler } from './handler.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
