@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { Pretrainer } from '../../src/engine/run/pretrain.ts';
 import { useWasm } from './helpers.ts';
-import { getDomain } from '../../src/engine/run/domains.ts';
+import { evalSets, getDomain, probePairs } from '../../src/engine/run/domains.ts';
+import { baseFigures } from '../../src/engine/run/evaluate.ts';
 import { pretrainBatch } from '../../src/engine/run/pretrain.ts';
 import { PRETRAIN_SPECS, stageAt, type PretrainSpec } from '../../src/engine/run/presets.ts';
 
@@ -76,6 +77,21 @@ describe('pretraining with pairLoss "ca"', () => {
       const r = await p.trainStep();
       expect(r.caLoss).toBeUndefined();
       expect(p.policy.optimizer.step).toBe(1);
+    } finally {
+      p.dispose();
+    }
+  });
+
+  it('a pair kind the distribution does not yield has no figure, not 0%', async () => {
+    const tiny: PretrainSpec = { ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, stages: [{ name: 'only', knobs: spec.stages[0].knobs }] };
+    const p = Pretrainer.create(tiny, 3);
+    try {
+      const d = getDomain('trace');
+      const k = spec.stages[0].knobs;
+      const f = await baseFigures(p.policy, evalSets(d, k, 4), probePairs(d, k, 4, 'easy'), [], { maxNewTokens: 3, seed: 0 });
+      expect(f.hardPairAccuracy).toBeUndefined();
+      expect(f.easyPairAccuracy).toBeGreaterThanOrEqual(0);
+      expect(f.easyPairAccuracy).toBeLessThanOrEqual(1);
     } finally {
       p.dispose();
     }

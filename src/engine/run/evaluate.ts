@@ -63,8 +63,9 @@ export interface BaseFigures {
   lookupAccuracy: number;
   /** Greedy accuracy without the shortcut cue (hard set), where the domain has one. */
   hardAccuracy?: number;
-  easyPairAccuracy: number;
-  hardPairAccuracy: number;
+  /** Selection accuracy on easy / hard pairs; undefined where the distribution yields none of that kind. */
+  easyPairAccuracy?: number;
+  hardPairAccuracy?: number;
   /** Share of hard-set answers that copy the shortcut answer. */
   shortcutShare?: number;
 }
@@ -73,8 +74,10 @@ export async function baseFigures(
   policy: Policy, sets: EvalSet[], easy: Pair[], hard: Pair[], opts: { maxNewTokens: number; seed: number },
 ): Promise<BaseFigures> {
   const r = await evaluatePolicy(policy, sets, [], { step: 0, maxNewTokens: opts.maxNewTokens, seed: opts.seed, caClip: 5 });
-  const easyAcc = (await policy.scorePairs(easy.map((p) => pairExample(p, opts.seed)))).accuracy;
-  const hardAcc = (await policy.scorePairs(hard.map((p) => pairExample(p, opts.seed)))).accuracy;
+  // No pairs of a kind (e.g. documents with two facts have no hard pairs): no figure, not 0%.
+  const accuracy = async (pairs: Pair[]) => (pairs.length ? (await policy.scorePairs(pairs.map((p) => pairExample(p, opts.seed)))).accuracy : undefined);
+  const easyAcc = await accuracy(easy);
+  const hardAcc = await accuracy(hard);
   const hardSet = sets.find((s) => s.name.endsWith('/hard'));
   return {
     lookupAccuracy: r.record.accuracies[sets[0].name],
