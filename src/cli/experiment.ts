@@ -6,6 +6,7 @@
  *
  *   npm run experiment -- --preset ablation-trace --seeds 3 --out out/ablation
  *   npm run experiment -- --quick --out out/quick
+ *   npm run experiment -- --merge out/s0,out/s1,out/s2 --out out/all   # one table from several runs
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,7 +16,7 @@ import { validateRunConfig } from '../engine/run/config.ts';
 import { runExperiment } from '../engine/run/experiment.ts';
 import { getPreset, PRESETS, presetConfig } from '../engine/run/presets.ts';
 import { Pretrainer } from '../engine/run/pretrain.ts';
-import { toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../engine/run/results.ts';
+import { mergeResults, parseResultRows, toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../engine/run/results.ts';
 import type { Method, RunConfig } from '../engine/run/types.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
@@ -31,12 +32,14 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  merge: { type: 'string', help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } satisfies FlagSpec;
 
 async function main() {
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) { console.log(usage('npm run experiment --', FLAGS)); return; }
+  if (flags.merge) { merge(flags.merge.split(',').map((x) => x.trim()).filter(Boolean), flags.out); return; }
   const presetName = flags.quick ? 'quick' : flags.preset;
   const preset = getPreset(presetName);
   const overrides: Partial<RunConfig> = flags.set ? JSON.parse(flags.set) : {};
@@ -92,6 +95,23 @@ async function main() {
   write();
   process.stdout.write('\n' + toConsoleTable(rows));
   process.stdout.write(`\nwrote ${path.join(flags.out, 'results.json')}, results.csv, results.md\n`);
+}
+
+/** --merge: one results.json / .csv / .md from several experiments' rows. */
+function merge(sources: string[], out: string): void {
+  const sets = sources.map((src) => {
+    const file = src.endsWith('.json') ? src : path.join(src, 'results.json');
+    if (!existsSync(file)) throw new Error(`--merge: ${file} does not exist`);
+    return { source: file, rows: parseResultRows(readFileSync(file, 'utf8'), file) };
+  });
+  const rows = mergeResults(sets);
+  mkdirSync(out, { recursive: true });
+  const notes = [`Merged from ${sets.map((s) => `\`${s.source}\``).join(', ')} (\`npm run experiment -- ${process.argv.slice(2).join(' ')}\`).`];
+  writeFileSync(path.join(out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
+  writeFileSync(path.join(out, 'results.csv'), toCsv(rows));
+  writeFileSync(path.join(out, 'results.md'), toMarkdown(rows, { title: 'Experiment: merged results', notes }));
+  process.stdout.write(toConsoleTable(rows));
+  process.stdout.write(`\nwrote ${path.join(out, 'results.json')}, results.csv, results.md (${rows.length} rows from ${sets.length} files)\n`);
 }
 
 main().catch((e: unknown) => {

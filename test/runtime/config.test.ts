@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_RUN_CONFIG, diffFromDefaults, parseRunConfig, validateRunConfig, withDefaults } from '../../src/engine/run/config.ts';
 import { summarize, tQuantile975 } from '../../src/engine/run/stats.ts';
-import { toCsv, toMarkdown, type ResultRow } from '../../src/engine/run/results.ts';
+import { mergeResults, parseResultRows, toCsv, toMarkdown, type ResultRow } from '../../src/engine/run/results.ts';
 
 function errors(input: unknown): string[] {
   const r = validateRunConfig(input);
@@ -63,5 +63,22 @@ describe('statistics and result tables', () => {
     expect(md).toContain('| method | trace/hard | probe/selection |');
     expect(md).toContain('| grpo | 41.0 ± 2.5 | – |');
     expect(md).toContain('| contextrl | +10.0 ± 0.0 | – |');
+  });
+
+  it('merges experiments: repeated base rows once, a conflict is an error naming both files', () => {
+    const a: ResultRow[] = [{ method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 }, { method: 'grpo', seed: 2, benchmark: 'trace/hard', accuracy: 0.72 }];
+    const b: ResultRow[] = [{ method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 }, { method: 'contextrl', seed: 2, benchmark: 'trace/hard', accuracy: 0.69 }];
+    const merged = mergeResults([{ source: 'A', rows: a }, { source: 'B', rows: b }]);
+    expect(merged).toEqual([a[0], a[1], b[1]]);
+    expect(() => mergeResults([{ source: 'A', rows: a }, { source: 'B', rows: [{ ...b[0], accuracy: 0.5 }] }]))
+      .toThrow('conflicting rows for base seed 2 trace/hard: 0.7 in A, 0.5 in B');
+  });
+
+  it('reads results.json rows with errors that name the file and row', () => {
+    expect(parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":0.5}]', 'F')).toEqual([{ method: 'grpo', seed: 0, benchmark: 'b', accuracy: 0.5 }]);
+    expect(() => parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":50}]', 'F')).toThrow('F: row 0: accuracy must be a number in [0, 1]');
+    expect(() => parseResultRows('[{"method":"grpo","seed":0.5,"benchmark":"b","accuracy":0.5}]', 'F')).toThrow('F: row 0: seed must be an integer');
+    expect(() => parseResultRows('{"rows":[]}', 'F')).toThrow('F: expected an array of rows');
+    expect(() => parseResultRows('[1,', 'F')).toThrow(/^F: not JSON/);
   });
 });

@@ -50,6 +50,52 @@ export function accuraciesBySeed(rows: ResultRow[], method: string, benchmark: s
   return m;
 }
 
+/**
+ * Parses one results.json (an array of rows); errors name the source and the row: "F: row 3:
+ * accuracy must be a number in [0, 1]".
+ */
+export function parseResultRows(json: string, source: string): ResultRow[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(json);
+  } catch (e) {
+    throw new Error(`${source}: not JSON (${(e as Error).message})`, { cause: e });
+  }
+  if (!Array.isArray(data)) throw new Error(`${source}: expected an array of rows { method, seed, benchmark, accuracy }`);
+  return data.map((r: Record<string, unknown>, i) => {
+    const where = `${source}: row ${i}`;
+    if (typeof r !== 'object' || r === null) throw new Error(`${where}: not an object`);
+    if (typeof r.method !== 'string' || !r.method) throw new Error(`${where}: method must be a non-empty string`);
+    if (!Number.isInteger(r.seed)) throw new Error(`${where}: seed must be an integer`);
+    if (typeof r.benchmark !== 'string' || !r.benchmark) throw new Error(`${where}: benchmark must be a non-empty string`);
+    if (typeof r.accuracy !== 'number' || !(r.accuracy >= 0 && r.accuracy <= 1)) throw new Error(`${where}: accuracy must be a number in [0, 1]`);
+    return { method: r.method, seed: r.seed as number, benchmark: r.benchmark, accuracy: r.accuracy };
+  });
+}
+
+/**
+ * The union of several experiments' rows (e.g. one directory per seed or method). A (method,
+ * seed, benchmark) that appears more than once must have the same accuracy everywhere (the base
+ * model's rows repeat in every run of a seed); a conflict is an error naming both sources.
+ */
+export function mergeResults(sets: { source: string; rows: ResultRow[] }[]): ResultRow[] {
+  const seen = new Map<string, { row: ResultRow; source: string }>();
+  const out: ResultRow[] = [];
+  for (const { source, rows } of sets) {
+    for (const row of rows) {
+      const key = `${row.method}\u0000${row.seed}\u0000${row.benchmark}`;
+      const prev = seen.get(key);
+      if (!prev) {
+        seen.set(key, { row, source });
+        out.push(row);
+      } else if (prev.row.accuracy !== row.accuracy) {
+        throw new Error(`conflicting rows for ${row.method} seed ${row.seed} ${row.benchmark}: ${prev.row.accuracy} in ${prev.source}, ${row.accuracy} in ${source}`);
+      }
+    }
+  }
+  return out;
+}
+
 export function toCsv(rows: ResultRow[]): string {
   const esc = (s: string) => (/[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
   return ['method,seed,benchmark,accuracy', ...rows.map((r) => `${esc(r.method)},${r.seed},${esc(r.benchmark)},${r.accuracy}`)].join('\n') + '\n';
