@@ -107,7 +107,7 @@ export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
   image: {
     // The trace recipe: easy pairs by separate L_CA steps (half of every step's examples), one
     // change per stage, a third of the learning rate once the questions vary.
-    name: 'image', domain: 'image', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 100, steps: 8000, easyPairShare: 0.5, pairLoss: 'ca',
+    name: 'image', domain: 'image', modelSize: 'nano', batchSize: 32, learningRate: 3e-3, warmupSteps: 100, steps: 16000, easyPairShare: 0.5, pairLoss: 'ca',
     stages: [
       { name: 'colour of a shape, two objects', untilStep: 2500, knobs: { question: 'colour-of-shape', objects: 2 } },
       { name: 'every question, two objects', untilStep: 5000, knobs: { question: 'any', objects: 2 }, learningRate: 1e-3 },
