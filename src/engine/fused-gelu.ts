@@ -18,10 +18,10 @@ export const TANH = `
 
 /** t = tanh(u) of element i, then `body`. */
 const gelu = (key: string, inputs: string[], x: tf.Tensor, body: string, ts: tf.Tensor[]) =>
-  runFlat(flatProgram(`gelu_${key}_${x.size}`, inputs, x.shape, x.size, `
+  runFlat(flatProgram(`gelu_${key}`, inputs, x.shape, x.size, `
         let x = X[i];
         let t = tanhSafe(${C} * (x + 0.044715 * x * x * x));
-        ${body}`, { prelude: TANH }), ts);
+        ${body}`, { prelude: TANH, sizeFree: true }), ts);
 
 const geluKernel = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);

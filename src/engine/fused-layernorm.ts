@@ -10,8 +10,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
-const run = (key: string, inputs: string[], shape: number[], n: number, body: string, ts: tf.Tensor[]) =>
-  runFlat(flatProgram(`ln_${key}_${n}`, inputs, shape, n, body), ts);
+// Size-free: the row count and the invocations are uniforms, so a new batch or sequence length
+// reuses the compiled pipelines (only D and eps are in the shader).
+const run = (key: string, inputs: string[], shape: number[], n: number, body: string, ts: tf.Tensor[], rows?: number) =>
+  runFlat(flatProgram(`ln_${key}`, inputs, shape, n, body, { sizeFree: true, ...(rows !== undefined ? { intUniforms: 'rows : i32,' } : {}) }), ts, 'float32', [], rows !== undefined ? [rows] : []);
 
 /** [rows, 2]: mean and 1 / sqrt(var + eps) of each row of x [rows * D]. */
 function rowStats(x: tf.Tensor, rows: number, D: number, eps: number): tf.Tensor {
@@ -50,10 +52,10 @@ export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: nu
         result[2 * i + 1] = c / ${D}.0;`, [sx, dy, sg, st]);
         const dx = run(`dx_${D}`, ['X', 'DY', 'G', 'ST', 'SU'], sx.shape, sx.size,
           `${XHAT(D)} result[i] = ST[2 * r + 1] * (DY[i] * G[j] - SU[2 * r] - xhat * SU[2 * r + 1]);`, [sx, dy, sg, st, sums]);
-        const column = (key: string, inputs: string[], term: string, ts: tf.Tensor[]) => run(`${key}_${D}_${rows}`, inputs, [D], D, `
+        const column = (key: string, inputs: string[], term: string, ts: tf.Tensor[]) => run(`${key}_${D}`, inputs, [D], D, `
         var s = 0.0;
-        for (var r = 0; r < ${rows}; r++) { let k = r * ${D} + i; ${term} }
-        result[i] = s;`, ts);
+        for (var r = 0; r < uniforms.rows; r++) { let k = r * ${D} + i; ${term} }
+        result[i] = s;`, ts, rows);
         const dgOut = column('dg', ['X', 'DY', 'ST'], 's += DY[k] * (X[k] - ST[2 * r]) * ST[2 * r + 1];', [sx, dy, st]);
         const dbOut = column('db', ['DY'], 's += DY[k];', [dy]);
         sums.dispose();

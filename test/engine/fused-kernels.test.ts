@@ -99,11 +99,11 @@ describe('fused Adam on webgpu', () => {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
     };
-    const f = async (ln: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor) => {
-      const x = tf.tensor3d(vals(3 * 5 * 8, 0.37, 0.2, 3), [3, 5, 8]);
+    const f = async (ln: (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.Tensor, R = 3) => {
+      const x = tf.tensor3d(vals(R * 5 * 8, 0.37, 0.2, 3), [R, 5, 8]);
       const g = tf.tensor1d(vals(8, 1.1, 0.5));
       const b = tf.tensor1d(vals(8, 0.7, 0.1));
-      const w = tf.tensor3d(vals(3 * 5 * 8, 0.91, 0.4), [3, 5, 8]);
+      const w = tf.tensor3d(vals(R * 5 * 8, 0.91, 0.4), [R, 5, 8]);
       const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(ln(xx, gg, bb), w)))([x, g, b]);
       const y = ln(x, g, b);
       const out = [await y.data(), ...(await Promise.all(grads.map((t) => t.data()))), await value.data()] as Float32Array[];
@@ -112,12 +112,27 @@ describe('fused Adam on webgpu', () => {
     };
     await useCpu();
     const ref = await f(composed);
+    const ref7 = await f(composed, 7);
     const why = await tryWebGPU();
     if (why) throw new Error(`webgpu unavailable here: ${why}`);
     const before = tf.memory().numTensors;
-    const ours = await f((x, g, b) => fusedLayerNorm(x, g, b, 1e-5));
+    const fused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => fusedLayerNorm(x, g, b, 1e-5);
+    const ours = await f(fused);
     expect(tf.memory().numTensors).toBe(before);
     ['y', 'dx', 'dg', 'db', 'loss'].forEach((name, i) => expect(maxRelDiff(ours[i], ref[i]), name).toBeLessThan(1e-5));
+    // Size-free kernels: another row count reuses every compiled pipeline (sizes are uniforms) and is
+    // still exact; then the first size again.
+    // (The test's own tf.sum may compile per size on a CPU adapter: count LayerNorm's pipelines only.)
+    const pipelines = () => Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache).filter((k) => k.startsWith('ln_')).length;
+    const compiled = pipelines();
+    expect(compiled).toBe(6);
+    const ours7 = await f(fused, 7);
+    const again = await f(fused);
+    expect(pipelines()).toBe(compiled);
+    ['y', 'dx', 'dg', 'db', 'loss'].forEach((name, i) => {
+      expect(maxRelDiff(ours7[i], ref7[i]), `${name} (7 rows)`).toBeLessThan(1e-5);
+      expect(maxRelDiff(again[i], ref[i]), `${name} (3 rows again)`).toBeLessThan(1e-5);
+    });
     // With g = 1 and b = 0 every row comes out with mean 0 and variance 1 (up to eps).
     const [x, one, zero] = [tf.tensor2d(vals(16, 0.5, 0.3, 2), [2, 8]), tf.ones([8]), tf.zeros([8])];
     const yt = fusedLayerNorm(x, one, zero, 1e-5);
