@@ -78,7 +78,7 @@ export function RunControls() {
         <span className="run-state" role="status" aria-label="Run state" data-state={state}>{state}</span>
       </div>
       <p className="progress-text" aria-label="Progress details">
-        {p ? <>{p.phase === 'shader-warmup' ? `compiling WebGPU shaders for the ${p.compiling ?? 'next'} phase${p.shadersTotal !== undefined ? `: ${p.shadersDone ?? 0} / ${p.shadersTotal}` : ' (its first step)'}` : p.phase} · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}</> : state === 'error' ? 'The run stopped with an error (below); Reset to start over.' : activeId ? 'Waiting for the first step…' : 'No run yet: press Start.'}
+        {p ? <>{p.phase === 'shader-warmup' ? `compiling WebGPU shaders for the ${p.compiling ?? 'next'} phase${p.shadersTotal !== undefined ? `: ${p.shadersDone ?? 0} / ${p.shadersTotal}` : '…'}` : p.phase} · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}</> : state === 'error' ? 'The run stopped with an error (below); Reset to start over.' : activeId ? 'Waiting for the first step…' : 'No run yet: press Start.'}
       </p>
       {run?.message ? <p className={state === 'error' ? 'error' : 'notice'} role="alert">{run.message}</p> : null}
       {lastError ? <p className="error" role="alert">{lastError}</p> : null}
