@@ -128,8 +128,9 @@ export class Policy {
     this.reference = this.model.frozenCopy();
   }
 
-  private completionTensors(prompts: EncodedPrompt[], completions: number[][]): CompletionTensors {
-    const hb = buildBatch(this.tokenizer, this.model.config, prompts, completions);
+  /** L: the completion slots (default the longest completion); extra slots are masked out. */
+  private completionTensors(prompts: EncodedPrompt[], completions: number[][], L?: number): CompletionTensors {
+    const hb = buildBatch(this.tokenizer, this.model.config, prompts, completions, L);
     return {
       inputs: toModelInputs(hb), Tp: hb.Tp, L: hb.L,
       targets: tf.tensor2d(hb.targets, [hb.B, hb.L], 'int32'),
@@ -210,7 +211,10 @@ export class Policy {
     if (g.beta > 0 && !this.reference) this.resetReference();
     // Rows with an empty completion keep an all-zero mask (they add nothing).
     const longest = Math.max(0, ...keep.map((n) => rollouts.completionIds[n].length));
-    const ct = longest > 0 ? this.completionTensors(keep.map((n) => rollouts.prompts[Math.floor(n / G)]), keep.map((n) => rollouts.completionIds[n])) : undefined;
+    // On WebGPU every update gets maxNewTokens completion slots (masked past each completion's end),
+    // so the shapes, and with them the compiled shaders, repeat from step to step.
+    const slots = tf.getBackend() === 'webgpu' ? Math.max(longest, rollouts.maxNewTokens) : undefined;
+    const ct = longest > 0 ? this.completionTensors(keep.map((n) => rollouts.prompts[Math.floor(n / G)]), keep.map((n) => rollouts.completionIds[n]), slots) : undefined;
     if (!ct && !hasPairs) return { ...host, skipped: 1, step: this.optimizer.step };
     const adv = tf.tensor1d(keep.map((n) => advAll[n]));
     const pt = hasPairs ? this.pairTensors(pairs) : undefined;

@@ -20,7 +20,9 @@ async function run(fixed?: ScoredRollouts): Promise<{ trace: Trace; rollouts: Sc
   for (let s = 0; s < 2; s++) metrics.push((await p.sftStep(sftBatch(s, 4, 2)))['loss/sft']);
   metrics.push((await p.caStep(pairBatch(3, 4)))['loss/ca']);
   const sampled = score(await p.generate(items.map((x) => x.prompt), 3, { maxNewTokens: 4, seed: 5 }));
-  const rollouts = fixed ?? sampled;
+  // maxNewTokens above the sampled length: webgpu pads every update to maxNewTokens slots (masked),
+  // cpu and wasm use the longest completion; the results must not differ.
+  const rollouts = { ...(fixed ?? sampled), maxNewTokens: 7 };
   for (let s = 0; s < 2; s++) {
     const m = await p.grpoStep(rollouts, pairBatch(4 + s, 2));
     metrics.push(m['loss/grpo'], m.kl, m.entropy, m['loss/ca'], m.grad_norm);
