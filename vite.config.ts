@@ -1,12 +1,11 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
-import { wasmThreads } from './scripts/vite-wasm-threads.ts';
+import { CROSS_ORIGIN_ISOLATION as headers, wasmThreads } from './scripts/vite-wasm-threads.ts';
 
 // COOP / COEP make the page cross-origin isolated, which multithreaded wasm needs
 // (SharedArrayBuffer); the lab loads nothing from other origins. A host that cannot send these
 // headers still works: the page then runs single-threaded wasm. wasmThreads() keeps tfjs's
 // threaded wasm factory runnable after minification (scripts/vite-wasm-threads.ts).
-const headers = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' };
 
 export default defineConfig({
   root: import.meta.dirname,

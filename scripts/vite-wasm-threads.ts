@@ -10,6 +10,9 @@
  */
 import type { Plugin } from 'vite';
 
+/** Response headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads). */
+export const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
+
 const FILE = /tfjs-backend-wasm-threaded-simd\.js$/;
 const NAME = 'globalThis.__tfjsWasmScriptDir';
 

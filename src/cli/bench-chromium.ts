@@ -4,7 +4,7 @@
  * Chromium through playwright-core, one fresh page per backend.
  */
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { wasmThreads } from '../../scripts/vite-wasm-threads.ts';
+import { CROSS_ORIGIN_ISOLATION, wasmThreads } from '../../scripts/vite-wasm-threads.ts';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -48,7 +48,7 @@ export function serve(dir: string): Promise<{ url: string; close: () => Promise<
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' });
+    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', ...CROSS_ORIGIN_ISOLATION });
     createReadStream(file).pipe(res);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {

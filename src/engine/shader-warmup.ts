@@ -3,9 +3,9 @@
  * kernel a piece of work would run is compiled (asynchronously, so the driver may compile several
  * at once) but not dispatched, and reads return nothing. The work must therefore run on throwaway
  * tensors (a scratch policy): outputs hold no values, and an optimizer step would assign them to
- * its variables. A read returns an empty array, so the work usually stops early with an error or
- * runs on with empty values; whatever it had recorded by then is compiled, the rest compiles on
- * first use as before. The caller disposes its scratch objects; every tensor the work created and
+ * its variables. A read returns an empty array; the engine's steps run on with it (sampling then
+ * yields empty completions, which is why the session gives GRPO's update stand-ins). A piece that
+ * stops with an error anyway keeps what it recorded; the rest compiles on first use as before. The caller disposes its scratch objects; every tensor the work created and
  * did not keep is disposed here.
  */
 import * as tf from '@tensorflow/tfjs';

@@ -58,37 +58,41 @@ function stepData(d: Domain, c: ResolvedRunConfig, s: number, counts: { items: n
   const inRl = c.method === 'da-rl';
   const prompts = [...itemEx.map((e) => e.prompt), ...(inRl ? pairEx.map((e) => e.prompt) : [])];
   const answers = [...itemEx.map((e) => e.target), ...(inRl ? pairEx.map((e) => e.positiveLetter) : [])];
-  return { items, pairs, pairEx, inRl, prompts, answers };
+  // contextrl adds lambda * L_CA on the step's pairs to the same update.
+  const caPairs = c.method === 'contextrl' && pairEx.length ? pairEx : undefined;
+  return { items, pairs, pairEx, inRl, prompts, answers, caPairs };
 }
 
 /**
- * Stand-in rollouts for RL step s (for the shader warm-up, which cannot sample): the step's
- * prompts with G completions each of the longest length (eos tokens), rewards 1, 0, 1, ...
+ * RL step s's update on stand-in rollouts (for the shader warm-up, which cannot sample): the
+ * step's prompts with G completions each of the longest length (eos tokens), rewards 1, 0, 1, ...
+ * (so no group is dropped), and the step's L_CA pairs under contextrl.
  */
-export function standInRollouts(tok: Tokenizer, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }): ScoredRollouts {
-  const { prompts } = stepData(d, c, s, counts);
+export function standInUpdate(policy: Policy, tok: Tokenizer, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }): Promise<StepMetrics> {
+  const { prompts, caPairs } = stepData(d, c, s, counts);
   const N = prompts.length * c.groupSize;
   const L = c.maxCompletionLength;
-  return {
+  const rollouts: ScoredRollouts = {
     groupSize: c.groupSize, prompts: prompts.map((p) => encodePrompt(tok, p)), maxNewTokens: L, temperature: c.temperature,
     completionIds: Array.from({ length: N }, () => new Array<number>(L).fill(tok.eos)),
     logp: Array.from({ length: N }, () => new Array<number>(L).fill(0)),
     texts: new Array<string>(N).fill(''), ended: new Array<boolean>(N).fill(false),
     rewards: Array.from({ length: N }, (_, n) => (n % 2 === 0 ? 1 : 0)),
   };
+  return policy.grpoStep(rollouts, caPairs);
 }
 
 export async function rlStep(
   policy: Policy, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }, showGroups = 4,
 ): Promise<RlStepResult> {
-  const { items, pairs, pairEx, inRl, prompts, answers } = stepData(d, c, s, counts);
+  const { items, pairs, pairEx, inRl, prompts, answers, caPairs } = stepData(d, c, s, counts);
   const G = c.groupSize;
   const r = await policy.generate(prompts, G, { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topK: c.topK, seed: unitSeed(c.seed, 'sample', s) });
   const rewards = r.texts.map((text, n) => {
     const g = Math.floor(n / G);
     return g < items.length ? d.reward(items[g], text) : daRlReward(text, pairEx[g - items.length].positiveLetter);
   });
-  const m = await policy.grpoStep({ ...r, rewards }, c.method === 'contextrl' && pairEx.length ? pairEx : undefined);
+  const m = await policy.grpoStep({ ...r, rewards }, caPairs);
   const itemRewards = rewards.slice(0, items.length * G);
   const metrics: StepMetrics = { ...m, 'rewards/answer/mean': itemRewards.reduce((a, b) => a + b, 0) / Math.max(1, itemRewards.length), 'data/items': items.length, 'data/pairs': pairs.length };
   if (inRl && pairs.length) {

@@ -20,7 +20,7 @@ import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from '
 import { parseRunConfig, type ResolvedRunConfig } from './config.ts';
 import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs, type EvalSet } from './domains.ts';
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
-import { rlStep, standInRollouts, stepPairs } from './rl-step.ts';
+import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunConfig, RunProgress, SelectionRecord } from './types.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
@@ -213,14 +213,10 @@ export class RunSession implements RunSessionLike {
       else {
         const s = this.rlStep;
         const counts = stepCounts(this.plan, c.method, s);
-        if (s === 0 && c.evalEvery > 0) {
-          pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, { step: 0, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip }));
-          pieces.push(() => scratch.scorePairs(this.probe.map((p) => pairExample(p, c.seed))));
-        }
+        if (s === 0 && c.evalEvery > 0) pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, { step: 0, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip }));
         pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
-        // The sampled completions are empty in compile-only mode, so the update gets stand-ins of
-        // the longest length (rewards 1, 0, 1, ... so no group is dropped).
-        pieces.push(() => scratch.grpoStep(standInRollouts(this.tokenizer, this.domain, c, s, counts), c.method === 'contextrl' && counts.pairs ? stepPairs(this.domain, c, s, counts.pairs).map((p) => pairExample(p, c.seed)) : undefined));
+        // The sampled completions are empty in compile-only mode, so the update gets stand-ins.
+        pieces.push(() => standInUpdate(scratch, this.tokenizer, this.domain, c, s, counts));
       }
       return await compileOnly(pieces, onProgress);
     } finally {
