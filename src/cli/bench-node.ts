@@ -11,10 +11,10 @@ import type { BackendName } from '../engine/backend.ts';
 import { adapterName, initBackend } from '../engine/backend.ts';
 import { installNodeWebGPU, nodeWasmDir } from '../engine/node.ts';
 import { DEFAULT_CA, DEFAULT_GRPO } from '../engine/policy.ts';
-import { modelConfig } from '../engine/config.ts';
-import type { PresetName } from '../engine/config.ts';
-import type { CheckCapture, Phase, PhaseTiming, WorkloadRequest } from '../bench/workload.ts';
-import { benchTokenizer, runWorkload, workloadShape } from '../bench/workload.ts';
+import { modelConfig } from '../engine/model-config.ts';
+import type { PresetName } from '../engine/model-config.ts';
+import type { CheckCapture, Phase, PhaseTiming, WorkloadRequest } from '../perf/workload.ts';
+import { benchTokenizer, runWorkload, workloadShape } from '../perf/workload.ts';
 
 /** Our backends by row name: webgpu-gles / webgpu-vulkan are Dawn's OpenGL ES and Vulkan paths. */
 export type NodeBackend = 'webgpu-vulkan' | 'webgpu-gles' | 'wasm' | 'cpu';

@@ -1,5 +1,5 @@
 /** Rows, ratios to PyTorch and the printed table of `npm run bench`. */
-import type { Phase } from '../bench/workload.ts';
+import type { Phase } from '../perf/workload.ts';
 
 export interface BenchRow {
   /** "python" for the PyTorch reference rows. */

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { PresetName } from '../engine/config.ts';
-import type { WorkloadShape } from '../bench/workload.ts';
+import type { PresetName } from '../engine/model-config.ts';
+import type { WorkloadShape } from '../perf/workload.ts';
 
 export interface TorchCheck {
   phase: string;

@@ -12,12 +12,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
-import { validateRunConfig } from '../engine/run/config.ts';
-import { runExperiment } from '../engine/run/experiment.ts';
-import { getPreset, PRESETS, presetConfig } from '../engine/run/presets.ts';
-import { Pretrainer } from '../engine/run/pretrain.ts';
-import { mergeResults, parseResultRows, toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../engine/run/results.ts';
-import type { Method, RunConfig } from '../engine/run/types.ts';
+import { validateRunConfig } from '../config/run-config.ts';
+import { runExperiment } from '../runtime/experiment.ts';
+import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
+import { Pretrainer } from '../runtime/pretrain.ts';
+import { mergeResults, parseResultRows, toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../results/results.ts';
+import type { Method, RunConfig } from '../runtime/types.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {

@@ -1,6 +1,6 @@
 /**
  * `npm run pretrain`: produce the bundled base models (public/models/<name>.ckpt + <name>.json)
- * from a seed, with the curriculum of src/engine/run/presets.ts. Resumable: the full state
+ * from a seed, with the curriculum of src/config/presets.ts. Resumable: the full state
  * (weights + Adam moments) is saved under --state every --save-every steps, and a later call
  * continues from it (step s always trains on the batch drawn from (seed, s)).
  *
@@ -11,9 +11,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
-import { Pretrainer } from '../engine/run/pretrain.ts';
-import { PRETRAIN_SPECS } from '../engine/run/presets.ts';
-import type { BaseFigures } from '../engine/run/evaluate.ts';
+import { Pretrainer } from '../runtime/pretrain.ts';
+import { PRETRAIN_SPECS } from '../config/presets.ts';
+import type { BaseFigures } from '../runtime/evaluate.ts';
 import { formatDuration, parseFlags, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {

@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './cpu-kernels.ts';
+import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './kernels/cpu-kernels.ts';
 import { switchedOff } from './env.ts';
 
 export type BackendName = 'webgpu' | 'wasm' | 'cpu';

@@ -8,8 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { PromptText, RGBImage } from '../tasks/types.ts';
-import type { ModelConfig } from './config.ts';
-import { patchDim, patchesPerImage } from './config.ts';
+import type { ModelConfig } from './model-config.ts';
+import { patchDim, patchesPerImage } from './model-config.ts';
 import type { ModelInputs } from './model.ts';
 import type { Tokenizer } from './tokenizer.ts';
 

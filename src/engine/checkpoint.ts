@@ -9,8 +9,8 @@
  * Round trips are bit-exact (raw float32 bytes). Bad buffers fail with a message saying why.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from './config.ts';
-import { validateModelConfig } from './config.ts';
+import type { ModelConfig } from './model-config.ts';
+import { validateModelConfig } from './model-config.ts';
 import { parameterShapes, Transformer } from './model.ts';
 import type { PolicyOptions } from './policy.ts';
 import { Policy } from './policy.ts';

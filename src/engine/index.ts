@@ -14,8 +14,8 @@
 export * from './losses.ts';
 export { Tokenizer, TOKENIZER_VERSION, SPECIAL_TOKENS, FORMAT_WORDS, fnv1aString } from './tokenizer.ts';
 export type { TokenizerOptions, SpecialToken } from './tokenizer.ts';
-export { PRESETS, modelConfig, validateModelConfig, patchesPerImage, patchDim } from './config.ts';
-export type { ModelConfig, PresetName } from './config.ts';
+export { PRESETS, modelConfig, validateModelConfig, patchesPerImage, patchDim } from './model-config.ts';
+export type { ModelConfig, PresetName } from './model-config.ts';
 export { Transformer, parameterShapes, gelu } from './model.ts';
 export type { ModelInputs, ForwardOptions, ForwardResult } from './model.ts';
 export { buildBatch, encodePrompt, imageToPatches, toModelInputs, disposeInputs } from './batch.ts';
@@ -40,5 +40,5 @@ export {
 export type { TokenRange, ContextRole, ContextLayout, PromptLayout, GroundingScore, GroundingResult, GroundingReport } from './grounding.ts';
 export { initBackend, selfTest, backendLabel, adapterName, BACKEND_ORDER } from './backend.ts';
 export type { BackendName, BackendStatus, BackendOptions, AdapterSummary, SelfTestResult } from './backend.ts';
-export { compileOnly, canCompileOnly } from './shader-warmup.ts';
-export type { CompileOnlyResult } from './shader-warmup.ts';
+export { compileOnly, canCompileOnly } from './kernels/shader-warmup.ts';
+export type { CompileOnlyResult } from './kernels/shader-warmup.ts';

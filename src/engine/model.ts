@@ -7,12 +7,12 @@
  * Nothing here calls tf.tidy: call it inside the caller's tidy; returned tensors belong to the caller.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedGelu } from './fused-gelu.ts';
-import { fusedLayerNorm } from './fused-layernorm.ts';
-import { fusedAttention, fusedCausalAttention } from './fused-attention.ts';
-import { decodeAttention, decodeDense, embedTokens, fusedDecoding, rowDense as fusedRowDense, writeKeySlot, writeValueSlot, type RowDenseOptions } from './fused-decode.ts';
-import type { ModelConfig } from './config.ts';
-import { patchDim, validateModelConfig } from './config.ts';
+import { fusedGelu } from './kernels/fused-gelu.ts';
+import { fusedLayerNorm } from './kernels/fused-layernorm.ts';
+import { fusedAttention, fusedCausalAttention } from './kernels/fused-attention.ts';
+import { decodeAttention, decodeDense, embedTokens, fusedDecoding, rowDense as fusedRowDense, writeKeySlot, writeValueSlot, type RowDenseOptions } from './kernels/fused-decode.ts';
+import type { ModelConfig } from './model-config.ts';
+import { patchDim, validateModelConfig } from './model-config.ts';
 
 /** The model's inputs as tensors (built by batch.ts). B = batch, T = sequence, M = patch slots. */
 export interface ModelInputs {

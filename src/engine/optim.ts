@@ -4,7 +4,7 @@
  * The gradient norm stays on the device; the step returns it as a scalar for the packed metrics.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedAdamAvailable, fusedMoments, fusedParamUpdate, sumOfSquares } from './fused-adam.ts';
+import { fusedAdamAvailable, fusedMoments, fusedParamUpdate, sumOfSquares } from './kernels/fused-adam.ts';
 
 export type LrSchedule =
   | { kind: 'constant' }

@@ -24,7 +24,7 @@ import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
 import type { KVCache, ModelInputs, Transformer } from './model.ts';
 import { disposeKVCache } from './model.ts';
-import { fusedDecoding, sampleStep, tokenOf } from './fused-decode.ts';
+import { fusedDecoding, sampleStep, tokenOf } from './kernels/fused-decode.ts';
 import { Rng } from './rng.ts';
 import type { Tokenizer } from './tokenizer.ts';
 

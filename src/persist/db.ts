@@ -4,7 +4,7 @@
  * a PersistError whose message says so (never swallowed). In Node tests: `import 'fake-indexeddb/auto'`.
  */
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb';
-import type { EvalRecord, MetricRow, RunSummary } from '../engine/run/types.ts';
+import type { EvalRecord, MetricRow, RunSummary } from '../runtime/types.ts';
 import { decodeRunFile, encodeRunFile } from './runFile.ts';
 
 interface LabSchema extends DBSchema {

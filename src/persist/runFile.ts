@@ -3,7 +3,7 @@
  * Layout: 8 bytes magic "CRLRUN01", u32 little-endian JSON byte length, the JSON, then the
  * checkpoint bytes (possibly empty). The JSON says how long the checkpoint is, so truncation is caught.
  */
-import type { EvalRecord, MetricRow, RunSummary } from '../engine/run/types.ts';
+import type { EvalRecord, MetricRow, RunSummary } from '../runtime/types.ts';
 
 export interface RunFile {
   summary: RunSummary;

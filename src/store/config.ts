@@ -1,6 +1,6 @@
 /** The configuration slice: the config being edited, its inline validation errors, and URL warnings. */
 import { create } from 'zustand';
-import type { RunConfig } from '../engine/run/types.ts';
+import type { RunConfig } from '../runtime/types.ts';
 import { presetConfig, validateRunConfig, type ConfigErrors, type FieldKey } from './configSpec.ts';
 import { decodeConfig, encodeConfig } from './url.ts';
 

@@ -2,13 +2,13 @@
  * The run configuration as the panels see it: one row per setting (TensorFlow Playground's state
  * table), with its type, range and a one-sentence explanation, plus inline validation.
  *
- * Defaults and validation are the runtime's (src/engine/run/config.ts); this file adds what the
+ * Defaults and validation are the runtime's (src/config/run-config.ts); this file adds what the
  * page needs on top: labels, one-sentence help and input ranges. Presets are the runtime's too
- * (src/engine/run/presets.ts).
+ * (src/config/presets.ts).
  */
-import { DEFAULT_RUN_CONFIG, validateRunConfig as validateWithRuntime } from '../engine/run/config.ts';
-import { PRESETS as RUNTIME_PRESETS, presetConfig as runtimePresetConfig } from '../engine/run/presets.ts';
-import type { RunConfig } from '../engine/run/types.ts';
+import { DEFAULT_RUN_CONFIG, validateRunConfig as validateWithRuntime } from '../config/run-config.ts';
+import { PRESETS as RUNTIME_PRESETS, presetConfig as runtimePresetConfig } from '../config/presets.ts';
+import type { RunConfig } from '../runtime/types.ts';
 
 export type FieldKey = Exclude<keyof RunConfig, 'knobs' | 'benchmarks'>;
 
@@ -58,7 +58,7 @@ export interface PresetInfo { name: string; title: string; description: string }
 
 export const DEFAULT_PRESET = 'trace-default';
 
-/** The runtime's built-in presets (src/engine/run/presets.ts), for the preset picker. */
+/** The runtime's built-in presets (src/config/presets.ts), for the preset picker. */
 export const PRESETS: readonly PresetInfo[] = Object.values(RUNTIME_PRESETS).map((p) => ({ name: p.name, title: p.name, description: p.description }));
 
 /** The default preset's config. */

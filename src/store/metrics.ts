@@ -3,7 +3,7 @@
  * series per metric name (for charts), appended as batches stream in.
  */
 import { create } from 'zustand';
-import type { MetricRow } from '../engine/run/types.ts';
+import type { MetricRow } from '../runtime/types.ts';
 import { appendPoints, emptySeries, type Point, type Series } from './series.ts';
 
 /** Raw rows kept per run for export; beyond this the oldest are dropped (the series keep the whole run). */

@@ -4,7 +4,7 @@
  * page opens. Restored runs are shown as they were saved (paused runs can be exported, compared
  * and inspected); a storage error such as a full quota is reported next to the controls, once.
  */
-import type { RunSummary } from '../engine/run/types.ts';
+import type { RunSummary } from '../runtime/types.ts';
 import { RunStore } from '../persist/db.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { appendMetrics } from './metrics.ts';

@@ -4,7 +4,7 @@
  */
 import { create } from 'zustand';
 import type { BackendName } from '../engine/backend.ts';
-import type { EvalRecord, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../engine/run/types.ts';
+import type { EvalRecord, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../runtime/types.ts';
 import type { Pair } from '../tasks/types.ts';
 
 /** Rollout steps kept per run (the scrubber reaches back this far). */

@@ -4,7 +4,7 @@
  * from the preset's config are written (Sequence Toy style). Numbers use their shortest exact
  * form, booleans `true`/`false`, lists comma-separated. `v` is the format version.
  */
-import type { RunConfig } from '../engine/run/types.ts';
+import type { RunConfig } from '../runtime/types.ts';
 import { presetConfig } from './configSpec.ts';
 
 export const URL_VERSION = 1;

@@ -32,7 +32,7 @@ export * from './funnel.ts';
 export * from './knobs.ts';
 export * from './text.ts';
 export * from './cascade.ts';
-export * from './bench.ts';
+export * from './suites.ts';
 export * from './jsonl.ts';
 export * from './base64.ts';
 export * from './png.ts';

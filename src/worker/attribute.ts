@@ -8,10 +8,10 @@ import { groundLayouts, pairLayout, toReport, type GroundingReport } from '../en
 import type { AttributionMethod } from '../engine/attribution.ts';
 import type { Transformer } from '../engine/model.ts';
 import type { Tokenizer } from '../engine/tokenizer.ts';
-import { planBudget } from '../engine/run/budget.ts';
-import { unpackRunCheckpoint } from '../engine/run/checkpoint.ts';
-import { makeTokenizer } from '../engine/run/domains.ts';
-import { modelFromArrays } from '../engine/run/weights.ts';
+import { planBudget } from '../runtime/budget.ts';
+import { unpackRunCheckpoint } from '../runtime/run-checkpoint.ts';
+import { makeTokenizer } from '../runtime/domains.ts';
+import { modelFromArrays } from '../runtime/weights.ts';
 import { pairSideSeed } from '../tasks/prompts.ts';
 import type { Pair } from '../tasks/types.ts';
 

@@ -5,11 +5,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendName } from '../engine/backend.ts';
-import { validateRunConfig } from '../engine/run/config.ts';
-import type { RunSessionLike, StepReport } from '../engine/run/session-types.ts';
-import type { MetricRow, RunConfig, RunState } from '../engine/run/types.ts';
+import { validateRunConfig } from '../config/run-config.ts';
+import type { RunSessionLike, StepReport } from '../runtime/session-types.ts';
+import type { MetricRow, RunConfig, RunState } from '../runtime/types.ts';
 import type { FromWorker, ToWorker } from './protocol.ts';
-import type { RunProgress } from '../engine/run/types.ts';
+import type { RunProgress } from '../runtime/types.ts';
 
 /** The progress plus the training thread's tensor memory, for the page's memory readout. */
 function withMemory(p: RunProgress): RunProgress {

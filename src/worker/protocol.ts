@@ -6,7 +6,7 @@ import type { BackendName, BackendStatus } from '../engine/backend.ts';
 import type { AttributionMethod } from '../engine/attribution.ts';
 import type { Pair } from '../tasks/types.ts';
 import type { AttributionReply } from './attribute.ts';
-import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../engine/run/types.ts';
+import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../runtime/types.ts';
 
 export type ToWorker =
   | {

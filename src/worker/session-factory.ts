@@ -3,9 +3,9 @@
  * run's preset is fetched from `${baseUrl}models/<name>.ckpt`; without one the run warm-starts
  * from scratch and says so in its first progress.
  */
-import { PRESETS } from '../engine/run/presets.ts';
-import { createRunSession } from '../engine/run/session.ts';
-import type { RunSessionLike } from '../engine/run/session-types.ts';
+import { PRESETS } from '../config/presets.ts';
+import { createRunSession } from '../runtime/session.ts';
+import type { RunSessionLike } from '../runtime/session-types.ts';
 import type { SessionRequest } from './handler.ts';
 
 const cache = new Map<string, Promise<ArrayBuffer | undefined>>();

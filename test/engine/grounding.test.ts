@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { decisiveShare, groundingScore, groundItems, groundPairs, itemLayout, meanShare, pairLayout, regionPatches, tokenCharRanges } from '../../src/engine/grounding.ts';
 import { Tokenizer, type Transformer } from '../../src/engine/index.ts';
-import { domainVocabulary } from '../../src/engine/run/domains.ts';
+import { domainVocabulary } from '../../src/runtime/domains.ts';
 import { documentDomain } from '../../src/tasks/document/index.ts';
 import { imageDomain } from '../../src/tasks/image/index.ts';
 import { traceDomain } from '../../src/tasks/trace/index.ts';
@@ -145,7 +145,7 @@ describe('mapping decisive spans to prompt positions', () => {
 describe('grounding/decisive_share over training', () => {
   it('evaluation logs the mean share over the probe set as an eval entry and a metric', async () => {
     const { Policy } = await import('../../src/engine/policy.ts');
-    const { evaluatePolicy, evalMetrics } = await import('../../src/engine/run/evaluate.ts');
+    const { evaluatePolicy, evalMetrics } = await import('../../src/runtime/evaluate.ts');
     const t = new Tokenizer(domainVocabulary(traceDomain));
     const policy = new Policy(t, { model: { nLayer: 1, dModel: 16, nHead: 2, contextLength: 128 }, seed: 1 });
     try {
@@ -162,7 +162,7 @@ describe('grounding/decisive_share over training', () => {
   });
 
   it('experiment results list grounding/decisive_share after the probe, and keep it out of the end task', async () => {
-    const { benchmarksOf, isTaskBenchmark, toMarkdown } = await import('../../src/engine/run/results.ts');
+    const { benchmarksOf, isTaskBenchmark, toMarkdown } = await import('../../src/results/results.ts');
     const rows = ['grpo', 'contextrl'].flatMap((method) => [1, 2].flatMap((seed) => [
       { method, seed, benchmark: 'grounding/decisive_share', accuracy: 0.2 + seed / 100 },
       { method, seed, benchmark: 'probe/selection', accuracy: 0.5 },

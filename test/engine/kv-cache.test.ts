@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { buildBatch, disposeInputs, encodePrompt, generate, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
 import type { EncodedPrompt, Rollouts } from '../../src/engine/index.ts';
 import { disposeKVCache } from '../../src/engine/model.ts';
-import { decodeDense, fusedDecoding, setDecodeDense, setFusedDecoding } from '../../src/engine/fused-decode.ts';
+import { decodeDense, fusedDecoding, setDecodeDense, setFusedDecoding } from '../../src/engine/kernels/fused-decode.ts';
 import type { PromptText, RGBImage } from '../../src/tasks/types.ts';
 import { tryWebGPU, useCpu, useWasm } from './helpers.ts';
 

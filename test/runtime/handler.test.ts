@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { installNodeWebGPU, nodeWasmDir } from '../../src/engine/node.ts';
-import { unpackRunCheckpoint } from '../../src/engine/run/checkpoint.ts';
-import { createRunSession } from '../../src/engine/run/session.ts';
-import type { MetricRow, RunConfig } from '../../src/engine/run/types.ts';
+import { unpackRunCheckpoint } from '../../src/runtime/run-checkpoint.ts';
+import { createRunSession } from '../../src/runtime/session.ts';
+import type { MetricRow, RunConfig } from '../../src/runtime/types.ts';
 import { createHandler } from '../../src/worker/handler.ts';
 import type { FromWorker } from '../../src/worker/protocol.ts';
 import { tinyRun } from './helpers.ts';

@@ -1,8 +1,8 @@
 import { initBackend } from '../../src/engine/backend.ts';
 import { nodeWasmDir } from '../../src/engine/node.ts';
-import { Pretrainer } from '../../src/engine/run/pretrain.ts';
-import type { PretrainSpec } from '../../src/engine/run/presets.ts';
-import type { RunConfig } from '../../src/engine/run/types.ts';
+import { Pretrainer } from '../../src/runtime/pretrain.ts';
+import type { PretrainSpec } from '../../src/config/presets.ts';
+import type { RunConfig } from '../../src/runtime/types.ts';
 
 export async function useWasm(): Promise<void> {
   await initBackend({ order: ['wasm', 'cpu'], wasmPaths: nodeWasmDir() });

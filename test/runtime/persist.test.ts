@@ -2,8 +2,8 @@ import 'fake-indexeddb/auto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RunStore, toPersistError } from '../../src/persist/db.ts';
 import { decodeRunFile } from '../../src/persist/runFile.ts';
-import { withDefaults } from '../../src/engine/run/config.ts';
-import type { RunSummary } from '../../src/engine/run/types.ts';
+import { withDefaults } from '../../src/config/run-config.ts';
+import type { RunSummary } from '../../src/runtime/types.ts';
 
 let n = 0;
 const stores: RunStore[] = [];

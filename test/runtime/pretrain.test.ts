@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Pretrainer } from '../../src/engine/run/pretrain.ts';
+import { Pretrainer } from '../../src/runtime/pretrain.ts';
 import { useWasm } from './helpers.ts';
-import { evalSets, getDomain, probePairs } from '../../src/engine/run/domains.ts';
-import { baseFigures } from '../../src/engine/run/evaluate.ts';
-import { pretrainBatch } from '../../src/engine/run/pretrain.ts';
-import { PRETRAIN_SPECS, stageAt, type PretrainSpec } from '../../src/engine/run/presets.ts';
+import { evalSets, getDomain, probePairs } from '../../src/runtime/domains.ts';
+import { baseFigures } from '../../src/runtime/evaluate.ts';
+import { pretrainBatch } from '../../src/runtime/pretrain.ts';
+import { PRETRAIN_SPECS, stageAt, type PretrainSpec } from '../../src/config/presets.ts';
 
 const spec: PretrainSpec = {
   name: 't', domain: 'trace', modelSize: 'nano', batchSize: 20, learningRate: 3e-3, warmupSteps: 0, steps: 30, easyPairShare: 0.25,

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { unpackRunCheckpoint } from '../../src/engine/run/checkpoint.ts';
-import { nextRate, RunSession } from '../../src/engine/run/session.ts';
-import type { Method, MetricRow, RunConfig } from '../../src/engine/run/types.ts';
+import { unpackRunCheckpoint } from '../../src/runtime/run-checkpoint.ts';
+import { nextRate, RunSession } from '../../src/runtime/session.ts';
+import type { Method, MetricRow, RunConfig } from '../../src/runtime/types.ts';
 import { tinyBase, tinyRun, useWasm } from './helpers.ts';
 
 let base: ArrayBuffer;

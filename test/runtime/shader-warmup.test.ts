@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.ts';
 import { installNodeWebGPU } from '../../src/engine/node.ts';
-import { createRunSession } from '../../src/engine/run/session.ts';
-import type { MetricRow, RunConfig } from '../../src/engine/run/types.ts';
-import { compileOnly } from '../../src/engine/shader-warmup.ts';
+import { createRunSession } from '../../src/runtime/session.ts';
+import type { MetricRow, RunConfig } from '../../src/runtime/types.ts';
+import { compileOnly } from '../../src/engine/kernels/shader-warmup.ts';
 import { tinyRun } from './helpers.ts';
 
 const config = { ...tinyRun({ method: 'contextrl', steps: 2, evalEvery: 2, beta: 0.05 }), seed: 5 } as RunConfig;

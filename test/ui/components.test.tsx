@@ -1,6 +1,6 @@
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import type { SelectionRecord } from '../../src/engine/run/types.ts';
+import type { SelectionRecord } from '../../src/runtime/types.ts';
 import type { Pair } from '../../src/tasks/types.ts';
 import { TextCompare } from '../../src/ui/components/TextCompare.tsx';
 import { SelectionReadout } from '../../src/ui/components/SelectionReadout.tsx';

@@ -2,7 +2,7 @@ import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { groundingScore, pairLayout, type ContextLayout, type PromptLayout } from '../../src/engine/grounding.ts';
 import { Tokenizer } from '../../src/engine/tokenizer.ts';
-import { domainVocabulary } from '../../src/engine/run/domains.ts';
+import { domainVocabulary } from '../../src/runtime/domains.ts';
 import { keepSpread } from '../../src/store/grounding.ts';
 import { imageDomain } from '../../src/tasks/image/index.ts';
 import type { Pair } from '../../src/tasks/types.ts';

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { parseRunConfig } from '../../src/engine/run/config.ts';
-import { createRunSession } from '../../src/engine/run/session.ts';
-import type { RunConfig } from '../../src/engine/run/types.ts';
+import { parseRunConfig } from '../../src/config/run-config.ts';
+import { createRunSession } from '../../src/runtime/session.ts';
+import type { RunConfig } from '../../src/runtime/types.ts';
 import { traceDomain } from '../../src/tasks/trace/index.ts';
 import { disposeAttributionCache } from '../../src/worker/attribute.ts';
 import { createHandler } from '../../src/worker/handler.ts';

@@ -1,5 +1,5 @@
 /** What the model chose for one probe pair at one step, and how its margin moved over training. */
-import type { SelectionRecord } from '../../engine/run/types.ts';
+import type { SelectionRecord } from '../../runtime/types.ts';
 import { fmt, pct } from '../lib/format.ts';
 import { isCorrect } from '../lib/selection.ts';
 import { Sparkline } from './Sparkline.tsx';

@@ -1,5 +1,5 @@
 /** Chart data for the curves: METHOD.md section 7 metric order, eval series, smoothing and overlay merge. */
-import type { EvalRecord } from '../../engine/run/types.ts';
+import type { EvalRecord } from '../../runtime/types.ts';
 import type { Point } from '../../store/series.ts';
 import { debiasedEma } from './ema.ts';
 

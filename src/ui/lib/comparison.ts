@@ -1,7 +1,7 @@
 /** Result rows for the comparison view, from the page's runs (their latest evaluation) or a results.json. */
-import { isTaskBenchmark, PROBE_BENCHMARK, type ResultRow } from '../../engine/run/results.ts';
+import { isTaskBenchmark, PROBE_BENCHMARK, type ResultRow } from '../../results/results.ts';
 import type { RunEntry } from '../../store/runs.ts';
-import { summarize } from '../../engine/run/stats.ts';
+import { summarize } from '../../results/stats.ts';
 
 export function rowsFromRuns(runs: RunEntry[]): ResultRow[] {
   const rows: ResultRow[] = [];

@@ -1,5 +1,5 @@
 /** Names runs by how their configurations differ, for chart legends ("method=grpo, lambda=0.1"). */
-import type { RunConfig } from '../../engine/run/types.ts';
+import type { RunConfig } from '../../runtime/types.ts';
 
 function flat(c: RunConfig): Record<string, string> {
   const out: Record<string, string> = {};

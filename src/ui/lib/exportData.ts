@@ -1,5 +1,5 @@
 /** Metrics and runs as files: CSV (one row per step, one column per metric), JSON, and a run bundle. */
-import type { MetricRow } from '../../engine/run/types.ts';
+import type { MetricRow } from '../../runtime/types.ts';
 import type { RunEntry } from '../../store/runs.ts';
 
 function csvCell(v: string): string {

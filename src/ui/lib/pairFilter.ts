@@ -1,5 +1,5 @@
 /** Filtering the inspector's pair list by domain, benchmark, hardness, the model's outcome and text. */
-import type { SelectionRecord } from '../../engine/run/types.ts';
+import type { SelectionRecord } from '../../runtime/types.ts';
 import type { PairFilters } from '../../store/inspector.ts';
 import type { Pair } from '../../tasks/types.ts';
 

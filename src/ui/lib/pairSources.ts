@@ -5,9 +5,9 @@
  */
 import { buildBenchmarkSuite, domains, parsePairsJsonl, verifyPair, type Verdict } from '../../tasks/index.ts';
 import type { DomainName, Funnel, Knobs, Pair } from '../../tasks/types.ts';
-import { DEFAULT_RUN_CONFIG } from '../../engine/run/config.ts';
-import { getDomain, probePairs as runtimeProbePairs } from '../../engine/run/domains.ts';
-import type { RunConfig } from '../../engine/run/types.ts';
+import { DEFAULT_RUN_CONFIG } from '../../config/run-config.ts';
+import { getDomain, probePairs as runtimeProbePairs } from '../../runtime/domains.ts';
+import type { RunConfig } from '../../runtime/types.ts';
 import type { ImportError } from '../../store/inspector.ts';
 
 

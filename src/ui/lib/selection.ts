@@ -1,5 +1,5 @@
 /** Derived views of selection records: per-step probe accuracy, hardest distractors, flip counts. */
-import type { SelectionRecord } from '../../engine/run/types.ts';
+import type { SelectionRecord } from '../../runtime/types.ts';
 
 export function isCorrect(r: SelectionRecord): boolean { return r.chosen === r.target; }
 

@@ -1,10 +1,10 @@
 /**
  * The comparison view's table: per method and benchmark, mean and 95% interval over seeds, and the
  * difference from grpo (paired over the seeds both have, with its own interval).
- * The statistics are the runtime's (src/engine/run/stats.ts), so the page and the CLI agree.
+ * The statistics are the runtime's (src/results/stats.ts), so the page and the CLI agree.
  */
-import { methodsOf, benchmarksOf, type ResultRow } from '../../engine/run/results.ts';
-import { summarize, summarizePaired, type Summary } from '../../engine/run/stats.ts';
+import { methodsOf, benchmarksOf, type ResultRow } from '../../results/results.ts';
+import { summarize, summarizePaired, type Summary } from '../../results/stats.ts';
 
 export type { ResultRow };
 export { summarize };

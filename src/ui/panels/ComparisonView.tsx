@@ -2,7 +2,7 @@
 import { useMemo, useState } from 'react';
 import { CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, Tooltip, XAxis, YAxis } from 'recharts';
 import { useShallow } from 'zustand/react/shallow';
-import type { ResultRow } from '../../engine/run/results.ts';
+import type { ResultRow } from '../../results/results.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { Empty, Panel } from '../components/Panel.tsx';
 import { parseResults, probeVsTask, rowsFromRuns } from '../lib/comparison.ts';

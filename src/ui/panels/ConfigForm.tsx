@@ -1,6 +1,6 @@
 /** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
 import { useEffect, useState } from 'react';
-import type { RunConfig } from '../../engine/run/types.ts';
+import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
 import { FIELDS, PRESETS, type FieldSpec } from '../../store/configSpec.ts';
 

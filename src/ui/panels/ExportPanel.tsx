@@ -1,7 +1,7 @@
 /** Runs on this page: pick the active one, export metrics (CSV, JSON) or the whole run as a file, import a run file. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { RunSummary } from '../../engine/run/types.ts';
+import type { RunSummary } from '../../runtime/types.ts';
 import { decodeRunFile, encodeRunFile } from '../../persist/runFile.ts';
 import { appendMetrics, useMetricsStore } from '../../store/metrics.ts';
 import { addRun, newRunEntry, setActiveRun, useRunsStore, withEval, type RunEntry } from '../../store/runs.ts';

@@ -1,7 +1,7 @@
 /** The contrastive pair inspector: browse and filter pairs, open one, see its funnel and import errors. */
 import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { SelectionRecord } from '../../engine/run/types.ts';
+import type { SelectionRecord } from '../../runtime/types.ts';
 import { useConfigStore } from '../../store/config.ts';
 import { addPairSource, resetFilters, selectPair, selectSource, setFilter, useInspectorStore, type PairFilters } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';

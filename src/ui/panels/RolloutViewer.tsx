@@ -1,6 +1,6 @@
 /** The rollout viewer: one step's groups of G completions with reward, advantage and per-token log-probs. */
 import { useState } from 'react';
-import type { RolloutGroup } from '../../engine/run/types.ts';
+import type { RolloutGroup } from '../../runtime/types.ts';
 import { setStep, useInspectorStore } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { Empty, Panel } from '../components/Panel.tsx';

@@ -1,6 +1,6 @@
 /** Guided presets: set up a run and say in a few sentences what to watch. */
 import { useState } from 'react';
-import type { RunConfig } from '../../engine/run/types.ts';
+import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset } from '../../store/config.ts';
 import { Panel } from '../components/Panel.tsx';
 

@@ -2,13 +2,13 @@
  * The runtime's view of the task domains: lookup by name, the tokenizer a domain trains with, the
  * prompts and targets of items and pairs, and fixed evaluation sets.
  */
-import { documentDomain } from '../../tasks/document/index.ts';
-import { imageDomain } from '../../tasks/image/index.ts';
-import { formatItemPrompt, formatPairPrompt, pairSideSeed, PROMPT_VOCABULARY } from '../../tasks/prompts.ts';
-import { traceDomain } from '../../tasks/trace/index.ts';
-import type { Domain, DomainName, Knobs, Pair, RLItem } from '../../tasks/types.ts';
-import type { PairExample, SFTExample } from '../policy.ts';
-import { Tokenizer } from '../tokenizer.ts';
+import { documentDomain } from '../tasks/document/index.ts';
+import { imageDomain } from '../tasks/image/index.ts';
+import { formatItemPrompt, formatPairPrompt, pairSideSeed, PROMPT_VOCABULARY } from '../tasks/prompts.ts';
+import { traceDomain } from '../tasks/trace/index.ts';
+import type { Domain, DomainName, Knobs, Pair, RLItem } from '../tasks/types.ts';
+import type { PairExample, SFTExample } from '../engine/policy.ts';
+import { Tokenizer } from '../engine/tokenizer.ts';
 
 const DOMAINS: Partial<Record<DomainName, Domain>> = { trace: traceDomain, document: documentDomain, image: imageDomain };
 

@@ -4,7 +4,7 @@
  *   groupSize must be an integer >= 2 (got 1)
  */
 import { z } from 'zod';
-import type { RunConfig } from './types.ts';
+import type { RunConfig } from '../runtime/types.ts';
 
 /** Every field filled in; the optional extensions of RunConfig get their defaults here. */
 export type ResolvedRunConfig = Required<RunConfig>;

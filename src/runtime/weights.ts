@@ -3,10 +3,10 @@
  * Read back with `await data()` (no dataSync: it throws in Node's WebGPU).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelConfig } from '../config.ts';
-import { Transformer } from '../model.ts';
-import type { Adam } from '../optim.ts';
-import type { NamedArray } from './checkpoint.ts';
+import type { ModelConfig } from '../engine/model-config.ts';
+import { Transformer } from '../engine/model.ts';
+import type { Adam } from '../engine/optim.ts';
+import type { NamedArray } from './run-checkpoint.ts';
 
 /**
  * A freshly initialized model for a run seed. IMPORTANT: the engine derives parameter i's init seed

@@ -3,15 +3,15 @@
  * C+ letter), following the spec's curriculum. Step s draws its batch from (seed, s), so a resumed
  * pretraining continues exactly as an uninterrupted one would.
  */
-import type { Domain } from '../../tasks/types.ts';
-import { modelConfig } from '../config.ts';
-import { Policy, type PairExample, type SFTExample } from '../policy.ts';
-import type { StepMetrics } from '../metrics.ts';
+import type { Domain } from '../tasks/types.ts';
+import { modelConfig } from '../engine/model-config.ts';
+import { Policy, type PairExample, type SFTExample } from '../engine/policy.ts';
+import type { StepMetrics } from '../engine/metrics.ts';
 import { unitSeed } from './budget.ts';
-import { packRunCheckpoint, unpackRunCheckpoint, type BaseModelMeta } from './checkpoint.ts';
+import { packRunCheckpoint, unpackRunCheckpoint, type BaseModelMeta } from './run-checkpoint.ts';
 import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs } from './domains.ts';
 import { baseFigures, type BaseFigures } from './evaluate.ts';
-import { stageAt, type PretrainSpec } from './presets.ts';
+import { stageAt, type PretrainSpec } from '../config/presets.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
 /** Step `step`'s items (answer targets) and easy pairs (C+ letter), drawn from (seed, step). */

@@ -5,14 +5,14 @@
  *   contextrl      GRPO on item prompts + lambda * L_CA on a separate pair batch, one optimizer step
  * Data and sampling noise come from (seed, step), so a step is reproducible on its own.
  */
-import type { Domain, Pair, PromptText, RLItem } from '../../tasks/types.ts';
-import { computeAdvantages, daRlReward } from '../losses.ts';
-import type { StepMetrics } from '../metrics.ts';
-import type { PairExample, Policy } from '../policy.ts';
-import type { Rollouts, ScoredRollouts } from '../sample.ts';
-import { encodePrompt } from '../batch.ts';
-import type { Tokenizer } from '../tokenizer.ts';
-import type { ResolvedRunConfig } from './config.ts';
+import type { Domain, Pair, PromptText, RLItem } from '../tasks/types.ts';
+import { computeAdvantages, daRlReward } from '../engine/losses.ts';
+import type { StepMetrics } from '../engine/metrics.ts';
+import type { PairExample, Policy } from '../engine/policy.ts';
+import type { Rollouts, ScoredRollouts } from '../engine/sample.ts';
+import { encodePrompt } from '../engine/batch.ts';
+import type { Tokenizer } from '../engine/tokenizer.ts';
+import type { ResolvedRunConfig } from '../config/run-config.ts';
 import { unitSeed } from './budget.ts';
 import { itemExample, knobsFor, pairExample } from './domains.ts';
 import type { RolloutGroup } from './types.ts';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_CONFIG, diffFromDefaults, parseRunConfig, validateRunConfig, withDefaults } from '../../src/engine/run/config.ts';
-import { summarize, tQuantile975 } from '../../src/engine/run/stats.ts';
-import { mergeResults, parseResultRows, toCsv, toMarkdown, type ResultRow } from '../../src/engine/run/results.ts';
+import { DEFAULT_RUN_CONFIG, diffFromDefaults, parseRunConfig, validateRunConfig, withDefaults } from '../../src/config/run-config.ts';
+import { summarize, tQuantile975 } from '../../src/results/stats.ts';
+import { mergeResults, parseResultRows, toCsv, toMarkdown, type ResultRow } from '../../src/results/results.ts';
 
 function errors(input: unknown): string[] {
   const r = validateRunConfig(input);

@@ -1,18 +1,18 @@
 /**
- * The fused webgpu kernels against the elementwise ops on cpu. Adam (src/engine/fused-adam.ts,
+ * The fused webgpu kernels against the elementwise ops on cpu. Adam (src/engine/kernels/fused-adam.ts,
  * used by optim.ts): three steps with clipping active, weight decay on the matrix only, the
- * schedule's learning rate, no tensor leaks. GELU (src/engine/fused-gelu.ts, used by model.ts):
- * values and gradients from -30 to 30 (no overflow in tanh). LayerNorm (src/engine/fused-layernorm.ts,
+ * schedule's learning rate, no tensor leaks. GELU (src/engine/kernels/fused-gelu.ts, used by model.ts):
+ * values and gradients from -30 to 30 (no overflow in tanh). LayerNorm (src/engine/kernels/fused-layernorm.ts,
  * used by model.ts): values and the gradients of x, g and b.
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { Adam, DEFAULT_OPTIMIZER } from '../../src/engine/optim.ts';
-import { gelu } from '../../src/engine/model.ts';
-import { fusedLayerNorm } from '../../src/engine/fused-layernorm.ts';
-import { fusedAttention, setFusedAttention } from '../../src/engine/fused-attention.ts';
-import { buildBatch, disposeInputs, encodePrompt, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
-import { maxRelDiff, tryWebGPU, useCpu } from './helpers.ts';
+import { Adam, DEFAULT_OPTIMIZER } from '../../../src/engine/optim.ts';
+import { gelu } from '../../../src/engine/model.ts';
+import { fusedLayerNorm } from '../../../src/engine/kernels/fused-layernorm.ts';
+import { fusedAttention, setFusedAttention } from '../../../src/engine/kernels/fused-attention.ts';
+import { buildBatch, disposeInputs, encodePrompt, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../../src/engine/index.ts';
+import { maxRelDiff, tryWebGPU, useCpu } from '../helpers.ts';
 
 const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + 0.3));
 

@@ -1,6 +1,6 @@
 /**
  * The benchmark workloads, shared by Node (src/cli/bench.ts) and the Chromium bench page
- * (src/bench/main.ts): seeded synthetic prompts of fixed length, timed through the Policy's own
+ * (src/perf/main.ts): seeded synthetic prompts of fixed length, timed through the Policy's own
  * step methods (what a run executes), so engine changes show up here without edits.
  *
  * Shapes (defaults; the issue's headline is micro, batch 32 x 128 tokens):
@@ -13,7 +13,7 @@
  * Prompts are single lowercase letters separated by spaces, so one letter is one token.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PresetName } from '../engine/config.ts';
+import type { PresetName } from '../engine/model-config.ts';
 import type { HostBatch } from '../engine/batch.ts';
 import { buildBatch, encodePrompt } from '../engine/batch.ts';
 import { computeAdvantages } from '../engine/losses.ts';

@@ -4,7 +4,7 @@
  * from (seed, unit index), so pausing, single-stepping and save/load/continue give the same result
  * as an uninterrupted run.
  */
-import type { BackendName } from '../backend.ts';
+import type { BackendName } from '../engine/backend.ts';
 import type { EvalRecord, MetricRow, RolloutGroup, RunProgress, SelectionRecord } from './types.ts';
 
 /** What one unit of work produced (plain data). */

@@ -5,11 +5,11 @@
  * progress through callbacks (the CLI writes files and draws the progress bar).
  */
 import type { Pretrainer } from './pretrain.ts';
-import type { PretrainSpec, Preset } from './presets.ts';
-import { PROBE_BENCHMARK, type ResultRow } from './results.ts';
+import type { PretrainSpec, Preset } from '../config/presets.ts';
+import { PROBE_BENCHMARK, type ResultRow } from '../results/results.ts';
 import { RunSession } from './session.ts';
 import type { EvalRecord, Method, MetricRow, RunConfig } from './types.ts';
-import { withDefaults, type ResolvedRunConfig } from './config.ts';
+import { withDefaults, type ResolvedRunConfig } from '../config/run-config.ts';
 
 export interface ExperimentPlan {
   preset: Preset;

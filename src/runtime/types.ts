@@ -3,15 +3,15 @@
  * Shared by the engine's run pipeline, the worker protocol, the store and the panels.
  * Everything here is JSON-serializable (no tensors, no class instances).
  */
-import type { DomainName, Pair } from '../../tasks/types.ts';
-import type { BackendName } from '../backend.ts';
+import type { DomainName, Pair } from '../tasks/types.ts';
+import type { BackendName } from '../engine/backend.ts';
 
 export type Method = 'grpo' | 'da-sft' | 'da-rl' | 'contextrl';
 export type ModelSize = 'nano' | 'micro' | 'small';
 export type LossType = 'grpo' | 'dr_grpo' | 'dapo';
 export type ScaleRewards = 'group' | 'batch' | 'none';
 
-/** One run's configuration. Defaults live in src/engine/run/config.ts; validated once at the boundary. */
+/** One run's configuration. Defaults live in src/config/run-config.ts; validated once at the boundary. */
 export interface RunConfig {
   domain: DomainName;
   /** Name of a built-in preset this config started from (e.g. 'trace-default'). */

@@ -1,5 +1,5 @@
 /**
- * The barrier-free WebGPU kernels (src/engine/cpu-kernels.ts) against the cpu backend, on Dawn's
+ * The barrier-free WebGPU kernels (src/engine/kernels/cpu-kernels.ts) against the cpu backend, on Dawn's
  * llvmpipe adapter where initBackend installs them: matMul with every transpose, shapes that do
  * not fill a 4 x 4 block, batch broadcasting and rank 4; softmax; sum / mean / max / min over
  * inner, outer (leading, without a transpose) and several axes; transposes of rank 2 to 4; argMax;
@@ -7,10 +7,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
-import { backendLabel, initBackend } from '../../src/engine/backend.ts';
-import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from '../../src/engine/cpu-kernels.ts';
-import { installNodeWebGPU } from '../../src/engine/node.ts';
-import { maxRelDiff, useCpu } from './helpers.ts';
+import { backendLabel, initBackend } from '../../../src/engine/backend.ts';
+import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from '../../../src/engine/kernels/cpu-kernels.ts';
+import { installNodeWebGPU } from '../../../src/engine/node.ts';
+import { maxRelDiff, useCpu } from '../helpers.ts';
 
 const vals = (shape: number[], a: number, b: number) => {
   const n = shape.reduce((x, y) => x * y, 1);

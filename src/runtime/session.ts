@@ -8,16 +8,16 @@
  * (seed, unit), and save() captures weights, Adam moments and the reference policy, so pause,
  * single steps and save/load/continue reproduce an uninterrupted run.
  */
-import type { BackendName } from '../backend.ts';
-import { modelConfig } from '../config.ts';
-import type { Domain, Pair } from '../../tasks/types.ts';
-import { Policy, type PolicyOptions, type SFTExample } from '../policy.ts';
-import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../shader-warmup.ts';
-import type { Transformer } from '../model.ts';
-import type { Tokenizer } from '../tokenizer.ts';
+import type { BackendName } from '../engine/backend.ts';
+import { modelConfig } from '../engine/model-config.ts';
+import type { Domain, Pair } from '../tasks/types.ts';
+import { Policy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
+import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../engine/kernels/shader-warmup.ts';
+import type { Transformer } from '../engine/model.ts';
+import type { Tokenizer } from '../engine/tokenizer.ts';
 import { daSftCount, planBudget, stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
-import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from './checkpoint.ts';
-import { parseRunConfig, type ResolvedRunConfig } from './config.ts';
+import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from './run-checkpoint.ts';
+import { parseRunConfig, type ResolvedRunConfig } from '../config/run-config.ts';
 import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs, type EvalSet } from './domains.ts';
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
@@ -195,7 +195,7 @@ export class RunSession implements RunSessionLike {
 
   /**
    * On WebGPU, compiles the shaders of the next unit before it runs (tfjs's compile-only mode,
-   * src/engine/shader-warmup.ts): a scratch policy of the same shape runs the unit's work (and the
+   * src/engine/kernels/shader-warmup.ts): a scratch policy of the same shape runs the unit's work (and the
    * evaluation before the first RL step) without dispatching anything, then the new pipelines
    * compile in parallel, reported as (done, total). The run's weights, optimizer and random
    * streams are untouched. Undefined on other backends or when the run is done.

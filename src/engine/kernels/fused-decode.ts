@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { cpuKernelsInstalled } from './cpu-kernels.ts';
-import { switchedOff, switchedOn } from './env.ts';
+import { switchedOff, switchedOn } from '../env.ts';
 import { TANH } from './fused-gelu.ts';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 

@@ -10,7 +10,7 @@
  *              then (1 - p) B item prompts per step
  * Fractional counts are spread over steps by cumulative rounding, so the totals are exact.
  */
-import type { ResolvedRunConfig } from './config.ts';
+import type { ResolvedRunConfig } from '../config/run-config.ts';
 
 export interface StepCounts {
   items: number;

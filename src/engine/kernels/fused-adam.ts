@@ -7,7 +7,7 @@
  * each variable size compiles once. Dispatches dominate small models' steps: see README (Performance).
  */
 import * as tf from '@tensorflow/tfjs';
-import { switchedOff } from './env.ts';
+import { switchedOff } from '../env.ts';
 import { flatProgram, runFlat } from './webgpu-program.ts';
 
 export interface AdamConstants {

@@ -4,11 +4,11 @@
  * entity first, then more entities, noise and length; easy pairs teach the selection format, hard
  * pairs are never shown, so the base model sits near chance on them).
  */
-import type { DomainName, Knobs } from '../../tasks/types.ts';
-import type { ModelConfig } from '../config.ts';
-import type { ResolvedRunConfig } from './config.ts';
-import { withDefaults } from './config.ts';
-import type { Method, RunConfig } from './types.ts';
+import type { DomainName, Knobs } from '../tasks/types.ts';
+import type { ModelConfig } from '../engine/model-config.ts';
+import type { ResolvedRunConfig } from './run-config.ts';
+import { withDefaults } from './run-config.ts';
+import type { Method, RunConfig } from '../runtime/types.ts';
 
 export interface CurriculumStage {
   name: string;

@@ -4,8 +4,8 @@
  */
 import type { BackendName } from '../engine/backend.ts';
 import { adapterName, initBackend } from '../engine/backend.ts';
-import { setFusedAdam } from '../engine/fused-adam.ts';
-import type { PresetName } from '../engine/config.ts';
+import { setFusedAdam } from '../engine/kernels/fused-adam.ts';
+import type { PresetName } from '../engine/model-config.ts';
 import { wasmPaths } from '../ui/wasmPaths.ts';
 import type { PhaseTiming, WorkloadRequest } from './workload.ts';
 import { runWorkload, workloadShape } from './workload.ts';
@@ -13,7 +13,7 @@ import { runWorkload, workloadShape } from './workload.ts';
 export interface PageRequest extends WorkloadRequest {
   backend: BackendName;
   featureLevel?: 'core' | 'compatibility';
-  /** false: keep tfjs's own kernels on a CPU-emulated adapter (A/B against src/engine/cpu-kernels.ts). */
+  /** false: keep tfjs's own kernels on a CPU-emulated adapter (A/B against src/engine/kernels/cpu-kernels.ts). */
   cpuKernels?: 'auto' | boolean;
   /** false: Adam as fifteen elementwise ops per variable instead of three fused kernels (A/B). */
   fusedAdam?: boolean;

@@ -6,9 +6,9 @@
  * frozen reference policy. Data order, sampling noise and evaluation sets derive from the unit
  * index, so no RNG state needs saving.
  */
-import type { DomainName } from '../../tasks/types.ts';
-import type { ModelConfig } from '../config.ts';
-import type { ResolvedRunConfig } from './config.ts';
+import type { DomainName } from '../tasks/types.ts';
+import type { ModelConfig } from '../engine/model-config.ts';
+import type { ResolvedRunConfig } from '../config/run-config.ts';
 
 export interface RunCheckpointMeta {
   format: 1;

@@ -3,9 +3,9 @@
  * the selection probe (teacher-forced Delta on held-out pairs, probe/selection_accuracy), plus the
  * base-model figures of METHOD.md section 8 (lookup, easy/hard-pair selection, shortcut share).
  */
-import type { Pair } from '../../tasks/types.ts';
-import { GROUNDING_METRIC, groundPairs, meanShare } from '../grounding.ts';
-import type { Policy } from '../policy.ts';
+import type { Pair } from '../tasks/types.ts';
+import { GROUNDING_METRIC, groundPairs, meanShare } from '../engine/grounding.ts';
+import type { Policy } from '../engine/policy.ts';
 import type { EvalSet } from './domains.ts';
 import { itemExample, pairExample } from './domains.ts';
 import type { EvalRecord, SelectionRecord } from './types.ts';

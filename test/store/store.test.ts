@@ -10,7 +10,7 @@ import { filterPairs } from '../../src/ui/lib/pairFilter.ts';
 import { DEFAULT_FILTERS } from '../../src/store/inspector.ts';
 import { evalSeries, mergeRuns, orderMetrics } from '../../src/ui/lib/chartData.ts';
 import { probeVsTask, rowsFromRuns } from '../../src/ui/lib/comparison.ts';
-import type { SelectionRecord } from '../../src/engine/run/types.ts';
+import type { SelectionRecord } from '../../src/runtime/types.ts';
 import type { Pair } from '../../src/tasks/types.ts';
 
 const sel = (pairId: string, step: number, right: boolean, delta: number): SelectionRecord =>
