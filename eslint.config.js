@@ -1,6 +1,8 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import globals from 'globals';
+import reactHooks from 'eslint-plugin-react-hooks';
+import prettier from 'eslint-config-prettier';
 
 // The layout is the architecture (../shared/docs/STYLE.md): imports flow
 // ui -> store -> worker client -> engine -> tasks. These rules make the boundaries mechanical.
@@ -22,6 +24,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
+  { files: ['src/ui/**/*.tsx', 'src/ui/**/*.ts'], ...reactHooks.configs.flat.recommended },
   {
     files: ['src/engine/**/*.ts'],
     rules: {
@@ -36,4 +39,5 @@ export default tseslint.config(
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'],
     },
   },
+  prettier,
 );

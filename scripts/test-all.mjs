@@ -42,7 +42,7 @@ function vitestStage(name, cmd, args, jsonFile) {
 }
 
 check('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
-check('lint', 'npx', ['eslint', 'src', 'test', 'scripts']);
+check('lint', 'npm', ['run', '--silent', 'lint']);
 vitestStage('unit', 'npx', ['vitest', 'run'], 'out/unit.json');
 vitestStage('e2e', 'node', ['scripts/e2e.mjs'], 'out/e2e.json');
 

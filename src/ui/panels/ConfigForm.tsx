@@ -1,15 +1,18 @@
 /** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
 import { FIELDS, PRESETS, type FieldSpec } from '../../store/configSpec.ts';
 
 function NumberInput({ spec, value, invalid, describedBy, disabled }: { spec: FieldSpec; value: number; invalid: boolean; describedBy: string; disabled: boolean }) {
   const [draft, setDraft] = useState(String(value));
-  useEffect(() => {
-    // An outside change (preset, URL) replaces the draft; our own edits already match it.
-    setDraft((d) => (Number(d) === value || (d.trim() === '' && Number.isNaN(value)) ? d : String(value)));
-  }, [value]);
+  const [seen, setSeen] = useState(value);
+  if (!Object.is(seen, value)) {
+    // An outside change (preset, URL) replaces the draft; our own edits already match it
+    // (state adjusted during render, as React's docs recommend over an effect).
+    setSeen(value);
+    if (!(Number(draft) === value || (draft.trim() === '' && Number.isNaN(value)))) setDraft(String(value));
+  }
   return (
     <input
       id={`f-${spec.key}`} type="text" inputMode="decimal" value={draft} disabled={disabled}
