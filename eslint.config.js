@@ -7,8 +7,14 @@ import prettier from 'eslint-config-prettier';
 // The layout is the architecture (../shared/docs/STYLE.md): imports flow
 // ui -> store -> worker client -> engine -> tasks. These rules make the boundaries mechanical.
 const uiAndDom = [
-  { group: ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zustand/*', 'recharts'], message: 'engine and tasks stay free of React and the UI.' },
-  { group: ['**/store/**', '**/ui/**', '**/worker/**'], message: 'engine and tasks must not import the store, ui or worker.' },
+  {
+    group: ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zustand/*', 'recharts'],
+    message: 'engine and tasks stay free of React and the UI.',
+  },
+  {
+    group: ['**/store/**', '**/ui/**', '**/worker/**'],
+    message: 'engine and tasks must not import the store, ui or worker.',
+  },
 ];
 const tfjs = [{ group: ['@tensorflow/*'], message: 'tasks are pure data: no tfjs.' }];
 
@@ -35,7 +41,10 @@ export default tseslint.config(
   {
     files: ['src/tasks/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [...uiAndDom, ...tfjs, { group: ['**/engine/**'], message: 'tasks must not import the engine.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [...uiAndDom, ...tfjs, { group: ['**/engine/**'], message: 'tasks must not import the engine.' }] },
+      ],
       'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'],
     },
   },

@@ -19,7 +19,8 @@ function run(name, cmd, args, env = {}) {
 
 function check(name, cmd, args) {
   const r = run(name, cmd, args);
-  if (r.code === 0) passed++; else failed++;
+  if (r.code === 0) passed++;
+  else failed++;
   summary.push(`${name}: ${r.code === 0 ? 'ok' : `FAILED (exit ${r.code})`} in ${r.seconds} s`);
 }
 
@@ -30,14 +31,18 @@ function vitestStage(name, cmd, args, jsonFile) {
   let f = 0;
   if (existsSync(jsonFile)) {
     const j = JSON.parse(readFileSync(jsonFile, 'utf8'));
-    p = j.numPassedTests; f = j.numFailedTests;
+    p = j.numPassedTests;
+    f = j.numFailedTests;
     // A suite that failed to load has no failed tests but did fail.
-    const broken = (j.testResults ?? []).filter((t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0).length;
+    const broken = (j.testResults ?? []).filter(
+      (t) => t.status === 'failed' && (t.assertionResults ?? []).length === 0,
+    ).length;
     f += broken;
   }
   if (r.code !== 0 && f === 0) f = 1; // e.g. no Chromium, build failure
   if (p === 0 && f === 0) f = 1; // a stage that ran no test proves nothing
-  passed += p; failed += f;
+  passed += p;
+  failed += f;
   summary.push(`${name}: ${p} passed, ${f} failed in ${r.seconds} s`);
 }
 

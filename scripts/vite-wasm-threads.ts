@@ -11,14 +11,18 @@
 import type { Plugin } from 'vite';
 
 /** Response headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads). */
-export const CROSS_ORIGIN_ISOLATION = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } as const;
+export const CROSS_ORIGIN_ISOLATION = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+} as const;
 
 const FILE = /tfjs-backend-wasm-threaded-simd\.js$/;
 const NAME = 'globalThis.__tfjsWasmScriptDir';
 
 export function rewriteScriptDir(code: string): string {
   const out = code.replace(/var _scriptDir = /, `${NAME} = `).replace(/\b_scriptDir\b/g, NAME);
-  if (out === code) throw new Error('vite-wasm-threads: _scriptDir not found in the threaded tfjs wasm factory (tfjs changed?)');
+  if (out === code)
+    throw new Error('vite-wasm-threads: _scriptDir not found in the threaded tfjs wasm factory (tfjs changed?)');
   return out;
 }
 

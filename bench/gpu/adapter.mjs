@@ -11,7 +11,16 @@ try {
   if (!adapter) throw new Error('requestAdapter returned null');
   const i = adapter.info ?? {};
   const fallback = Boolean(adapter.isFallbackAdapter || i.isFallbackAdapter);
-  console.log(JSON.stringify({ ok: true, vendor: i.vendor, architecture: i.architecture, device: i.device, description: i.description, fallback }));
+  console.log(
+    JSON.stringify({
+      ok: true,
+      vendor: i.vendor,
+      architecture: i.architecture,
+      device: i.device,
+      description: i.description,
+      fallback,
+    }),
+  );
 } catch (e) {
   console.log(JSON.stringify({ ok: false, error: String(e && e.message ? e.message : e) }));
 }

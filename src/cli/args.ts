@@ -3,8 +3,13 @@
  * an ETA on stderr (so stdout stays clean for tables and JSON).
  */
 
-export type FlagSpec = Record<string, { type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string }>;
-export type Flags<S extends FlagSpec> = { [K in keyof S]: S[K]['type'] extends 'number' ? number : S[K]['type'] extends 'boolean' ? boolean : string } & { _: string[] };
+export type FlagSpec = Record<
+  string,
+  { type: 'string' | 'number' | 'boolean'; default?: string | number | boolean; help: string }
+>;
+export type Flags<S extends FlagSpec> = {
+  [K in keyof S]: S[K]['type'] extends 'number' ? number : S[K]['type'] extends 'boolean' ? boolean : string;
+} & { _: string[] };
 
 /** `--name value`, `--name=value`, `--flag`, `--no-flag`. Unknown flags and bad numbers throw with the flag's name. */
 export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): Flags<S> {
@@ -12,13 +17,27 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): Flags<S
   for (const [k, v] of Object.entries(spec)) if (v.default !== undefined) out[k] = v.default;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (!a.startsWith('--')) { (out._ as string[]).push(a); continue; }
+    if (!a.startsWith('--')) {
+      (out._ as string[]).push(a);
+      continue;
+    }
     const [name, inline] = a.slice(2).split(/=(.*)/s, 2) as [string, string | undefined];
     let value = inline;
-    if (!(name in spec) && name.startsWith('no-') && spec[name.slice(3)]?.type === 'boolean') { out[name.slice(3)] = false; continue; }
+    if (!(name in spec) && name.startsWith('no-') && spec[name.slice(3)]?.type === 'boolean') {
+      out[name.slice(3)] = false;
+      continue;
+    }
     const s = spec[name];
-    if (!s) throw new Error(`unknown flag --${name} (known: ${Object.keys(spec).map((k) => `--${k}`).join(', ')})`);
-    if (s.type === 'boolean') { out[name] = value === undefined ? true : value !== 'false' && value !== '0'; continue; }
+    if (!s)
+      throw new Error(
+        `unknown flag --${name} (known: ${Object.keys(spec)
+          .map((k) => `--${k}`)
+          .join(', ')})`,
+      );
+    if (s.type === 'boolean') {
+      out[name] = value === undefined ? true : value !== 'false' && value !== '0';
+      continue;
+    }
     if (value === undefined) {
       value = argv[++i];
       if (value === undefined) throw new Error(`--${name} needs a value`);
@@ -33,7 +52,12 @@ export function parseFlags<S extends FlagSpec>(argv: string[], spec: S): Flags<S
 }
 
 export function usage(command: string, spec: FlagSpec): string {
-  const rows = Object.entries(spec).map(([k, v]) => `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}`.padEnd(28) + v.help + (v.default !== undefined && v.default !== false ? ` (default ${v.default})` : ''));
+  const rows = Object.entries(spec).map(
+    ([k, v]) =>
+      `  --${k}${v.type === 'boolean' ? '' : ` <${v.type}>`}`.padEnd(28) +
+      v.help +
+      (v.default !== undefined && v.default !== false ? ` (default ${v.default})` : ''),
+  );
   return [`usage: ${command} [flags]`, ...rows].join('\n');
 }
 
@@ -57,11 +81,18 @@ export class ProgressBar {
   private lastLog = 0;
   private readonly tty: boolean;
 
-  constructor(private total: number, private readonly width = 24, private readonly logEverySec = 10, private readonly stream: NodeJS.WriteStream = process.stderr) {
+  constructor(
+    private total: number,
+    private readonly width = 24,
+    private readonly logEverySec = 10,
+    private readonly stream: NodeJS.WriteStream = process.stderr,
+  ) {
     this.tty = Boolean(stream.isTTY);
   }
 
-  setTotal(total: number): void { this.total = total; }
+  setTotal(total: number): void {
+    this.total = total;
+  }
 
   /** Sets completed units (absolute) and the label, and redraws. */
   update(done: number, label = ''): void {

@@ -11,15 +11,35 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PageRequest, PageResult } from '../perf/main.ts';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/usr/bin/google-chrome-stable'];
-const QUIET = ['--headless=new', '--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--no-first-run', '--disable-quic', '--disable-default-apps', '--disable-dev-shm-usage'];
+const CHROMIUM = [
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+  '/usr/bin/google-chrome-stable',
+];
+const QUIET = [
+  '--headless=new',
+  '--no-sandbox',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-default-apps',
+  '--disable-dev-shm-usage',
+];
 
 /** Launch flavours: WebGPU on SwiftShader (Vulkan) or on ANGLE's OpenGL ES (llvmpipe), compatibility mode. */
 export type ChromiumGpu = 'swiftshader' | 'gles';
 const GPU_ARGS: Record<ChromiumGpu, string[]> = {
   swiftshader: ['--enable-unsafe-webgpu'],
-  gles: ['--enable-unsafe-webgpu', '--use-webgpu-adapter=opengles', '--enable-features=WebGPUCompatibilityMode', '--use-gl=angle', '--use-angle=gl-egl'],
+  gles: [
+    '--enable-unsafe-webgpu',
+    '--use-webgpu-adapter=opengles',
+    '--enable-features=WebGPUCompatibilityMode',
+    '--use-gl=angle',
+    '--use-angle=gl-egl',
+  ],
 };
 
 export function findChromium(): string | undefined {
@@ -32,12 +52,28 @@ export function findChromium(): string | undefined {
 export async function buildBenchPage(root: string, outDir: string): Promise<void> {
   const { build } = await import('vite');
   await build({
-    configFile: false, root, logLevel: 'warn', plugins: [wasmThreads()], worker: { format: 'es', plugins: () => [wasmThreads()] },
-    build: { outDir, emptyOutDir: true, target: 'es2022', chunkSizeWarningLimit: 8000, rollupOptions: { input: path.join(root, 'bench.html') } },
+    configFile: false,
+    root,
+    logLevel: 'warn',
+    plugins: [wasmThreads()],
+    worker: { format: 'es', plugins: () => [wasmThreads()] },
+    build: {
+      outDir,
+      emptyOutDir: true,
+      target: 'es2022',
+      chunkSizeWarningLimit: 8000,
+      rollupOptions: { input: path.join(root, 'bench.html') },
+    },
   });
 }
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm', '.css': 'text/css', '.json': 'application/json' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.wasm': 'application/wasm',
+  '.css': 'text/css',
+  '.json': 'application/json',
+};
 
 /** A static file server on 127.0.0.1, cross-origin isolated as the app (COOP / COEP: wasm threads). */
 export function serve(dir: string): Promise<{ url: string; close: () => Promise<void> }> {
@@ -48,33 +84,60 @@ export function serve(dir: string): Promise<{ url: string; close: () => Promise<
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': MIME[path.extname(file)] ?? 'application/octet-stream', ...CROSS_ORIGIN_ISOLATION });
+    res.writeHead(200, {
+      'content-type': MIME[path.extname(file)] ?? 'application/octet-stream',
+      ...CROSS_ORIGIN_ISOLATION,
+    });
     createReadStream(file).pipe(res);
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const { port } = server.address() as AddressInfo;
-    resolve({ url: `http://127.0.0.1:${port}/bench.html`, close: () => new Promise((r) => server.close(() => r())) });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      resolve({ url: `http://127.0.0.1:${port}/bench.html`, close: () => new Promise((r) => server.close(() => r())) });
+    }),
+  );
 }
 
-export interface ChromiumJob { gpu: ChromiumGpu; request: PageRequest; rowBackend: string }
+export interface ChromiumJob {
+  gpu: ChromiumGpu;
+  request: PageRequest;
+  rowBackend: string;
+}
 
 /** Runs the jobs of one launch flavour, each on a freshly loaded page; progress lines go to `progress`. */
-export async function runInChromium(url: string, gpu: ChromiumGpu, jobs: ChromiumJob[], progress: (m: string) => void): Promise<{ job: ChromiumJob; result: PageResult }[]> {
+export async function runInChromium(
+  url: string,
+  gpu: ChromiumGpu,
+  jobs: ChromiumJob[],
+  progress: (m: string) => void,
+): Promise<{ job: ChromiumJob; result: PageResult }[]> {
   const { chromium } = await import('playwright-core');
   const exe = findChromium();
   if (!exe) throw new Error('no Chromium found (apt-get install -y chromium, or set CHROMIUM_PATH)');
   const dir = mkdtempSync(path.join(tmpdir(), 'crl-bench-chromium-'));
-  const context = await chromium.launchPersistentContext(dir, { executablePath: exe, headless: true, args: [...QUIET, ...GPU_ARGS[gpu]] });
+  const context = await chromium.launchPersistentContext(dir, {
+    executablePath: exe,
+    headless: true,
+    args: [...QUIET, ...GPU_ARGS[gpu]],
+  });
   const out: { job: ChromiumJob; result: PageResult }[] = [];
   try {
     for (const job of jobs) {
       const page = await context.newPage();
-      page.on('console', (m) => { if (m.text().startsWith('bench:')) progress(`chromium ${job.rowBackend} ${m.text().slice(7)}`); });
+      page.on('console', (m) => {
+        if (m.text().startsWith('bench:')) progress(`chromium ${job.rowBackend} ${m.text().slice(7)}`);
+      });
       page.on('pageerror', (e) => progress(`chromium ${job.rowBackend} page error: ${e.message}`));
       await page.goto(url);
-      await page.waitForFunction(() => (globalThis as unknown as { benchReady?: boolean }).benchReady === true, undefined, { timeout: 60_000 });
-      const result = await page.evaluate((req) => (globalThis as unknown as { benchRun: (r: PageRequest) => Promise<PageResult> }).benchRun(req), job.request);
+      await page.waitForFunction(
+        () => (globalThis as unknown as { benchReady?: boolean }).benchReady === true,
+        undefined,
+        { timeout: 60_000 },
+      );
+      const result = await page.evaluate(
+        (req) => (globalThis as unknown as { benchRun: (r: PageRequest) => Promise<PageResult> }).benchRun(req),
+        job.request,
+      );
       out.push({ job, result });
       await page.close();
     }

@@ -30,7 +30,15 @@ const pairs: PairExample[] = Array.from({ length: 16 }, (_, i) => ({
   positiveLetter: i % 2 ? 'A' : 'B',
 }));
 
-interface Row { backend: string; preset: string; params: number; sftMs: number; sampleMs: number; grpoUpdateMs: number; caMs: number }
+interface Row {
+  backend: string;
+  preset: string;
+  params: number;
+  sftMs: number;
+  sampleMs: number;
+  grpoUpdateMs: number;
+  caMs: number;
+}
 
 async function time(reps: number, f: () => Promise<unknown>): Promise<number> {
   await f(); // warm-up: shader compilation, kernel setup
@@ -44,7 +52,9 @@ async function benchOne(backend: string, preset: PresetName, reps: number): Prom
   const p = new Policy(tok, { model: preset, seed: 3, grpo: { beta: 0.001 } });
   const sftMs = await time(reps, () => p.sftStep(sft));
   let rollouts = await p.generate(grpoPrompts, 8, { maxNewTokens: 6 });
-  const sampleMs = await time(reps, async () => { rollouts = await p.generate(grpoPrompts, 8, { maxNewTokens: 6 }); });
+  const sampleMs = await time(reps, async () => {
+    rollouts = await p.generate(grpoPrompts, 8, { maxNewTokens: 6 });
+  });
   const scored = { ...rollouts, rewards: rollouts.texts.map((_, i) => (i % 3 === 0 ? 1 : 0)) };
   const grpoUpdateMs = await time(reps, () => p.grpoStep(scored, pairs.slice(0, 4)));
   const caMs = await time(reps, () => p.caStep(pairs));
@@ -63,25 +73,39 @@ async function main(): Promise<void> {
     if (b === 'webgpu') {
       const kind = arg('webgpu', process.env.VK_ICD_FILENAMES ? 'vulkan' : 'opengles') as 'vulkan' | 'opengles';
       const err = await installNodeWebGPU(kind);
-      if (err) { skipped[b] = err; continue; }
+      if (err) {
+        skipped[b] = err;
+        continue;
+      }
     }
     const st = await initBackend({ order: [b], wasmPaths: nodeWasmDir() }).catch((e: Error) => e);
-    if (st instanceof Error || st.name !== b) { skipped[b] = st instanceof Error ? st.message : st.label; continue; }
+    if (st instanceof Error || st.name !== b) {
+      skipped[b] = st instanceof Error ? st.message : st.label;
+      continue;
+    }
     const label = st.label;
     for (const preset of presets) {
       if (b === 'cpu' && preset !== 'nano' && !process.argv.includes('--all')) {
-        skipped[`cpu ${preset}`] = 'the pure-JS cpu backend takes many minutes per step at this size; pass --all to run it';
+        skipped[`cpu ${preset}`] =
+          'the pure-JS cpu backend takes many minutes per step at this size; pass --all to run it';
         continue;
       }
       const row = await benchOne(label, preset, reps);
       rows.push(row);
-      console.error(`${label} ${preset}: sft ${row.sftMs.toFixed(0)} ms, sample ${row.sampleMs.toFixed(0)} ms, grpo update ${row.grpoUpdateMs.toFixed(0)} ms, L_CA ${row.caMs.toFixed(0)} ms (${tf.memory().numTensors} tensors alive)`);
+      console.error(
+        `${label} ${preset}: sft ${row.sftMs.toFixed(0)} ms, sample ${row.sampleMs.toFixed(0)} ms, grpo update ${row.grpoUpdateMs.toFixed(0)} ms, L_CA ${row.caMs.toFixed(0)} ms (${tf.memory().numTensors} tensors alive)`,
+      );
     }
   }
   const f = (x: number) => x.toFixed(0).padStart(9);
   console.log(`\nms per step (mean of ${reps} after one warm-up); GRPO: 8 prompts x G 8, 6 new tokens\n`);
-  console.log(`${'backend'.padEnd(44)} ${'preset'.padEnd(6)} ${'params'.padStart(9)} ${'sft'.padStart(9)} ${'sample'.padStart(9)} ${'grpo upd'.padStart(9)} ${'L_CA'.padStart(9)}`);
-  for (const r of rows) console.log(`${r.backend.slice(0, 44).padEnd(44)} ${r.preset.padEnd(6)} ${String(r.params).padStart(9)} ${f(r.sftMs)} ${f(r.sampleMs)} ${f(r.grpoUpdateMs)} ${f(r.caMs)}`);
+  console.log(
+    `${'backend'.padEnd(44)} ${'preset'.padEnd(6)} ${'params'.padStart(9)} ${'sft'.padStart(9)} ${'sample'.padStart(9)} ${'grpo upd'.padStart(9)} ${'L_CA'.padStart(9)}`,
+  );
+  for (const r of rows)
+    console.log(
+      `${r.backend.slice(0, 44).padEnd(44)} ${r.preset.padEnd(6)} ${String(r.params).padStart(9)} ${f(r.sftMs)} ${f(r.sampleMs)} ${f(r.grpoUpdateMs)} ${f(r.caMs)}`,
+    );
   for (const [b, why] of Object.entries(skipped)) console.log(`skipped ${b}: ${why}`);
   const json = { reps, rows, skipped };
   console.log(JSON.stringify(json));

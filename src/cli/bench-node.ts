@@ -44,7 +44,11 @@ export interface ChildResult {
 }
 
 /** Selects the backend; returns the badge label and the adapter name. */
-async function selectBackend(b: NodeBackend, wasmDir: string | undefined, progress: (msg: string) => void): Promise<{ label: string; adapter?: string; fallback: boolean }> {
+async function selectBackend(
+  b: NodeBackend,
+  wasmDir: string | undefined,
+  progress: (msg: string) => void,
+): Promise<{ label: string; adapter?: string; fallback: boolean }> {
   let order: BackendName[] = [b as BackendName];
   let level: 'core' | 'compatibility' | undefined;
   if (b.startsWith('webgpu')) {
@@ -61,7 +65,11 @@ async function selectBackend(b: NodeBackend, wasmDir: string | undefined, progre
     progress(`tfjs flag ${k} = ${String(tf.env().get(k))}`);
   }
   if (st.name !== order[0]) throw new Error(`got ${st.name} instead of ${order[0]}: ${st.label}`);
-  return { label: st.label, adapter: st.adapter ? adapterName(st.adapter) : undefined, fallback: Boolean(st.adapter?.isFallbackAdapter) };
+  return {
+    label: st.label,
+    adapter: st.adapter ? adapterName(st.adapter) : undefined,
+    fallback: Boolean(st.adapter?.isFallbackAdapter),
+  };
 }
 
 /** Writes the manifest + binary blob torch_ref.py loads; returns the manifest path. */
@@ -80,17 +88,31 @@ export function writeCheck(dir: string, preset: PresetName, c: CheckCapture): st
   const T = hb.Tp + hb.L;
   const weights = c.weights.map((w) => ({ name: w.name, ...put(w.data, w.shape) }));
   const batch = {
-    B: hb.B, Tp: hb.Tp, L: hb.L,
-    ids: put(hb.ids, [hb.B, T]), positions: put(hb.positions, [hb.B, T]), keyMask: put(hb.keyMask, [hb.B, T]),
+    B: hb.B,
+    Tp: hb.Tp,
+    L: hb.L,
+    ids: put(hb.ids, [hb.B, T]),
+    positions: put(hb.positions, [hb.B, T]),
+    keyMask: put(hb.keyMask, [hb.B, T]),
     ...(hb.L > 0 ? { targets: put(hb.targets, [hb.B, hb.L]), targetMask: put(hb.targetMask, [hb.B, hb.L]) } : {}),
   };
   const base = path.join(dir, `${preset}-${c.phase}`);
   writeFileSync(`${base}.bin`, Buffer.concat(parts));
   const tok = benchTokenizer();
   const manifest = {
-    phase: c.phase, preset, bin: `${base}.bin`, config: modelConfig(preset, tok.size),
-    weights, batch, advantages: c.advantages, positiveId: c.positiveId, negativeId: c.negativeId,
-    grpo: DEFAULT_GRPO, ca: DEFAULT_CA, maxCompletionLength: hb.L, ours: c.ours,
+    phase: c.phase,
+    preset,
+    bin: `${base}.bin`,
+    config: modelConfig(preset, tok.size),
+    weights,
+    batch,
+    advantages: c.advantages,
+    positiveId: c.positiveId,
+    negativeId: c.negativeId,
+    grpo: DEFAULT_GRPO,
+    ca: DEFAULT_CA,
+    maxCompletionLength: hb.L,
+    ours: c.ours,
   };
   writeFileSync(`${base}.json`, JSON.stringify(manifest));
   return `${base}.json`;
@@ -109,10 +131,20 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
         continue;
       }
       const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
-        warmup: req.warmup, reps: req.reps, phases: req.phases,
+        warmup: req.warmup,
+        reps: req.reps,
+        phases: req.phases,
         onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
-        onCheck: req.checkDir ? (c) => { out.checks.push(writeCheck(req.checkDir as string, preset, c)); } : undefined,
-        profile: req.profile ? (phase, kernels) => { out.profiles.push({ preset, phase, kernels }); } : undefined,
+        onCheck: req.checkDir
+          ? (c) => {
+              out.checks.push(writeCheck(req.checkDir as string, preset, c));
+            }
+          : undefined,
+        profile: req.profile
+          ? (phase, kernels) => {
+              out.profiles.push({ preset, phase, kernels });
+            }
+          : undefined,
       });
       out.results.push({ preset, timings });
     }

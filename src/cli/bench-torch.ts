@@ -47,12 +47,22 @@ export interface TorchSpec {
   device: 'cpu' | 'cuda' | 'auto';
   checks: string[];
   kv_checks?: { preset: PresetName; config: object }[];
-  timings: { preset: PresetName; config: object; workload: WorkloadShape; warmup: number; reps: number; phases?: string[] }[];
+  timings: {
+    preset: PresetName;
+    config: object;
+    workload: WorkloadShape;
+    warmup: number;
+    reps: number;
+    phases?: string[];
+  }[];
 }
 
 /** The torch_ref.py next to this file's repo (or next to the packed bundle). */
 export function torchScript(): string {
-  const candidates = [path.resolve('bench/torch_ref.py'), path.join(path.dirname(process.argv[1] ?? '.'), 'torch_ref.py')];
+  const candidates = [
+    path.resolve('bench/torch_ref.py'),
+    path.join(path.dirname(process.argv[1] ?? '.'), 'torch_ref.py'),
+  ];
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new Error(`bench/torch_ref.py not found (looked in ${candidates.join(', ')})`);
   return found;

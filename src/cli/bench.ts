@@ -27,23 +27,45 @@ import type { BenchRow } from './bench-report.ts';
 import { addRatios, formatTable, headline } from './bench-report.ts';
 
 const FLAGS = {
-  quick: { type: 'boolean', default: false, help: 'batch 8, 8 new tokens, 2 reps (1 on cpu and Node webgpu), nano only on cpu and Node webgpu, no SwiftShader' },
+  quick: {
+    type: 'boolean',
+    default: false,
+    help: 'batch 8, 8 new tokens, 2 reps (1 on cpu and Node webgpu), nano only on cpu and Node webgpu, no SwiftShader',
+  },
   json: { type: 'string', help: 'write {meta, checks, rows} here' },
   presets: { type: 'string', default: 'nano,micro', help: 'model presets' },
   phases: { type: 'string', default: PHASES.join(','), help: 'phases to time' },
-  node: { type: 'string', help: `Node backends (${NODE_BACKENDS.join(',')}) or none; default all (quick: no webgpu-vulkan)` },
-  chromium: { type: 'string', help: 'Chromium backends (webgpu-gles,webgpu-swiftshader,wasm) or none; default all (quick: no SwiftShader)' },
+  node: {
+    type: 'string',
+    help: `Node backends (${NODE_BACKENDS.join(',')}) or none; default all (quick: no webgpu-vulkan)`,
+  },
+  chromium: {
+    type: 'string',
+    help: 'Chromium backends (webgpu-gles,webgpu-swiftshader,wasm) or none; default all (quick: no SwiftShader)',
+  },
   batch: { type: 'number', help: 'rows per batch (default 32; quick 8); every row is 128 tokens' },
   'max-new': { type: 'number', help: 'GRPO completion tokens (default 16; quick 8); prompts fill the rest of 128' },
   warmup: { type: 'number', default: 1, help: 'untimed steps per phase (shader compilation, caches)' },
   reps: { type: 'number', help: 'timed steps per phase (default 3; quick 2)' },
   torch: { type: 'boolean', default: true, help: 'run the PyTorch reference (--no-torch to skip)' },
   python: { type: 'string', default: '/usr/bin/python3', help: 'the python with torch' },
-  'torch-threads': { type: 'number', help: 'torch.set_num_threads (default: torch\'s own choice)' },
+  'torch-threads': { type: 'number', help: "torch.set_num_threads (default: torch's own choice)" },
   'torch-device': { type: 'string', default: 'auto', help: 'cpu, cuda or auto' },
-  check: { type: 'boolean', default: true, help: 'loss-equality check against PyTorch before timing (--no-check to skip)' },
-  profile: { type: 'boolean', default: false, help: 'print the slowest kernels per phase (Node backends; one extra step each)' },
-  'fallback-presets': { type: 'string', default: 'nano', help: 'presets to run on a fallback WebGPU adapter (SwiftShader); all: every preset' },
+  check: {
+    type: 'boolean',
+    default: true,
+    help: 'loss-equality check against PyTorch before timing (--no-check to skip)',
+  },
+  profile: {
+    type: 'boolean',
+    default: false,
+    help: 'print the slowest kernels per phase (Node backends; one extra step each)',
+  },
+  'fallback-presets': {
+    type: 'string',
+    default: 'nano',
+    help: 'presets to run on a fallback WebGPU adapter (SwiftShader); all: every preset',
+  },
   'wasm-dir': { type: 'string', help: 'directory of the tfjs .wasm files (default: node_modules)' },
   child: { type: 'string', help: '(internal) run one Node backend: a JSON ChildRequest' },
   'child-out': { type: 'string', help: '(internal) where the child writes its result' },
@@ -53,10 +75,17 @@ const FLAGS = {
 const LOSS_TOLERANCE = 1e-4;
 const GRAD_TOLERANCE = 1e-3;
 const log = (m: string) => process.stderr.write(`${m}\n`);
-const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean);
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 function load(): string {
-  return os.loadavg().map((x) => x.toFixed(2)).join(' ');
+  return os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 }
 
 /** Runs one Node backend in a fresh process (same runtime and loader: works under tsx and in the bundle). */
@@ -64,13 +93,24 @@ function spawnChild(req: ChildRequest): Promise<ChildResult> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-child-'));
   const outFile = path.join(dir, 'result.json');
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, [...process.execArgv, process.argv[1], '--child', JSON.stringify(req), '--child-out', outFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const p = spawn(
+      process.execPath,
+      [...process.execArgv, process.argv[1], '--child', JSON.stringify(req), '--child-out', outFile],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
     p.on('close', (code, signal) => {
       let res: ChildResult;
       try {
         res = JSON.parse(readFileSync(outFile, 'utf8')) as ChildResult;
       } catch {
-        res = { backend: req.backend, label: '', results: [], checks: [], profiles: [], error: `process ended with ${signal ?? code} before writing a result` };
+        res = {
+          backend: req.backend,
+          label: '',
+          results: [],
+          checks: [],
+          profiles: [],
+          error: `process ended with ${signal ?? code} before writing a result`,
+        };
       }
       rmSync(dir, { recursive: true, force: true });
       resolve(res);
@@ -79,18 +119,38 @@ function spawnChild(req: ChildRequest): Promise<ChildResult> {
 }
 
 function childRows(r: ChildResult): BenchRow[] {
-  return r.results.flatMap(({ preset, timings }) => timings.map((t) => ({
-    where: 'node' as const, backend: r.backend, adapter: r.adapter, preset, phase: t.phase, ms_median: t.ms_median,
-    tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, warmup_ms: t.warmup_ms, ms: t.ms, tokens: t.tokens,
-  })));
+  return r.results.flatMap(({ preset, timings }) =>
+    timings.map((t) => ({
+      where: 'node' as const,
+      backend: r.backend,
+      adapter: r.adapter,
+      preset,
+      phase: t.phase,
+      ms_median: t.ms_median,
+      tokens_per_s: t.tokens_per_s,
+      peak_bytes: t.peak_bytes,
+      warmup_ms: t.warmup_ms,
+      ms: t.ms,
+      tokens: t.tokens,
+    })),
+  );
 }
 
 function torchRows(t: TorchResult): BenchRow[] {
   const backend = t.device.startsWith('cuda') ? 'pytorch-cuda' : 'pytorch-cpu';
-  return t.timings.flatMap((tm) => Object.entries(tm.ms_median).map(([phase, med]) => ({
-    where: 'python' as const, backend, adapter: t.device_name ?? `${t.threads} thread${t.threads === 1 ? '' : 's'}`, preset: tm.preset,
-    phase: phase as Phase, ms_median: med, tokens_per_s: NaN, ms: tm.ms[phase], tokens: 0,
-  })));
+  return t.timings.flatMap((tm) =>
+    Object.entries(tm.ms_median).map(([phase, med]) => ({
+      where: 'python' as const,
+      backend,
+      adapter: t.device_name ?? `${t.threads} thread${t.threads === 1 ? '' : 's'}`,
+      preset: tm.preset,
+      phase: phase as Phase,
+      ms_median: med,
+      tokens_per_s: NaN,
+      ms: tm.ms[phase],
+      tokens: 0,
+    })),
+  );
 }
 
 async function main(): Promise<void> {
@@ -108,32 +168,73 @@ async function main(): Promise<void> {
 
   const quick = flags.quick;
   const presets = list(flags.presets) as PresetName[];
-  for (const p of presets) if (!['nano', 'micro', 'small'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
+  for (const p of presets)
+    if (!['nano', 'micro', 'small'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
   const phases = list(flags.phases) as Phase[];
-  for (const p of phases) if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
+  for (const p of phases)
+    if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
   const batch = flags.batch ?? (quick ? 8 : 32);
   const reps = flags.reps ?? (quick ? 2 : 3);
   const maxNewTokens = flags['max-new'] ?? (quick ? 8 : 16);
-  const fallbackPresets = flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
+  const fallbackPresets =
+    flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
   const warmup = flags.warmup;
-  const nodeBackends = (flags.node === 'none' ? [] : flags.node ? list(flags.node) : NODE_BACKENDS.filter((b) => !(quick && b === 'webgpu-vulkan'))) as NodeBackend[];
-  for (const b of nodeBackends) if (!NODE_BACKENDS.includes(b)) throw new Error(`--node: unknown backend "${b}" (expected ${NODE_BACKENDS.join(', ')})`);
-  const chromiumBackends = flags.chromium === 'none' ? [] : flags.chromium ? list(flags.chromium) : ['webgpu-gles', 'wasm', ...(quick ? [] : ['webgpu-swiftshader'])];
-  for (const b of chromiumBackends) if (!['webgpu-gles', 'webgpu-swiftshader', 'wasm'].includes(b)) throw new Error(`--chromium: unknown backend "${b}"`);
+  const nodeBackends = (
+    flags.node === 'none'
+      ? []
+      : flags.node
+        ? list(flags.node)
+        : NODE_BACKENDS.filter((b) => !(quick && b === 'webgpu-vulkan'))
+  ) as NodeBackend[];
+  for (const b of nodeBackends)
+    if (!NODE_BACKENDS.includes(b))
+      throw new Error(`--node: unknown backend "${b}" (expected ${NODE_BACKENDS.join(', ')})`);
+  const chromiumBackends =
+    flags.chromium === 'none'
+      ? []
+      : flags.chromium
+        ? list(flags.chromium)
+        : ['webgpu-gles', 'wasm', ...(quick ? [] : ['webgpu-swiftshader'])];
+  for (const b of chromiumBackends)
+    if (!['webgpu-gles', 'webgpu-swiftshader', 'wasm'].includes(b))
+      throw new Error(`--chromium: unknown backend "${b}"`);
   const skipped: string[] = [];
   // Quick mode: cpu (~4x slower than wasm) and Node's software WebGPU run nano only, one rep.
   const slowInQuick = (b: string) => quick && (b === 'cpu' || b.startsWith('webgpu'));
-  const presetsFor = (b: string) => (slowInQuick(b) ? presets.filter((p) => { const keep = p === 'nano'; if (!keep) skipped.push(`node ${b} ${p} (quick)`); return keep; }) : presets);
+  const presetsFor = (b: string) =>
+    slowInQuick(b)
+      ? presets.filter((p) => {
+          const keep = p === 'nano';
+          if (!keep) skipped.push(`node ${b} ${p} (quick)`);
+          return keep;
+        })
+      : presets;
   const repsFor = (b: string) => (slowInQuick(b) && flags.reps === undefined ? 1 : reps);
   if (quick && !flags.node) skipped.push('node webgpu-vulkan (quick; SwiftShader here)');
   if (quick && !flags.chromium) skipped.push('chromium webgpu-swiftshader (quick)');
 
   const meta = {
-    command: `${process.argv[1]?.endsWith('.mjs') ? 'node bench.mjs' : 'npm run bench --'} ${process.argv.slice(2).join(' ')}`.trim(), date: new Date().toISOString(), host: os.hostname(),
-    cpus: os.cpus().length, cpu_model: os.cpus()[0]?.model, node: process.version, batch, tokens_per_row: 128, max_new_tokens: maxNewTokens, warmup, reps,
-    load_start: load(), load_end: '', skipped, segments: [] as { what: string; load_start: string; load_end: string; wall_s: number }[], torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
+    command:
+      `${process.argv[1]?.endsWith('.mjs') ? 'node bench.mjs' : 'npm run bench --'} ${process.argv.slice(2).join(' ')}`.trim(),
+    date: new Date().toISOString(),
+    host: os.hostname(),
+    cpus: os.cpus().length,
+    cpu_model: os.cpus()[0]?.model,
+    node: process.version,
+    batch,
+    tokens_per_row: 128,
+    max_new_tokens: maxNewTokens,
+    warmup,
+    reps,
+    load_start: load(),
+    load_end: '',
+    skipped,
+    segments: [] as { what: string; load_start: string; load_end: string; wall_s: number }[],
+    torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
   };
-  log(`bench: batch ${batch} x 128 tokens (GRPO: ${maxNewTokens} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`);
+  log(
+    `bench: batch ${batch} x 128 tokens (GRPO: ${maxNewTokens} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`,
+  );
   const rows: BenchRow[] = [];
   const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-check-'));
   let checks: TorchResult['checks'] = [];
@@ -142,17 +243,34 @@ async function main(): Promise<void> {
   if (flags.torch && flags.check) {
     const checkBackend: NodeBackend = nodeBackends.includes('wasm') ? 'wasm' : 'cpu';
     log(`check: one step per phase on node ${checkBackend}, batch 4, then the same in PyTorch (float64)`);
-    const c = await spawnChild({ backend: checkBackend, presets, batch: 4, warmup: 1, reps: 0, phases: ['sft', 'ca', 'grpo_update'], checkDir, wasmDir: flags['wasm-dir'] });
+    const c = await spawnChild({
+      backend: checkBackend,
+      presets,
+      batch: 4,
+      warmup: 1,
+      reps: 0,
+      phases: ['sft', 'ca', 'grpo_update'],
+      checkDir,
+      wasmDir: flags['wasm-dir'],
+    });
     if (c.error) throw new Error(`check run failed on ${checkBackend}: ${c.error}`);
-    const t = await runTorch(flags.python, { device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: c.checks, timings: [] }, log);
+    const t = await runTorch(
+      flags.python,
+      { device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: c.checks, timings: [] },
+      log,
+    );
     checks = t.checks;
     const bad = checks.filter((k) => !(k.rel_loss <= LOSS_TOLERANCE && k.rel_grad_norm <= GRAD_TOLERANCE));
     for (const k of checks) {
-      log(`check ${k.preset} ${k.phase}: loss ours ${k.ours_loss.toPrecision(8)} torch ${k.torch_loss.toPrecision(8)} (rel ${k.rel_loss.toExponential(1)}), ` +
-        `grad norm ours ${k.ours_grad_norm.toPrecision(6)} torch ${k.torch_grad_norm.toPrecision(6)} (rel ${k.rel_grad_norm.toExponential(1)})`);
+      log(
+        `check ${k.preset} ${k.phase}: loss ours ${k.ours_loss.toPrecision(8)} torch ${k.torch_loss.toPrecision(8)} (rel ${k.rel_loss.toExponential(1)}), ` +
+          `grad norm ours ${k.ours_grad_norm.toPrecision(6)} torch ${k.torch_grad_norm.toPrecision(6)} (rel ${k.rel_grad_norm.toExponential(1)})`,
+      );
     }
     if (bad.length > 0 || checks.length === 0) {
-      log(`CHECK FAILED: PyTorch and ours disagree (loss tolerance ${LOSS_TOLERANCE}, gradient norm ${GRAD_TOLERANCE}) on ${bad.map((k) => `${k.preset} ${k.phase}`).join(', ') || 'no checks ran'}; not timing.`);
+      log(
+        `CHECK FAILED: PyTorch and ours disagree (loss tolerance ${LOSS_TOLERANCE}, gradient norm ${GRAD_TOLERANCE}) on ${bad.map((k) => `${k.preset} ${k.phase}`).join(', ') || 'no checks ran'}; not timing.`,
+      );
       process.exit(1);
     }
   }
@@ -176,11 +294,32 @@ async function main(): Promise<void> {
   const runPyTorch = async () => {
     const tok = benchTokenizer();
     const torchPhases = ['sft', 'ca', 'grpo'].filter((p) => phases.some((q) => q.startsWith(p)));
-    const torch = await segment('pytorch', () => runTorch(flags.python, {
-      device: flags['torch-device'] as 'auto', threads: flags['torch-threads'], checks: [],
-      timings: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size), workload: workloadShape(preset, { batch, maxNewTokens }), warmup, reps, phases: torchPhases })),
-    }, log));
-    meta.torch = { torch: torch.torch, device: torch.device, device_name: torch.device_name, threads: torch.threads, kv_cache: torch.kv_cache };
+    const torch = await segment('pytorch', () =>
+      runTorch(
+        flags.python,
+        {
+          device: flags['torch-device'] as 'auto',
+          threads: flags['torch-threads'],
+          checks: [],
+          timings: presets.map((preset) => ({
+            preset,
+            config: modelConfig(preset, tok.size),
+            workload: workloadShape(preset, { batch, maxNewTokens }),
+            warmup,
+            reps,
+            phases: torchPhases,
+          })),
+        },
+        log,
+      ),
+    );
+    meta.torch = {
+      torch: torch.torch,
+      device: torch.device,
+      device_name: torch.device_name,
+      threads: torch.threads,
+      kv_cache: torch.kv_cache,
+    };
     rows.push(...torchRows(torch).filter((r) => phases.includes(r.phase)));
   };
   let torchDone = !flags.torch;
@@ -188,12 +327,42 @@ async function main(): Promise<void> {
   for (const backend of ordered) {
     const ps = presetsFor(backend);
     if (ps.length === 0) continue;
-    const r = await segment(`node ${backend}`, () => spawnChild({ backend, presets: ps, batch, maxNewTokens, warmup, reps: repsFor(backend), phases, profile: flags.profile, wasmDir: flags['wasm-dir'], fallbackPresets }));
+    const r = await segment(`node ${backend}`, () =>
+      spawnChild({
+        backend,
+        presets: ps,
+        batch,
+        maxNewTokens,
+        warmup,
+        reps: repsFor(backend),
+        phases,
+        profile: flags.profile,
+        wasmDir: flags['wasm-dir'],
+        fallbackPresets,
+      }),
+    );
     skipped.push(...(r.skipped ?? []));
     if (r.error) log(`node ${backend}: ${r.error.split('\n')[0]}`);
-    for (const p of r.profiles) log(`profile node ${backend} ${p.preset} ${p.phase} (${p.kernels.reduce((a, k) => a + k.count, 0)} kernels): ${p.kernels.slice(0, 15).map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`).join(', ')}`);
+    for (const p of r.profiles)
+      log(
+        `profile node ${backend} ${p.preset} ${p.phase} (${p.kernels.reduce((a, k) => a + k.count, 0)} kernels): ${p.kernels
+          .slice(0, 15)
+          .map((k) => `${k.name} ${k.ms.toFixed(0)}ms/${k.count}`)
+          .join(', ')}`,
+      );
     rows.push(...childRows(r));
-    if (r.error && r.results.length === 0) rows.push({ where: 'node', backend, preset: ps[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: r.error.split('\n')[0] });
+    if (r.error && r.results.length === 0)
+      rows.push({
+        where: 'node',
+        backend,
+        preset: ps[0],
+        phase: 'sft',
+        ms_median: NaN,
+        tokens_per_s: NaN,
+        ms: [],
+        tokens: 0,
+        error: r.error.split('\n')[0],
+      });
     if (!torchDone) {
       torchDone = true;
       await runPyTorch();
@@ -218,18 +387,57 @@ async function main(): Promise<void> {
         const byGpu = new Map<ChromiumGpu, ChromiumJob[]>();
         for (const b of chromiumBackends) {
           const gpu: ChromiumGpu = b === 'webgpu-swiftshader' ? 'swiftshader' : 'gles';
-          const request = { backend: b === 'wasm' ? 'wasm' as const : 'webgpu' as const, featureLevel: b === 'webgpu-gles' ? 'compatibility' as const : 'core' as const, cpuKernels: process.env.CONTEXTRL_CPU_KERNELS === '0' ? false : 'auto' as const, fusedAdam: process.env.CONTEXTRL_FUSED_ADAM !== '0', wasmThreads: process.env.CONTEXTRL_WASM_THREADS !== '0', presets, batch, maxNewTokens, warmup, reps, phases, fallbackPresets };
+          const request = {
+            backend: b === 'wasm' ? ('wasm' as const) : ('webgpu' as const),
+            featureLevel: b === 'webgpu-gles' ? ('compatibility' as const) : ('core' as const),
+            cpuKernels: process.env.CONTEXTRL_CPU_KERNELS === '0' ? false : ('auto' as const),
+            fusedAdam: process.env.CONTEXTRL_FUSED_ADAM !== '0',
+            wasmThreads: process.env.CONTEXTRL_WASM_THREADS !== '0',
+            presets,
+            batch,
+            maxNewTokens,
+            warmup,
+            reps,
+            phases,
+            fallbackPresets,
+          };
           byGpu.set(gpu, [...(byGpu.get(gpu) ?? []), { gpu, request, rowBackend: b }]);
         }
         for (const [gpu, jobs] of byGpu) {
-          for (const { job, result } of await segment(`chromium ${gpu}`, () => runInChromium(server.url, gpu, jobs, log))) {
+          for (const { job, result } of await segment(`chromium ${gpu}`, () =>
+            runInChromium(server.url, gpu, jobs, log),
+          )) {
             if (result.error) log(`chromium ${job.rowBackend}: ${result.error.split('\n')[0]}`);
             skipped.push(...(result.skipped ?? []));
-            rows.push(...result.results.flatMap(({ preset, timings }) => timings.map((t) => ({
-              where: 'chromium' as const, backend: job.rowBackend, adapter: result.adapter, preset, phase: t.phase, ms_median: t.ms_median,
-              tokens_per_s: t.tokens_per_s, peak_bytes: t.peak_bytes, warmup_ms: t.warmup_ms, ms: t.ms, tokens: t.tokens,
-            }))));
-            if (result.error && result.results.length === 0) rows.push({ where: 'chromium', backend: job.rowBackend, preset: presets[0], phase: 'sft', ms_median: NaN, tokens_per_s: NaN, ms: [], tokens: 0, error: result.error.split('\n')[0] });
+            rows.push(
+              ...result.results.flatMap(({ preset, timings }) =>
+                timings.map((t) => ({
+                  where: 'chromium' as const,
+                  backend: job.rowBackend,
+                  adapter: result.adapter,
+                  preset,
+                  phase: t.phase,
+                  ms_median: t.ms_median,
+                  tokens_per_s: t.tokens_per_s,
+                  peak_bytes: t.peak_bytes,
+                  warmup_ms: t.warmup_ms,
+                  ms: t.ms,
+                  tokens: t.tokens,
+                })),
+              ),
+            );
+            if (result.error && result.results.length === 0)
+              rows.push({
+                where: 'chromium',
+                backend: job.rowBackend,
+                preset: presets[0],
+                phase: 'sft',
+                ms_median: NaN,
+                tokens_per_s: NaN,
+                ms: [],
+                tokens: 0,
+                error: result.error.split('\n')[0],
+              });
           }
         }
       } finally {

@@ -74,7 +74,8 @@ function cmdPairs(args: string[]): number {
   checkKnown(flags, ['domain', 'n', 'seed', 'out', 'knob']);
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
   const name = one(flags, 'domain', true) as string;
-  if (!DOMAIN_NAMES.includes(name as DomainName)) throw new UsageError(`--domain must be one of ${DOMAIN_NAMES.join(', ')} (got ${name})`);
+  if (!DOMAIN_NAMES.includes(name as DomainName))
+    throw new UsageError(`--domain must be one of ${DOMAIN_NAMES.join(', ')} (got ${name})`);
   const domain = domains[name as DomainName];
   const n = int(flags, 'n', true);
   const seed = int(flags, 'seed', false, 0);
@@ -94,18 +95,37 @@ function cmdBench(args: string[]): number {
   checkKnown(flags, ['out', 'size', 'probe-size']);
   if (rest.length) throw new UsageError(`unexpected argument ${rest[0]}`);
   const dir = one(flags, 'out', true) as string;
-  const suite = buildBenchmarkSuite({ size: int(flags, 'size', false, 200), probeSize: int(flags, 'probe-size', false, 200) });
+  const suite = buildBenchmarkSuite({
+    size: int(flags, 'size', false, 200),
+    probeSize: int(flags, 'probe-size', false, 200),
+  });
   mkdirSync(dir, { recursive: true });
   const file = (name: string) => `${name.replace(/\//g, '__')}.jsonl`;
   for (const s of suite.sets) writeFileSync(join(dir, file(s.name)), itemsToJsonl(s.items));
   for (const p of suite.probes) writeFileSync(join(dir, file(p.name)), pairsToJsonl(p.pairs));
   const manifest = {
     version: suite.version,
-    sets: suite.sets.map((s) => ({ name: s.name, domain: s.domain, seed: s.seed, knobs: s.knobs, count: s.items.length, file: file(s.name) })),
-    probes: suite.probes.map((p) => ({ name: p.name, domain: p.domain, seed: p.seed, knobs: p.knobs, count: p.pairs.length, file: file(p.name) })),
+    sets: suite.sets.map((s) => ({
+      name: s.name,
+      domain: s.domain,
+      seed: s.seed,
+      knobs: s.knobs,
+      count: s.items.length,
+      file: file(s.name),
+    })),
+    probes: suite.probes.map((p) => ({
+      name: p.name,
+      domain: p.domain,
+      seed: p.seed,
+      knobs: p.knobs,
+      count: p.pairs.length,
+      file: file(p.name),
+    })),
   };
   writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-  console.log(`benchmark suite v${BENCH_VERSION}: ${suite.sets.length} sets, ${suite.probes.length} probe sets -> ${dir}`);
+  console.log(
+    `benchmark suite v${BENCH_VERSION}: ${suite.sets.length} sets, ${suite.probes.length} probe sets -> ${dir}`,
+  );
   for (const s of manifest.sets) console.log(`  ${s.name.padEnd(28)} ${s.count} items`);
   for (const p of manifest.probes) console.log(`  ${p.name.padEnd(28)} ${p.count} pairs`);
   return 0;
@@ -124,8 +144,11 @@ function cmdValidate(args: string[]): number {
   }
   const { pairs, errors } = parsePairsJsonl(bytes, { keepValid: true });
   for (const e of errors) console.error(formatJsonlError(e));
-  const rejected = pairs.map((p) => ({ p, v: verifyPair(p) })).filter((x) => !x.v.ok && x.p.meta.negativeAnswerKnown !== false);
-  for (const { p, v } of rejected) if (!v.ok) console.log(`note: pair ${p.id} would be rejected by the verifier (${v.reason}: ${v.detail})`);
+  const rejected = pairs
+    .map((p) => ({ p, v: verifyPair(p) }))
+    .filter((x) => !x.v.ok && x.p.meta.negativeAnswerKnown !== false);
+  for (const { p, v } of rejected)
+    if (!v.ok) console.log(`note: pair ${p.id} would be rejected by the verifier (${v.reason}: ${v.detail})`);
   if (errors.length) {
     console.error(`${rest[0]}: ${errors.length} error(s); ${pairs.length} valid line(s)`);
     return 1;
@@ -142,7 +165,11 @@ export function main(argv: string[]): number {
     if (cmd === 'validate') return cmdValidate(args);
     throw new UsageError(cmd ? `unknown command ${cmd}` : 'missing command');
   } catch (e) {
-    if (e instanceof UsageError || (e instanceof Error && e.message.startsWith('unknown knob')) || (e instanceof Error && e.message.startsWith('knob '))) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof Error && e.message.startsWith('unknown knob')) ||
+      (e instanceof Error && e.message.startsWith('knob '))
+    ) {
       console.error(`error: ${e.message}\n${USAGE}`);
       return 2;
     }
@@ -151,4 +178,5 @@ export function main(argv: string[]): number {
 }
 
 // Run only as the entry point, so tests can import `main`.
-if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) process.exitCode = main(process.argv.slice(2));
+if (process.argv[1] && import.meta.url === pathToFileURL(resolve(process.argv[1])).href)
+  process.exitCode = main(process.argv.slice(2));

@@ -16,14 +16,21 @@ import { validateRunConfig } from '../config/run-config.ts';
 import { runExperiment } from '../runtime/experiment.ts';
 import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
-import { mergeResults, parseResultRows, toConsoleTable, toCsv, toMarkdown, type ResultRow } from '../results/results.ts';
+import {
+  mergeResults,
+  parseResultRows,
+  toConsoleTable,
+  toCsv,
+  toMarkdown,
+  type ResultRow,
+} from '../results/results.ts';
 import type { Method, RunConfig } from '../runtime/types.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {
   preset: { type: 'string', default: 'ablation-trace', help: `preset: ${Object.keys(PRESETS).join(', ')}` },
   quick: { type: 'boolean', default: false, help: 'the quick preset: a few minutes on a CPU' },
-  seeds: { type: 'number', help: 'number of seeds (0..N-1); default: the preset\'s' },
+  seeds: { type: 'number', help: "number of seeds (0..N-1); default: the preset's" },
   'seed-offset': { type: 'number', default: 0, help: 'first seed' },
   methods: { type: 'string', help: 'comma-separated methods (default: all four)' },
   out: { type: 'string', default: 'out/experiment', help: 'output directory' },
@@ -32,14 +39,29 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
-  merge: { type: 'string', help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running' },
+  merge: {
+    type: 'string',
+    help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running',
+  },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } satisfies FlagSpec;
 
 async function main() {
   const flags = parseFlags(process.argv.slice(2), FLAGS);
-  if (flags.help) { console.log(usage('npm run experiment --', FLAGS)); return; }
-  if (flags.merge) { merge(flags.merge.split(',').map((x) => x.trim()).filter(Boolean), flags.out); return; }
+  if (flags.help) {
+    console.log(usage('npm run experiment --', FLAGS));
+    return;
+  }
+  if (flags.merge) {
+    merge(
+      flags.merge
+        .split(',')
+        .map((x) => x.trim())
+        .filter(Boolean),
+      flags.out,
+    );
+    return;
+  }
   const presetName = flags.quick ? 'quick' : flags.preset;
   const preset = getPreset(presetName);
   const overrides: Partial<RunConfig> = flags.set ? JSON.parse(flags.set) : {};
@@ -48,7 +70,8 @@ async function main() {
   const v = validateRunConfig(config);
   if (!v.ok) throw new Error(`invalid config: ${v.errors.join('; ')}`);
   const methods = (flags.methods ? flags.methods.split(',') : preset.methods) as Method[];
-  for (const m of methods) if (!['grpo', 'da-sft', 'da-rl', 'contextrl'].includes(m)) throw new Error(`unknown method "${m}" in --methods`);
+  for (const m of methods)
+    if (!['grpo', 'da-sft', 'da-rl', 'contextrl'].includes(m)) throw new Error(`unknown method "${m}" in --methods`);
   const nSeeds = flags.seeds ?? preset.seeds;
   const seeds = Array.from({ length: nSeeds }, (_, i) => flags['seed-offset'] + i);
 
@@ -59,15 +82,25 @@ async function main() {
     baseModel = b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength);
   }
   const warmStart = preset.warmStart ?? {
-    name: presetName, domain: config.domain, modelSize: config.modelSize, batchSize: config.batchSize, learningRate: config.sftLearningRate, warmupSteps: 20,
-    steps: config.warmStartSteps, easyPairShare: 0.25, stages: [{ name: 'run distribution', knobs: config.knobs }], figureKnobs: config.knobs,
+    name: presetName,
+    domain: config.domain,
+    modelSize: config.modelSize,
+    batchSize: config.batchSize,
+    learningRate: config.sftLearningRate,
+    warmupSteps: 20,
+    steps: config.warmStartSteps,
+    easyPairShare: 0.25,
+    stages: [{ name: 'run distribution', knobs: config.knobs }],
+    figureKnobs: config.knobs,
   };
 
   const st = await initBackend({ order: parseBackendList(flags.backend), wasmPaths: nodeWasmDir() });
   mkdirSync(path.join(flags.out, 'runs'), { recursive: true });
   const t0 = Date.now();
   const bar = new ProgressBar(1);
-  bar.log(`experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`);
+  bar.log(
+    `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
+  );
   const rows: ResultRow[] = [];
   const notes = [
     `Preset \`${presetName}\`: ${preset.description}`,
@@ -78,19 +111,41 @@ async function main() {
   const write = () => {
     writeFileSync(path.join(flags.out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
     writeFileSync(path.join(flags.out, 'results.csv'), toCsv(rows));
-    writeFileSync(path.join(flags.out, 'results.md'), toMarkdown(rows, { title: `Experiment: ${presetName}`, notes: [...notes, `Wall time: ${formatDuration((Date.now() - t0) / 1000)}.`] }));
+    writeFileSync(
+      path.join(flags.out, 'results.md'),
+      toMarkdown(rows, {
+        title: `Experiment: ${presetName}`,
+        notes: [...notes, `Wall time: ${formatDuration((Date.now() - t0) / 1000)}.`],
+      }),
+    );
   };
-  writeFileSync(path.join(flags.out, 'config.json'), JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n');
-  await runExperiment({ preset, config, methods, seeds, baseModel, warmStart }, {
-    progress: (done, total, label) => { bar.setTotal(total); bar.update(done, label); },
-    result: (r, ctx) => {
-      rows.push(...r);
-      write();
-      const acc = Object.entries(ctx.record.accuracies).map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`).join(' · ');
-      bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
+  writeFileSync(
+    path.join(flags.out, 'config.json'),
+    JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n',
+  );
+  await runExperiment(
+    { preset, config, methods, seeds, baseModel, warmStart },
+    {
+      progress: (done, total, label) => {
+        bar.setTotal(total);
+        bar.update(done, label);
+      },
+      result: (r, ctx) => {
+        rows.push(...r);
+        write();
+        const acc = Object.entries(ctx.record.accuracies)
+          .map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`)
+          .join(' · ');
+        bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
+      },
+      metrics: (method, seed, m) =>
+        writeFileSync(
+          path.join(flags.out, 'runs', `${method}-seed${seed}.jsonl`),
+          m.map((r) => JSON.stringify(r)).join('\n') + '\n',
+        ),
     },
-    metrics: (method, seed, m) => writeFileSync(path.join(flags.out, 'runs', `${method}-seed${seed}.jsonl`), m.map((r) => JSON.stringify(r)).join('\n') + '\n'),
-  }, (spec, seed) => Pretrainer.create(spec, seed));
+    (spec, seed) => Pretrainer.create(spec, seed),
+  );
   bar.finish(`done in ${formatDuration((Date.now() - t0) / 1000)}`);
   write();
   process.stdout.write('\n' + toConsoleTable(rows));
@@ -106,12 +161,16 @@ function merge(sources: string[], out: string): void {
   });
   const rows = mergeResults(sets);
   mkdirSync(out, { recursive: true });
-  const notes = [`Merged from ${sets.map((s) => `\`${s.source}\``).join(', ')} (\`npm run experiment -- ${process.argv.slice(2).join(' ')}\`).`];
+  const notes = [
+    `Merged from ${sets.map((s) => `\`${s.source}\``).join(', ')} (\`npm run experiment -- ${process.argv.slice(2).join(' ')}\`).`,
+  ];
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(out, 'results.csv'), toCsv(rows));
   writeFileSync(path.join(out, 'results.md'), toMarkdown(rows, { title: 'Experiment: merged results', notes }));
   process.stdout.write(toConsoleTable(rows));
-  process.stdout.write(`\nwrote ${path.join(out, 'results.json')}, results.csv, results.md (${rows.length} rows from ${sets.length} files)\n`);
+  process.stdout.write(
+    `\nwrote ${path.join(out, 'results.json')}, results.csv, results.md (${rows.length} rows from ${sets.length} files)\n`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -18,7 +18,10 @@ import type { Tokenizer } from './tokenizer.ts';
 
 export type AttributionMethod = 'grad-input' | 'rollout';
 export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['grad-input', 'rollout'];
-export const ATTRIBUTION_LABELS: Record<AttributionMethod, string> = { 'grad-input': 'gradient × input', rollout: 'attention rollout' };
+export const ATTRIBUTION_LABELS: Record<AttributionMethod, string> = {
+  'grad-input': 'gradient × input',
+  rollout: 'attention rollout',
+};
 
 /** What the attribution explains. */
 export type AttributionTarget =
@@ -53,16 +56,27 @@ function tokenId(tok: Tokenizer, word: string): number {
  * of the batch's summed objective holds every row's own gradient).
  */
 export async function attribute(
-  model: Transformer, tok: Tokenizer, requests: AttributionRequest[], method: AttributionMethod, opts: { batchSize?: number } = {},
+  model: Transformer,
+  tok: Tokenizer,
+  requests: AttributionRequest[],
+  method: AttributionMethod,
+  opts: { batchSize?: number } = {},
 ): Promise<Attribution[]> {
-  if (!ATTRIBUTION_METHODS.includes(method)) throw new Error(`attribution method must be one of ${ATTRIBUTION_METHODS.join(', ')} (got ${String(method)})`);
+  if (!ATTRIBUTION_METHODS.includes(method))
+    throw new Error(`attribution method must be one of ${ATTRIBUTION_METHODS.join(', ')} (got ${String(method)})`);
   const bs = Math.max(1, opts.batchSize ?? 32);
   const out: Attribution[] = [];
-  for (let s = 0; s < requests.length; s += bs) out.push(...(await attributeBatch(model, tok, requests.slice(s, s + bs), method)));
+  for (let s = 0; s < requests.length; s += bs)
+    out.push(...(await attributeBatch(model, tok, requests.slice(s, s + bs), method)));
   return out;
 }
 
-async function attributeBatch(model: Transformer, tok: Tokenizer, reqs: AttributionRequest[], method: AttributionMethod): Promise<Attribution[]> {
+async function attributeBatch(
+  model: Transformer,
+  tok: Tokenizer,
+  reqs: AttributionRequest[],
+  method: AttributionMethod,
+): Promise<Attribution[]> {
   const V = model.config.vocabSize;
   const prompts = reqs.map((r) => encodePrompt(tok, r.prompt));
   const answers = reqs.map((r) => (r.target.kind === 'answer' ? tok.encode(r.target.answer) : []));
@@ -83,7 +97,9 @@ async function attributeBatch(model: Transformer, tok: Tokenizer, reqs: Attribut
       return;
     }
     const a = answers[b];
-    a.forEach((id, i) => { wLogp[(b * Lq + i) * V + id] = 1; });
+    a.forEach((id, i) => {
+      wLogp[(b * Lq + i) * V + id] = 1;
+    });
     const n = Math.max(1, a.length);
     for (let i = 0; i < n; i++) query[b * T + Tp - 1 + i] = 1 / n;
   });
@@ -132,7 +148,8 @@ async function attributeBatch(model: Transformer, tok: Tokenizer, reqs: Attribut
       const row = Array.from(d.subarray(b * Tp + Tp - n, (b + 1) * Tp));
       const sum = row.reduce((x, y) => x + y, 0);
       return {
-        method, ids: prompts[b].ids,
+        method,
+        ids: prompts[b].ids,
         scores: sum > 0 && Number.isFinite(sum) ? row.map((x) => x / sum) : row.map(() => 0),
         objective: d[B * Tp + b],
       };

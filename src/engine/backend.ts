@@ -86,50 +86,61 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   // Our own factory instead of the package's: it tries a compatibility-mode adapter when no core
   // adapter exists (Chromium's GLES path, Dawn's OpenGL ES in Node) and records what it got.
-  tf.registerBackend('webgpu', async () => {
-    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
-    if (!gpu) throw new Error('no navigator.gpu');
-    const levels: ('core' | 'compatibility')[] =
-      featureLevel === 'auto' ? ['core', 'compatibility'] : [featureLevel];
-    let adapter: GPUAdapter | null = null;
-    let level: 'core' | 'compatibility' = 'core';
-    for (const l of levels) {
-      // high-performance: on a machine with an integrated and a discrete GPU (or a real driver
-      // beside a software one), take the discrete one.
-      const opts = { powerPreference: 'high-performance', ...(l === 'compatibility' ? { featureLevel: 'compatibility' } : {}) } as GPURequestAdapterOptions;
-      adapter = await gpu.requestAdapter(opts);
-      if (adapter) { level = l; break; }
-    }
-    if (!adapter) throw new Error('no adapter');
-    const required: GPUFeatureName[] = [];
-    if (adapter.features.has('timestamp-query')) required.push('timestamp-query');
-    const lim = adapter.limits;
-    const device = await adapter.requestDevice({
-      requiredFeatures: required,
-      requiredLimits: {
-        maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
-        maxComputeWorkgroupsPerDimension: lim.maxComputeWorkgroupsPerDimension,
-        maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
-        maxBufferSize: lim.maxBufferSize,
-        maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
-        maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
-      },
-    });
-    const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
-    const fallback = Boolean((adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
-      (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter);
-    lastAdapter = {
-      vendor: info?.vendor ?? '',
-      architecture: info?.architecture ?? '',
-      description: info?.description ?? '',
-      device: info?.device ?? '',
-      isFallbackAdapter: fallback,
-      featureLevel: level,
-    };
-    lastAdapter.cpuKernels = cpuKernelChoice(lastAdapter, cpuKernels) === 'install';
-    if (lastAdapter.cpuKernels) installCpuKernels();
-    return new WebGPUBackend(device, info);
-  }, 1);
+  tf.registerBackend(
+    'webgpu',
+    async () => {
+      const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+      if (!gpu) throw new Error('no navigator.gpu');
+      const levels: ('core' | 'compatibility')[] = featureLevel === 'auto' ? ['core', 'compatibility'] : [featureLevel];
+      let adapter: GPUAdapter | null = null;
+      let level: 'core' | 'compatibility' = 'core';
+      for (const l of levels) {
+        // high-performance: on a machine with an integrated and a discrete GPU (or a real driver
+        // beside a software one), take the discrete one.
+        const opts = {
+          powerPreference: 'high-performance',
+          ...(l === 'compatibility' ? { featureLevel: 'compatibility' } : {}),
+        } as GPURequestAdapterOptions;
+        adapter = await gpu.requestAdapter(opts);
+        if (adapter) {
+          level = l;
+          break;
+        }
+      }
+      if (!adapter) throw new Error('no adapter');
+      const required: GPUFeatureName[] = [];
+      if (adapter.features.has('timestamp-query')) required.push('timestamp-query');
+      const lim = adapter.limits;
+      const device = await adapter.requestDevice({
+        requiredFeatures: required,
+        requiredLimits: {
+          maxComputeWorkgroupStorageSize: lim.maxComputeWorkgroupStorageSize,
+          maxComputeWorkgroupsPerDimension: lim.maxComputeWorkgroupsPerDimension,
+          maxStorageBufferBindingSize: lim.maxStorageBufferBindingSize,
+          maxBufferSize: lim.maxBufferSize,
+          maxComputeWorkgroupSizeX: lim.maxComputeWorkgroupSizeX,
+          maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
+        },
+      });
+      const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
+      const fallback = Boolean(
+        (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
+        (info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter,
+      );
+      lastAdapter = {
+        vendor: info?.vendor ?? '',
+        architecture: info?.architecture ?? '',
+        description: info?.description ?? '',
+        device: info?.device ?? '',
+        isFallbackAdapter: fallback,
+        featureLevel: level,
+      };
+      lastAdapter.cpuKernels = cpuKernelChoice(lastAdapter, cpuKernels) === 'install';
+      if (lastAdapter.cpuKernels) installCpuKernels();
+      return new WebGPUBackend(device, info);
+    },
+    1,
+  );
 }
 
 /** A readable adapter name: "SwiftShader", "llvmpipe", "NVIDIA H100" ... */
@@ -143,12 +154,20 @@ export function adapterName(a: AdapterSummary): string {
 export function backendLabel(status: Omit<BackendStatus, 'label'>): string {
   if (status.name === 'webgpu' && status.adapter) {
     const a = status.adapter;
-    const notes = [a.isFallbackAdapter ? 'fallback adapter' : '', a.featureLevel === 'compatibility' ? 'compatibility mode' : '', a.cpuKernels ? 'CPU kernels' : '']
-      .filter(Boolean).join(', ');
+    const notes = [
+      a.isFallbackAdapter ? 'fallback adapter' : '',
+      a.featureLevel === 'compatibility' ? 'compatibility mode' : '',
+      a.cpuKernels ? 'CPU kernels' : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
     return `WebGPU · ${adapterName(a)}${notes ? ` (${notes})` : ''}`;
   }
-  const why = status.skipped.map((s) => `${s.name === 'webgpu' ? 'WebGPU' : s.name} unavailable: ${s.reason}`).join('; ');
-  const name = status.name === 'wasm' && (status.wasmThreads ?? 1) > 1 ? `wasm (${status.wasmThreads} threads)` : status.name;
+  const why = status.skipped
+    .map((s) => `${s.name === 'webgpu' ? 'WebGPU' : s.name} unavailable: ${s.reason}`)
+    .join('; ');
+  const name =
+    status.name === 'wasm' && (status.wasmThreads ?? 1) > 1 ? `wasm (${status.wasmThreads} threads)` : status.name;
   return why ? `${name}: ${why}` : name;
 }
 
@@ -189,13 +208,22 @@ export async function selfTest(tolerance = 1e-3): Promise<SelfTestResult> {
     const ref = await runSelfTestProblem();
     await tf.setBackend(target);
     let maxRelDiff = 0;
-    ours.forEach((o, i) => o.forEach((v, j) => {
-      const r = ref[i][j];
-      const d = Math.abs(v - r) / Math.max(1, Math.abs(r));
-      maxRelDiff = Number.isFinite(d) ? Math.max(maxRelDiff, d) : Infinity;
-    }));
+    ours.forEach((o, i) =>
+      o.forEach((v, j) => {
+        const r = ref[i][j];
+        const d = Math.abs(v - r) / Math.max(1, Math.abs(r));
+        maxRelDiff = Number.isFinite(d) ? Math.max(maxRelDiff, d) : Infinity;
+      }),
+    );
     const ok = maxRelDiff <= tolerance;
-    return { ok, maxRelDiff, ms, error: ok ? undefined : `mismatch with cpu: max relative difference ${maxRelDiff.toExponential(2)} > ${tolerance}` };
+    return {
+      ok,
+      maxRelDiff,
+      ms,
+      error: ok
+        ? undefined
+        : `mismatch with cpu: max relative difference ${maxRelDiff.toExponential(2)} > ${tolerance}`,
+    };
   } catch (e) {
     if (tf.getBackend() !== target) await tf.setBackend(target).catch(() => false);
     return { ok: false, maxRelDiff: Infinity, ms: performance.now() - t0, error: (e as Error).message ?? String(e) };
@@ -209,7 +237,10 @@ function webgpuPrecheck(): string | undefined {
 }
 
 /** Threads for the wasm backend: up to 4 and one per logical core where the page is cross-origin isolated, else 1. */
-export function wasmThreadsWanted(enabled: boolean, g: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis): number {
+export function wasmThreadsWanted(
+  enabled: boolean,
+  g: { crossOriginIsolated?: boolean; navigator?: { hardwareConcurrency?: number } } = globalThis,
+): number {
   if (!enabled || g.crossOriginIsolated !== true) return 1;
   return Math.max(1, Math.min(4, Math.floor(g.navigator?.hardwareConcurrency ?? 1)));
 }
@@ -245,12 +276,18 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
   for (const name of order) {
     if (name === 'webgpu') {
       const why = webgpuPrecheck();
-      if (why) { skipped.push({ name, reason: why }); continue; }
+      if (why) {
+        skipped.push({ name, reason: why });
+        continue;
+      }
       registerWebGPU(opts.webgpuFeatureLevel ?? 'auto', opts.cpuKernels ?? 'auto');
     }
     let ok: boolean;
     try {
-      ok = name === 'wasm' && threads > 1 ? await withWasmThreads(threads, () => tf.setBackend(name)) : await tf.setBackend(name);
+      ok =
+        name === 'wasm' && threads > 1
+          ? await withWasmThreads(threads, () => tf.setBackend(name))
+          : await tf.setBackend(name);
     } catch (e) {
       skipped.push({ name, reason: (e as Error).message ?? String(e) });
       continue;
@@ -263,7 +300,12 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
     }
     await tf.ready();
     // Once per adapter: the factory (and so this) runs again only for a new backend.
-    if (name === 'webgpu' && lastAdapter && !lastAdapter.cpuKernelProbe && cpuKernelChoice(lastAdapter, opts.cpuKernels ?? 'auto') === 'probe') {
+    if (
+      name === 'webgpu' &&
+      lastAdapter &&
+      !lastAdapter.cpuKernelProbe &&
+      cpuKernelChoice(lastAdapter, opts.cpuKernels ?? 'auto') === 'probe'
+    ) {
       const p = await probeCpuKernels();
       lastAdapter.cpuKernels = p.installed;
       lastAdapter.cpuKernelProbe = { tfjsMs: p.tfjsMs, oursMs: p.oursMs };
@@ -273,7 +315,13 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendSta
       skipped.push({ name, reason: `self-test failed: ${st.error}` });
       continue;
     }
-    const base = { name, adapter: name === 'webgpu' ? lastAdapter : undefined, skipped, selfTest: st, ...(name === 'wasm' ? { wasmThreads: getThreadsCount() } : {}) };
+    const base = {
+      name,
+      adapter: name === 'webgpu' ? lastAdapter : undefined,
+      skipped,
+      selfTest: st,
+      ...(name === 'wasm' ? { wasmThreads: getThreadsCount() } : {}),
+    };
     return { ...base, label: backendLabel(base) };
   }
   throw new Error(`no backend could be initialized: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`);

@@ -38,7 +38,9 @@ export function encodePrompt(tok: Tokenizer, prompt: PromptText): EncodedPrompt 
   const ids = [tok.bos, ...tok.encode(prompt.text)];
   const nImg = ids.filter((i) => i === tok.img).length / tok.nPatches;
   if (nImg !== prompt.images.length) {
-    throw new Error(`prompt has ${nImg} <img> markers but ${prompt.images.length} images: "${prompt.text.slice(0, 60)}"`);
+    throw new Error(
+      `prompt has ${nImg} <img> markers but ${prompt.images.length} images: "${prompt.text.slice(0, 60)}"`,
+    );
   }
   return { ids, images: prompt.images };
 }
@@ -80,7 +82,13 @@ export const WEBGPU_PROMPT_BUCKET = 16;
  * Build one batch. completions[b] are the completion tokens of row b (eos included when present);
  * pass [] rows (and L = 0) for prompt-only batches. L defaults to the longest completion.
  */
-export function buildBatch(tok: Tokenizer, cfg: ModelConfig, prompts: EncodedPrompt[], completions?: number[][], L?: number): HostBatch {
+export function buildBatch(
+  tok: Tokenizer,
+  cfg: ModelConfig,
+  prompts: EncodedPrompt[],
+  completions?: number[][],
+  L?: number,
+): HostBatch {
   const B = prompts.length;
   if (B === 0) throw new Error('empty batch: at least one prompt is needed');
   const longest = Math.max(...prompts.map((p) => p.ids.length));
@@ -88,7 +96,8 @@ export function buildBatch(tok: Tokenizer, cfg: ModelConfig, prompts: EncodedPro
   const bucket = tf.getBackend() === 'webgpu' ? WEBGPU_PROMPT_BUCKET : 1;
   const Tp = Math.max(longest, Math.min(Math.ceil(longest / bucket) * bucket, cfg.contextLength - Lc));
   const T = Tp + Lc;
-  if (T > cfg.contextLength) throw new Error(`prompt (${Tp} tokens) + completion (${Lc}) exceeds contextLength ${cfg.contextLength}`);
+  if (T > cfg.contextLength)
+    throw new Error(`prompt (${Tp} tokens) + completion (${Lc}) exceeds contextLength ${cfg.contextLength}`);
   const ids = new Int32Array(B * T);
   const positions = new Int32Array(B * T);
   const keyMask = new Float32Array(B * T);
@@ -123,7 +132,17 @@ export function buildBatch(tok: Tokenizer, cfg: ModelConfig, prompts: EncodedPro
       for (let t = pad; t < Tp; t++) if (p[t - pad] === tok.img) placement[(b * T + t) * M + m++] = 1;
     }
   }
-  return { B, Tp, L: Lc, ids, positions, keyMask, targets, targetMask, images: placement && patches ? { M, placement, patches } : undefined };
+  return {
+    B,
+    Tp,
+    L: Lc,
+    ids,
+    positions,
+    keyMask,
+    targets,
+    targetMask,
+    images: placement && patches ? { M, placement, patches } : undefined,
+  };
 }
 
 /** Upload a host batch. Caller disposes (tf.dispose(Object.values(...)) or disposeInputs). */

@@ -49,7 +49,8 @@ export function encodeCheckpoint(ck: CheckpointData): ArrayBuffer {
   let offset = 0;
   const entries = ck.tensors.map((t) => {
     const size = t.shape.reduce((a, b) => a * b, 1);
-    if (size !== t.data.length) throw new Error(`tensor ${t.name}: shape [${t.shape}] does not match ${t.data.length} values`);
+    if (size !== t.data.length)
+      throw new Error(`tensor ${t.name}: shape [${t.shape}] does not match ${t.data.length} values`);
     const e = { name: t.name, shape: t.shape, offset };
     offset += size;
     return e;
@@ -57,7 +58,8 @@ export function encodeCheckpoint(ck: CheckpointData): ArrayBuffer {
   const header = { config: ck.config, tokenizer: ck.tokenizer, step: ck.step, meta: ck.meta ?? {}, tensors: entries };
   let json = new TextEncoder().encode(JSON.stringify(header));
   const padded = Math.ceil(json.length / 4) * 4;
-  if (padded !== json.length) json = new TextEncoder().encode(JSON.stringify(header) + ' '.repeat(padded - json.length));
+  if (padded !== json.length)
+    json = new TextEncoder().encode(JSON.stringify(header) + ' '.repeat(padded - json.length));
   const buf = new ArrayBuffer(16 + padded + offset * 4);
   const bytes = new Uint8Array(buf);
   const view = new DataView(buf);
@@ -72,18 +74,25 @@ export function encodeCheckpoint(ck: CheckpointData): ArrayBuffer {
 }
 
 export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
-  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 16) throw new Error(`checkpoint is truncated: ${buf?.byteLength ?? 0} bytes, the header alone needs 16`);
+  if (!(buf instanceof ArrayBuffer) || buf.byteLength < 16)
+    throw new Error(`checkpoint is truncated: ${buf?.byteLength ?? 0} bytes, the header alone needs 16`);
   const bytes = new Uint8Array(buf);
   const view = new DataView(buf);
   const magic = new TextDecoder().decode(bytes.subarray(0, 4));
-  if (magic !== CHECKPOINT_MAGIC) throw new Error(`not a ContextRL checkpoint: bad magic ${JSON.stringify(magic)} (expected "${CHECKPOINT_MAGIC}")`);
+  if (magic !== CHECKPOINT_MAGIC)
+    throw new Error(`not a ContextRL checkpoint: bad magic ${JSON.stringify(magic)} (expected "${CHECKPOINT_MAGIC}")`);
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION) throw new Error(`unsupported checkpoint format version ${version} (this engine reads ${CHECKPOINT_VERSION})`);
+  if (version !== CHECKPOINT_VERSION)
+    throw new Error(`unsupported checkpoint format version ${version} (this engine reads ${CHECKPOINT_VERSION})`);
   const jsonLen = view.getUint32(8, true);
-  if (16 + jsonLen > buf.byteLength) throw new Error(`checkpoint is truncated: header says ${jsonLen} bytes of JSON, buffer has ${buf.byteLength - 16}`);
+  if (16 + jsonLen > buf.byteLength)
+    throw new Error(`checkpoint is truncated: header says ${jsonLen} bytes of JSON, buffer has ${buf.byteLength - 16}`);
   const stored = view.getUint32(12, true);
   const actual = fnv1aBytes(bytes.subarray(16));
-  if (stored !== actual) throw new Error(`checkpoint is corrupt: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)})`);
+  if (stored !== actual)
+    throw new Error(
+      `checkpoint is corrupt: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)})`,
+    );
   let header: Omit<CheckpointData, 'tensors'> & { tensors: { name: string; shape: number[]; offset: number }[] };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen)));
@@ -95,15 +104,29 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
   const tensors = header.tensors.map((t) => {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (t.offset + size > nFloats) throw new Error(`checkpoint is truncated: tensor ${t.name} ends past the data`);
-    return { name: t.name, shape: t.shape, data: new Float32Array(buf.slice(16 + jsonLen + t.offset * 4, 16 + jsonLen + (t.offset + size) * 4)) };
+    return {
+      name: t.name,
+      shape: t.shape,
+      data: new Float32Array(buf.slice(16 + jsonLen + t.offset * 4, 16 + jsonLen + (t.offset + size) * 4)),
+    };
   });
-  return { config: validateModelConfig(header.config), tokenizer: header.tokenizer, step: header.step, meta: header.meta, tensors };
+  return {
+    config: validateModelConfig(header.config),
+    tokenizer: header.tokenizer,
+    step: header.step,
+    meta: header.meta,
+    tensors,
+  };
 }
 
 /** Serialize a policy (weights, and Adam's moments when includeOptimizer). Reads back with await. */
-export async function savePolicy(policy: Policy, options: { includeOptimizer?: boolean; meta?: Record<string, unknown> } = {}): Promise<ArrayBuffer> {
+export async function savePolicy(
+  policy: Policy,
+  options: { includeOptimizer?: boolean; meta?: Record<string, unknown> } = {},
+): Promise<ArrayBuffer> {
   const tensors: CheckpointTensor[] = [];
-  const add = async (name: string, t: tf.Tensor) => tensors.push({ name, shape: t.shape, data: (await t.data()) as Float32Array });
+  const add = async (name: string, t: tf.Tensor) =>
+    tensors.push({ name, shape: t.shape, data: (await t.data()) as Float32Array });
   for (const [name, t] of policy.model.params) await add(name, t);
   if (options.includeOptimizer) {
     const names = [...policy.model.params.keys()];
@@ -131,19 +154,33 @@ export async function savePolicy(policy: Policy, options: { includeOptimizer?: b
  * A policy from a checkpoint. With a tokenizer, its version and vocabulary hash must match the
  * checkpoint's; without one, the tokenizer is rebuilt from the stored vocabulary.
  */
-export function loadPolicy(buf: ArrayBuffer, tokenizer?: Tokenizer, options: Omit<PolicyOptions, 'model'> = {}): Policy {
+export function loadPolicy(
+  buf: ArrayBuffer,
+  tokenizer?: Tokenizer,
+  options: Omit<PolicyOptions, 'model'> = {},
+): Policy {
   const ck = decodeCheckpoint(buf);
-  if (ck.tokenizer.version !== TOKENIZER_VERSION) throw new Error(`checkpoint tokenizer version ${ck.tokenizer.version} does not match this engine's ${TOKENIZER_VERSION}`);
+  if (ck.tokenizer.version !== TOKENIZER_VERSION)
+    throw new Error(
+      `checkpoint tokenizer version ${ck.tokenizer.version} does not match this engine's ${TOKENIZER_VERSION}`,
+    );
   const tok = tokenizer ?? new Tokenizer(ck.tokenizer.vocabulary, { nPatches: ck.tokenizer.nPatches });
-  if (tok.vocabHash !== ck.tokenizer.vocabHash) throw new Error(`checkpoint vocabulary (hash ${ck.tokenizer.vocabHash}) does not match the tokenizer's (hash ${tok.vocabHash})`);
+  if (tok.vocabHash !== ck.tokenizer.vocabHash)
+    throw new Error(
+      `checkpoint vocabulary (hash ${ck.tokenizer.vocabHash}) does not match the tokenizer's (hash ${tok.vocabHash})`,
+    );
   const byName = new Map(ck.tensors.map((t) => [t.name, t]));
   const params = new Map<string, tf.Tensor>();
   try {
     for (const [name, shape] of parameterShapes(ck.config)) {
       const t = byName.get(name);
       if (!t) throw new Error(`checkpoint lacks parameter ${name}`);
-      if (t.shape.join(',') !== shape.join(',')) throw new Error(`checkpoint parameter ${name} has shape [${t.shape}], config needs [${shape}]`);
-      params.set(name, tf.tidy(() => tf.variable(tf.tensor(t.data, shape), true)));
+      if (t.shape.join(',') !== shape.join(','))
+        throw new Error(`checkpoint parameter ${name} has shape [${t.shape}], config needs [${shape}]`);
+      params.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(t.data, shape), true)),
+      );
     }
   } catch (e) {
     tf.dispose([...params.values()]);
@@ -152,7 +189,8 @@ export function loadPolicy(buf: ArrayBuffer, tokenizer?: Tokenizer, options: Omi
   const policy = new Policy(tok, options, new Transformer(ck.config, 0, params, true));
   const names = [...params.keys()];
   if (byName.has(`adam.m.${names[0]}`)) {
-    const load = (k: string) => tf.tensor((byName.get(k) as CheckpointTensor).data, (byName.get(k) as CheckpointTensor).shape);
+    const load = (k: string) =>
+      tf.tensor((byName.get(k) as CheckpointTensor).data, (byName.get(k) as CheckpointTensor).shape);
     const m = names.map((n) => load(`adam.m.${n}`));
     const v = names.map((n) => load(`adam.v.${n}`));
     policy.optimizer.setState(m, v, ck.step);

@@ -74,22 +74,33 @@ export function tokenCharRanges(tok: Tokenizer, text: string): TokenRange[] {
     if (chunk !== '<img>' && n === points.length && n > 1) {
       // Spelled out character by character (WordPiece style): one token per code point.
       let at = start;
-      for (const p of points) { out.push({ start: at, end: at + p.length }); at += p.length; }
+      for (const p of points) {
+        out.push({ start: at, end: at + p.length });
+        at += p.length;
+      }
     } else {
       for (let i = 0; i < n; i++) out.push({ start, end: start + chunk.length });
     }
   }
   const expected = tok.encode(text).length;
-  if (out.length !== expected) throw new Error(`token ranges (${out.length}) do not match the tokenizer (${expected} tokens) for "${text.slice(0, 60)}"`);
+  if (out.length !== expected)
+    throw new Error(
+      `token ranges (${out.length}) do not match the tokenizer (${expected} tokens) for "${text.slice(0, 60)}"`,
+    );
   return out;
 }
 
 /** Patches (row-major, `perSide` per side, `patch` pixels each) that a pixel rectangle overlaps. */
-export function regionPatches(r: { x: number; y: number; w: number; h: number }, perSide: number, patch: number): number[] {
+export function regionPatches(
+  r: { x: number; y: number; w: number; h: number },
+  perSide: number,
+  patch: number,
+): number[] {
   const out: number[] = [];
   for (let py = 0; py < perSide; py++) {
     for (let px = 0; px < perSide; px++) {
-      if (px * patch < r.x + r.w && (px + 1) * patch > r.x && py * patch < r.y + r.h && (py + 1) * patch > r.y) out.push(py * perSide + px);
+      if (px * patch < r.x + r.w && (px + 1) * patch > r.x && py * patch < r.y + r.h && (py + 1) * patch > r.y)
+        out.push(py * perSide + px);
     }
   }
   return out;
@@ -99,7 +110,14 @@ function textSpans(spans: DecisiveSpan[]): TokenRange[] {
   return spans.flatMap((s) => (s.kind === 'text' ? [{ start: s.start, end: s.end }] : []));
 }
 
-function textContext(role: ContextRole, letter: 'A' | 'B' | undefined, offset: number, length: number, promptRanges: TokenRange[], spans: DecisiveSpan[]): ContextLayout {
+function textContext(
+  role: ContextRole,
+  letter: 'A' | 'B' | undefined,
+  offset: number,
+  length: number,
+  promptRanges: TokenRange[],
+  spans: DecisiveSpan[],
+): ContextLayout {
   const positions: number[] = [];
   const charRanges: TokenRange[] = [];
   promptRanges.forEach((r, i) => {
@@ -113,13 +131,24 @@ function textContext(role: ContextRole, letter: 'A' | 'B' | undefined, offset: n
   return { role, letter, kind: 'text', positions, charRanges, decisive };
 }
 
-function imageContext(tok: Tokenizer, role: ContextRole, letter: 'A' | 'B' | undefined, ids: number[], index: number, img: RGBImage, spans: DecisiveSpan[]): ContextLayout {
+function imageContext(
+  tok: Tokenizer,
+  role: ContextRole,
+  letter: 'A' | 'B' | undefined,
+  ids: number[],
+  index: number,
+  img: RGBImage,
+  spans: DecisiveSpan[],
+): ContextLayout {
   const imgPositions = ids.flatMap((id, t) => (id === tok.img ? [t] : []));
   const positions = imgPositions.slice(index * tok.nPatches, (index + 1) * tok.nPatches);
   const perSide = Math.round(Math.sqrt(tok.nPatches));
-  if (perSide * perSide !== tok.nPatches || img.width % perSide !== 0) throw new Error(`image ${img.width}x${img.height} does not split into ${tok.nPatches} square patches`);
+  if (perSide * perSide !== tok.nPatches || img.width % perSide !== 0)
+    throw new Error(`image ${img.width}x${img.height} does not split into ${tok.nPatches} square patches`);
   const patch = img.width / perSide;
-  const decisive = [...new Set(spans.flatMap((s) => (s.kind === 'region' ? regionPatches(s, perSide, patch) : [])))].sort((a, b) => a - b);
+  const decisive = [
+    ...new Set(spans.flatMap((s) => (s.kind === 'region' ? regionPatches(s, perSide, patch) : []))),
+  ].sort((a, b) => a - b);
   return { role, letter, kind: 'image', positions, patchesPerSide: perSide, decisive };
 }
 
@@ -141,7 +170,8 @@ function contextOffsets(render: (contexts: string[]) => string, contexts: string
   }
   const real = render(contexts);
   offsets.forEach((o, i) => {
-    if (real.slice(o, o + contexts[i].length) !== contexts[i]) throw new Error(`context ${i} not found at offset ${o} of the prompt`);
+    if (real.slice(o, o + contexts[i].length) !== contexts[i])
+      throw new Error(`context ${i} not found at offset ${o} of the prompt`);
   });
   return offsets;
 }
@@ -151,9 +181,22 @@ export function itemLayout(tok: Tokenizer, item: RLItem): PromptLayout {
   const prompt = formatItemPrompt(item);
   const ids = [tok.bos, ...tok.encode(prompt.text)];
   const target: AttributionTarget = { kind: 'answer', answer: item.answer };
-  if (item.image) return { prompt, ids, target, contexts: [imageContext(tok, 'context', undefined, ids, 0, item.image, item.decisive)] };
+  if (item.image)
+    return {
+      prompt,
+      ids,
+      target,
+      contexts: [imageContext(tok, 'context', undefined, ids, 0, item.image, item.decisive)],
+    };
   const [offset] = contextOffsets(([c]) => formatItemPrompt({ ...item, context: c }).text, [item.context]);
-  return { prompt, ids, target, contexts: [textContext('context', undefined, offset, item.context.length, tokenCharRanges(tok, prompt.text), item.decisive)] };
+  return {
+    prompt,
+    ids,
+    target,
+    contexts: [
+      textContext('context', undefined, offset, item.context.length, tokenCharRanges(tok, prompt.text), item.decisive),
+    ],
+  };
 }
 
 /**
@@ -166,13 +209,28 @@ export function pairLayout(tok: Tokenizer, pair: Pair, positiveFirst: boolean): 
   const posLetter = target;
   const negLetter = target === 'A' ? 'B' : 'A';
   const roles: { role: ContextRole; letter: 'A' | 'B'; ctx: Context; spans: DecisiveSpan[]; order: number }[] = [
-    { role: 'positive', letter: posLetter, ctx: pair.positive, spans: pair.decisivePositive, order: positiveFirst ? 0 : 1 },
-    { role: 'negative', letter: negLetter, ctx: pair.negative, spans: pair.decisiveNegative, order: positiveFirst ? 1 : 0 },
+    {
+      role: 'positive',
+      letter: posLetter,
+      ctx: pair.positive,
+      spans: pair.decisivePositive,
+      order: positiveFirst ? 0 : 1,
+    },
+    {
+      role: 'negative',
+      letter: negLetter,
+      ctx: pair.negative,
+      spans: pair.decisiveNegative,
+      order: positiveFirst ? 1 : 0,
+    },
   ];
   let contexts: ContextLayout[];
   if (typeof pair.positive === 'string' && typeof pair.negative === 'string') {
     const texts = [pair.positive, pair.negative];
-    const offsets = contextOffsets(([p, n]) => formatPairPrompt({ ...pair, positive: p, negative: n }, positiveFirst).prompt.text, texts);
+    const offsets = contextOffsets(
+      ([p, n]) => formatPairPrompt({ ...pair, positive: p, negative: n }, positiveFirst).prompt.text,
+      texts,
+    );
     const ranges = tokenCharRanges(tok, prompt.text);
     contexts = roles.map((r, i) => textContext(r.role, r.letter, offsets[i], texts[i].length, ranges, r.spans));
   } else if (typeof pair.positive !== 'string' && typeof pair.negative !== 'string') {
@@ -203,8 +261,13 @@ export function groundingScore(layout: PromptLayout, scores: ArrayLike<number>):
     share: decisiveShare(scores, dec, all),
     contextMass: total > 0 ? ctxMass / total : 0,
     contexts: layout.contexts.map((c) => ({
-      role: c.role, letter: c.letter,
-      share: decisiveShare(scores, c.decisive.map((i) => c.positions[i]), c.positions),
+      role: c.role,
+      letter: c.letter,
+      share: decisiveShare(
+        scores,
+        c.decisive.map((i) => c.positions[i]),
+        c.positions,
+      ),
       mass: ctxMass > 0 ? c.positions.reduce((s, t) => s + (scores[t] ?? 0), 0) / ctxMass : 0,
     })),
   };
@@ -217,19 +280,56 @@ export interface GroundingResult {
 }
 
 /** Attribution and grounding score for each layout. */
-export async function groundLayouts(model: Transformer, tok: Tokenizer, layouts: PromptLayout[], method: AttributionMethod, batchSize?: number): Promise<GroundingResult[]> {
-  const attrs = await attribute(model, tok, layouts.map((l) => ({ prompt: l.prompt, target: l.target })), method, { batchSize });
-  return layouts.map((layout, i) => ({ layout, attribution: attrs[i], score: groundingScore(layout, attrs[i].scores) }));
+export async function groundLayouts(
+  model: Transformer,
+  tok: Tokenizer,
+  layouts: PromptLayout[],
+  method: AttributionMethod,
+  batchSize?: number,
+): Promise<GroundingResult[]> {
+  const attrs = await attribute(
+    model,
+    tok,
+    layouts.map((l) => ({ prompt: l.prompt, target: l.target })),
+    method,
+    { batchSize },
+  );
+  return layouts.map((layout, i) => ({
+    layout,
+    attribution: attrs[i],
+    score: groundingScore(layout, attrs[i].scores),
+  }));
 }
 
 /** Pairs as the selection probe shows them: C+ on the seeded side of pairSideSeed(pair.id, seed). */
-export function groundPairs(model: Transformer, tok: Tokenizer, pairs: Pair[], seed: number, method: AttributionMethod = 'grad-input'): Promise<GroundingResult[]> {
-  return groundLayouts(model, tok, pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, seed))), method);
+export function groundPairs(
+  model: Transformer,
+  tok: Tokenizer,
+  pairs: Pair[],
+  seed: number,
+  method: AttributionMethod = 'grad-input',
+): Promise<GroundingResult[]> {
+  return groundLayouts(
+    model,
+    tok,
+    pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, seed))),
+    method,
+  );
 }
 
 /** Single-context RL items: attribution of the item's own answer over its context. */
-export function groundItems(model: Transformer, tok: Tokenizer, items: RLItem[], method: AttributionMethod = 'grad-input'): Promise<GroundingResult[]> {
-  return groundLayouts(model, tok, items.map((it) => itemLayout(tok, it)), method);
+export function groundItems(
+  model: Transformer,
+  tok: Tokenizer,
+  items: RLItem[],
+  method: AttributionMethod = 'grad-input',
+): Promise<GroundingResult[]> {
+  return groundLayouts(
+    model,
+    tok,
+    items.map((it) => itemLayout(tok, it)),
+    method,
+  );
 }
 
 /** Mean decisive share of results (0 for none). */

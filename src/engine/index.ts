@@ -27,17 +27,51 @@ export type { OptimizerConfig, LrSchedule } from './optim.ts';
 export { METRIC_NAMES, hostGrpoMetrics } from './metrics.ts';
 export type { StepMetrics } from './metrics.ts';
 export { Policy, DEFAULT_GRPO, DEFAULT_CA } from './policy.ts';
-export type { PolicyConfig, PolicyOptions, GrpoConfig, CaConfig, SFTExample, PairExample, PairScores } from './policy.ts';
+export type {
+  PolicyConfig,
+  PolicyOptions,
+  GrpoConfig,
+  CaConfig,
+  SFTExample,
+  PairExample,
+  PairScores,
+} from './policy.ts';
 export { Rng } from './rng.ts';
-export { encodeCheckpoint, decodeCheckpoint, savePolicy, loadPolicy, fnv1aBytes, CHECKPOINT_MAGIC, CHECKPOINT_VERSION } from './checkpoint.ts';
+export {
+  encodeCheckpoint,
+  decodeCheckpoint,
+  savePolicy,
+  loadPolicy,
+  fnv1aBytes,
+  CHECKPOINT_MAGIC,
+  CHECKPOINT_VERSION,
+} from './checkpoint.ts';
 export type { CheckpointData, CheckpointTensor } from './checkpoint.ts';
 export { attribute, ATTRIBUTION_METHODS, ATTRIBUTION_LABELS } from './attribution.ts';
 export type { AttributionMethod, AttributionTarget, AttributionRequest, Attribution } from './attribution.ts';
 export {
-  GROUNDING_METRIC, tokenCharRanges, regionPatches, itemLayout, pairLayout, decisiveShare, groundingScore,
-  groundLayouts, groundPairs, groundItems, meanShare, toReport,
+  GROUNDING_METRIC,
+  tokenCharRanges,
+  regionPatches,
+  itemLayout,
+  pairLayout,
+  decisiveShare,
+  groundingScore,
+  groundLayouts,
+  groundPairs,
+  groundItems,
+  meanShare,
+  toReport,
 } from './grounding.ts';
-export type { TokenRange, ContextRole, ContextLayout, PromptLayout, GroundingScore, GroundingResult, GroundingReport } from './grounding.ts';
+export type {
+  TokenRange,
+  ContextRole,
+  ContextLayout,
+  PromptLayout,
+  GroundingScore,
+  GroundingResult,
+  GroundingReport,
+} from './grounding.ts';
 export { initBackend, selfTest, backendLabel, adapterName, BACKEND_ORDER } from './backend.ts';
 export type { BackendName, BackendStatus, BackendOptions, AdapterSummary, SelfTestResult } from './backend.ts';
 export { compileOnly, canCompileOnly } from './kernels/shader-warmup.ts';

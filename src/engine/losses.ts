@@ -25,8 +25,10 @@ function stdBessel(xs: number[]): number {
  * 'none': no division (Dr. GRPO). A group of size 1 has std 0 and advantage 0.
  */
 export function computeAdvantages(rewards: number[], groupSize: number, scale: ScaleRewards): number[] {
-  if (!Number.isInteger(groupSize) || groupSize < 1) throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
-  if (rewards.length % groupSize !== 0) throw new Error(`rewards.length must be a multiple of groupSize (got ${rewards.length}, ${groupSize})`);
+  if (!Number.isInteger(groupSize) || groupSize < 1)
+    throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
+  if (rewards.length % groupSize !== 0)
+    throw new Error(`rewards.length must be a multiple of groupSize (got ${rewards.length}, ${groupSize})`);
   const batchStd = stdBessel(rewards);
   const out: number[] = new Array(rewards.length);
   for (let g = 0; g < rewards.length; g += groupSize) {
@@ -124,7 +126,13 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions): GrpoLossResu
   const low = tf.cast(tf.logicalAnd(tf.less(rho, 1 - epsLow), tf.less(A, 0)), 'float32'); // [N, T]
   const high = tf.cast(tf.logicalAnd(tf.greater(rho, 1 + epsHigh), tf.greater(A, 0)), 'float32'); // [N, T]
   const region = tf.maximum(low, high);
-  return { loss, kl, clipLow: maskedMean(low, mask), clipHigh: maskedMean(high, mask), clipRegion: maskedMean(region, mask) };
+  return {
+    loss,
+    kl,
+    clipLow: maskedMean(low, mask),
+    clipHigh: maskedMean(high, mask),
+    clipRegion: maskedMean(region, mask),
+  };
 }
 
 /**

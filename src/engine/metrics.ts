@@ -9,9 +9,22 @@ export type StepMetrics = Record<string, number>;
 
 /** Names the engine reports (device side: loss terms, kl, entropy, clip ratios, ca/*, grad_norm). */
 export const METRIC_NAMES = [
-  'reward', 'reward_std', 'kl', 'entropy', 'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean',
-  'completions/mean_length', 'completions/clipped_ratio', 'frac_reward_zero_std', 'grad_norm', 'loss/grpo', 'loss/ca',
-  'ca/margin_mean', 'ca/clip_frac', 'ca/accuracy',
+  'reward',
+  'reward_std',
+  'kl',
+  'entropy',
+  'clip_ratio/low_mean',
+  'clip_ratio/high_mean',
+  'clip_ratio/region_mean',
+  'completions/mean_length',
+  'completions/clipped_ratio',
+  'frac_reward_zero_std',
+  'grad_norm',
+  'loss/grpo',
+  'loss/ca',
+  'ca/margin_mean',
+  'ca/clip_frac',
+  'ca/accuracy',
 ] as const;
 
 /** One readback of a packed [K] tensor into {name: value}; disposes the tensor. */
@@ -19,7 +32,9 @@ export async function readMetrics(names: string[], packed: tf.Tensor): Promise<S
   const data = await packed.data();
   packed.dispose();
   const out: StepMetrics = {};
-  names.forEach((n, i) => { out[n] = data[i]; });
+  names.forEach((n, i) => {
+    out[n] = data[i];
+  });
   return out;
 }
 

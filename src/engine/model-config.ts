@@ -36,8 +36,17 @@ export function modelConfig(
   overrides: Partial<ModelConfig> = {},
 ): ModelConfig {
   const base = typeof preset === 'string' ? PRESETS[preset] : preset;
-  if (typeof preset === 'string' && !base) throw new Error(`unknown preset "${preset}" (expected nano, micro or small)`);
-  const merged = { imageSize: 24, patchSize: 4, layerNormEps: 1e-5, initStd: 0.02, ...base, ...overrides, vocabSize } as Partial<ModelConfig>;
+  if (typeof preset === 'string' && !base)
+    throw new Error(`unknown preset "${preset}" (expected nano, micro or small)`);
+  const merged = {
+    imageSize: 24,
+    patchSize: 4,
+    layerNormEps: 1e-5,
+    initStd: 0.02,
+    ...base,
+    ...overrides,
+    vocabSize,
+  } as Partial<ModelConfig>;
   merged.dMlp ??= 4 * (merged.dModel ?? 0);
   return validateModelConfig(merged);
 }
@@ -47,11 +56,13 @@ export function validateModelConfig(c: Partial<ModelConfig>): ModelConfig {
   const posInt = ['vocabSize', 'nLayer', 'dModel', 'nHead', 'contextLength', 'dMlp', 'imageSize', 'patchSize'] as const;
   for (const f of posInt) {
     const v = c[f];
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${f} must be a positive integer (got ${String(v)})`);
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1)
+      throw new Error(`${f} must be a positive integer (got ${String(v)})`);
   }
   const cfg = c as ModelConfig;
   if (cfg.dModel % cfg.nHead !== 0) throw new Error(`nHead must divide dModel (got ${cfg.nHead}, ${cfg.dModel})`);
-  if (cfg.imageSize % cfg.patchSize !== 0) throw new Error(`patchSize must divide imageSize (got ${cfg.patchSize}, ${cfg.imageSize})`);
+  if (cfg.imageSize % cfg.patchSize !== 0)
+    throw new Error(`patchSize must divide imageSize (got ${cfg.patchSize}, ${cfg.imageSize})`);
   if (cfg.vocabSize < 7) throw new Error(`vocabSize must cover the 6 special tokens and more (got ${cfg.vocabSize})`);
   if (!(cfg.layerNormEps > 0)) throw new Error(`layerNormEps must be > 0 (got ${cfg.layerNormEps})`);
   if (!(cfg.initStd > 0)) throw new Error(`initStd must be > 0 (got ${cfg.initStd})`);

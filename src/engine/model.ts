@@ -10,7 +10,16 @@ import * as tf from '@tensorflow/tfjs';
 import { fusedGelu } from './kernels/fused-gelu.ts';
 import { fusedLayerNorm } from './kernels/fused-layernorm.ts';
 import { fusedAttention, fusedCausalAttention } from './kernels/fused-attention.ts';
-import { decodeAttention, decodeDense, embedTokens, fusedDecoding, rowDense as fusedRowDense, writeKeySlot, writeValueSlot, type RowDenseOptions } from './kernels/fused-decode.ts';
+import {
+  decodeAttention,
+  decodeDense,
+  embedTokens,
+  fusedDecoding,
+  rowDense as fusedRowDense,
+  writeKeySlot,
+  writeValueSlot,
+  type RowDenseOptions,
+} from './kernels/fused-decode.ts';
 import type { ModelConfig } from './model-config.ts';
 import { patchDim, validateModelConfig } from './model-config.ts';
 
@@ -40,7 +49,14 @@ export type KVCache = {
 
 /** Disposes every tensor of a cache. */
 export function disposeKVCache(cache: KVCache): void {
-  tf.dispose([...cache.promptKeys, ...cache.promptValues, cache.promptBias, ...cache.keys, ...cache.values, cache.nextPosition]);
+  tf.dispose([
+    ...cache.promptKeys,
+    ...cache.promptValues,
+    cache.promptBias,
+    ...cache.keys,
+    ...cache.values,
+    cache.nextPosition,
+  ]);
 }
 
 export interface ForwardOptions {
@@ -64,12 +80,18 @@ export function parameterShapes(c: ModelConfig): [string, number[]][] {
   ];
   for (let l = 0; l < c.nLayer; l++) {
     out.push(
-      [`h${l}.ln1.g`, [D]], [`h${l}.ln1.b`, [D]],
-      [`h${l}.attn.wqkv`, [D, 3 * D]], [`h${l}.attn.bqkv`, [3 * D]],
-      [`h${l}.attn.wo`, [D, D]], [`h${l}.attn.bo`, [D]],
-      [`h${l}.ln2.g`, [D]], [`h${l}.ln2.b`, [D]],
-      [`h${l}.mlp.w1`, [D, c.dMlp]], [`h${l}.mlp.b1`, [c.dMlp]],
-      [`h${l}.mlp.w2`, [c.dMlp, D]], [`h${l}.mlp.b2`, [D]],
+      [`h${l}.ln1.g`, [D]],
+      [`h${l}.ln1.b`, [D]],
+      [`h${l}.attn.wqkv`, [D, 3 * D]],
+      [`h${l}.attn.bqkv`, [3 * D]],
+      [`h${l}.attn.wo`, [D, D]],
+      [`h${l}.attn.bo`, [D]],
+      [`h${l}.ln2.g`, [D]],
+      [`h${l}.ln2.b`, [D]],
+      [`h${l}.mlp.w1`, [D, c.dMlp]],
+      [`h${l}.mlp.b1`, [c.dMlp]],
+      [`h${l}.mlp.w2`, [c.dMlp, D]],
+      [`h${l}.mlp.b2`, [D]],
     );
   }
   out.push(['lnf.g', [D]], ['lnf.b', [D]], ['head.w', [D, c.vocabSize]]);
@@ -102,7 +124,10 @@ const matMulPlainGrad = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf
   save([a, b]);
   return {
     value: tf.matMul(a, b),
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [tf.matMul(dy, tf.transpose(saved[1])), tf.matMul(tf.transpose(saved[0]), dy)],
+    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => [
+      tf.matMul(dy, tf.transpose(saved[1])),
+      tf.matMul(tf.transpose(saved[0]), dy),
+    ],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor;
 
@@ -151,7 +176,9 @@ export class Transformer {
     this.params = new Map();
     parameterShapes(this.config).forEach(([name, shape], i) => {
       // Never seed 0: tfjs treats a falsy seed as "no seed" and draws from Math.random.
-      const t = tf.tidy(() => initTensor(name, shape, this.config, 1 + (Math.abs(seed * 1009 + i * 7919) % 2147483646)));
+      const t = tf.tidy(() =>
+        initTensor(name, shape, this.config, 1 + (Math.abs(seed * 1009 + i * 7919) % 2147483646)),
+      );
       this.params.set(name, trainable ? tf.variable(t, true) : t);
       if (trainable) t.dispose();
     });
@@ -193,7 +220,8 @@ export class Transformer {
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
     // Two kernels forward, four backward on webgpu (fused-layernorm.ts); the same formula below.
-    if (tf.getBackend() === 'webgpu' && x.dtype === 'float32') return fusedLayerNorm(x, this.p(`${prefix}.g`), this.p(`${prefix}.b`), this.config.layerNormEps);
+    if (tf.getBackend() === 'webgpu' && x.dtype === 'float32')
+      return fusedLayerNorm(x, this.p(`${prefix}.g`), this.p(`${prefix}.b`), this.config.layerNormEps);
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.config.layerNormEps)));
     return tf.add(tf.mul(xhat, this.p(`${prefix}.g`)), this.p(`${prefix}.b`));
@@ -226,13 +254,20 @@ export class Transformer {
   }
 
   /** forwardEmbeddings; kv, when given, receives each layer's keys and values [B, H, T, dh] (prefill). */
-  private blocks(x0: tf.Tensor3D, keyMask: tf.Tensor2D, options: ForwardOptions, kv?: { k: tf.Tensor[]; v: tf.Tensor[] }): ForwardResult {
+  private blocks(
+    x0: tf.Tensor3D,
+    keyMask: tf.Tensor2D,
+    options: ForwardOptions,
+    kv?: { k: tf.Tensor[]; v: tf.Tensor[] },
+  ): ForwardResult {
     const [B, T, D] = x0.shape;
     const dh = D / this.config.nHead;
     // Additive attention bias [B, 1, T, T]: 0 where query t may see key s (s <= t, s not padding), else -1e9.
     // A large finite value, not -inf: a padding query with no visible key gets a uniform row, not NaN.
     const fused = !kv && !options.collectAttention && fusedAttention();
-    const bias = fused ? undefined : tf.mul(tf.sub(tf.mul(tf.linalg.bandPart(tf.ones([T, T]), -1, 0), tf.reshape(keyMask, [B, 1, 1, T])), 1), 1e9); // [B, 1, T, T]
+    const bias = fused
+      ? undefined
+      : tf.mul(tf.sub(tf.mul(tf.linalg.bandPart(tf.ones([T, T]), -1, 0), tf.reshape(keyMask, [B, 1, 1, T])), 1), 1e9); // [B, 1, T, T]
     const attention: tf.Tensor4D[] = [];
     let x: tf.Tensor = x0;
     for (let l = 0; l < this.config.nLayer; l++) {
@@ -301,7 +336,10 @@ export class Transformer {
     const [B, Tp] = inputs.ids.shape;
     const H = this.config.nHead;
     const dh = this.config.dModel / H;
-    if (Tp + slots > this.config.contextLength) throw new Error(`prompt (${Tp} tokens) + completion (${slots}) exceeds contextLength ${this.config.contextLength}`);
+    if (Tp + slots > this.config.contextLength)
+      throw new Error(
+        `prompt (${Tp} tokens) + completion (${slots}) exceeds contextLength ${this.config.contextLength}`,
+      );
     const kv = { k: [] as tf.Tensor[], v: [] as tf.Tensor[] };
     const { hidden } = this.blocks(this.embed(inputs), inputs.keyMask, {}, kv);
     const cache: KVCache = {
@@ -337,12 +375,15 @@ export class Transformer {
       const ln = (p: string) => ({ g: this.p(`${p}.g`), b: this.p(`${p}.b`), eps: c.layerNormEps });
       // On a CPU-emulated adapter the projections stay blocked matMuls (cpu-kernels.ts) with the
       // fused LayerNorm and GELU: one invocation per output element loses there (decodeDense).
-      const rowDense = decodeDense() === 'composed' ? (x: tf.Tensor, w: tf.Tensor, o: RowDenseOptions) => {
-        let y = tf.matMul(o.ln ? fusedLayerNorm(x, o.ln.g, o.ln.b, o.ln.eps) : x, w);
-        if (o.bias) y = tf.add(y, o.bias);
-        if (o.gelu) y = gelu(y);
-        return o.residual ? tf.add(y, o.residual) : y;
-      } : fusedRowDense;
+      const rowDense =
+        decodeDense() === 'composed'
+          ? (x: tf.Tensor, w: tf.Tensor, o: RowDenseOptions) => {
+              let y = tf.matMul(o.ln ? fusedLayerNorm(x, o.ln.g, o.ln.b, o.ln.eps) : x, w);
+              if (o.bias) y = tf.add(y, o.bias);
+              if (o.gelu) y = gelu(y);
+              return o.residual ? tf.add(y, o.residual) : y;
+            }
+          : fusedRowDense;
       let h = embedTokens(this.p('wte'), this.p('wpe'), ids, cache.nextPosition, j); // [B, D]
       const keys: tf.Tensor4D[] = [];
       const values: tf.Tensor4D[] = [];
@@ -350,9 +391,21 @@ export class Transformer {
         const qkv = rowDense(h, this.p(`h${l}.attn.wqkv`), { ln: ln(`h${l}.ln1`), bias: this.p(`h${l}.attn.bqkv`) }); // [B, 3D]
         keys.push(writeKeySlot(cache.keys[l], qkv, j) as tf.Tensor4D);
         values.push(writeValueSlot(cache.values[l], qkv, j) as tf.Tensor4D);
-        const y = decodeAttention(qkv, cache.promptKeys[l], cache.promptValues[l], cache.promptBias, keys[l], values[l], j); // [B, D]
+        const y = decodeAttention(
+          qkv,
+          cache.promptKeys[l],
+          cache.promptValues[l],
+          cache.promptBias,
+          keys[l],
+          values[l],
+          j,
+        ); // [B, D]
         const a = rowDense(y, this.p(`h${l}.attn.wo`), { bias: this.p(`h${l}.attn.bo`), residual: h });
-        const m = rowDense(a, this.p(`h${l}.mlp.w1`), { ln: ln(`h${l}.ln2`), bias: this.p(`h${l}.mlp.b1`), gelu: true });
+        const m = rowDense(a, this.p(`h${l}.mlp.w1`), {
+          ln: ln(`h${l}.ln2`),
+          bias: this.p(`h${l}.mlp.b1`),
+          gelu: true,
+        });
         h = rowDense(m, this.p(`h${l}.mlp.w2`), { bias: this.p(`h${l}.mlp.b2`), residual: a });
       }
       const hidden = this.layerNorm(h, 'lnf') as tf.Tensor2D;
@@ -360,7 +413,11 @@ export class Transformer {
     }
     // Same values as embed(): wte[id] + wpe[position]; only text tokens are generated.
     const positions = tf.add(cache.nextPosition, tf.scalar(j, 'int32')); // [B]
-    let x: tf.Tensor = tf.reshape(tf.add(tf.gather(this.p('wte'), ids), tf.gather(this.p('wpe'), positions)), [B, 1, c.dModel]);
+    let x: tf.Tensor = tf.reshape(tf.add(tf.gather(this.p('wte'), ids), tf.gather(this.p('wpe'), positions)), [
+      B,
+      1,
+      c.dModel,
+    ]);
     // Host-built slot one-hot and completion-slot bias: values, not shapes, change per step.
     const hot = new Float32Array(slots);
     hot[j] = 1;
@@ -381,7 +438,11 @@ export class Transformer {
       const scores = tf.concat([tf.matMul(q, cache.promptKeys[l]), tf.matMul(q, keys[l])], -1); // [B, H, 1, Tp + slots]
       const att = tf.softmax(tf.add(tf.mul(scores, 1 / Math.sqrt(dh)), bias), -1);
       const [attPrompt, attSlots] = tf.split(att, [Tp, slots], -1);
-      x = this.finishBlock(x, mergeHeads(tf.add(tf.matMul(attPrompt, cache.promptValues[l]), tf.matMul(attSlots, values[l]))), l);
+      x = this.finishBlock(
+        x,
+        mergeHeads(tf.add(tf.matMul(attPrompt, cache.promptValues[l]), tf.matMul(attSlots, values[l]))),
+        l,
+      );
     }
     const hidden = tf.reshape(this.layerNorm(x, 'lnf'), [B, c.dModel]) as tf.Tensor2D;
     return { hidden, cache: { ...cache, keys, values, filled: j + 1 } };

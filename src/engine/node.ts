@@ -38,7 +38,12 @@ export async function installNodeWebGPU(backend: 'vulkan' | 'opengles' = 'vulkan
 
 /** Parses a backend list like "wasm,cpu" from the CLI. */
 export function parseBackendList(s: string): BackendName[] {
-  const names = s.split(',').map((x) => x.trim()).filter(Boolean);
-  for (const n of names) if (!['webgpu', 'wasm', 'cpu'].includes(n)) throw new Error(`unknown backend "${n}" (expected webgpu, wasm or cpu)`);
+  const names = s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+  for (const n of names)
+    if (!['webgpu', 'wasm', 'cpu'].includes(n))
+      throw new Error(`unknown backend "${n}" (expected webgpu, wasm or cpu)`);
   return names as BackendName[];
 }

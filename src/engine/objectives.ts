@@ -50,8 +50,12 @@ export function grpoTerm(
   return {
     loss: r.loss,
     metrics: [
-      ['loss/grpo', r.loss], ['kl', r.kl], ['entropy', entropy],
-      ['clip_ratio/low_mean', r.clipLow], ['clip_ratio/high_mean', r.clipHigh], ['clip_ratio/region_mean', r.clipRegion],
+      ['loss/grpo', r.loss],
+      ['kl', r.kl],
+      ['entropy', entropy],
+      ['clip_ratio/low_mean', r.clipLow],
+      ['clip_ratio/high_mean', r.clipHigh],
+      ['clip_ratio/region_mean', r.clipRegion],
     ],
   };
 }

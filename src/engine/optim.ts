@@ -61,7 +61,10 @@ export class Adam {
     this.vars = vars;
     if (fusedAdamAvailable()) {
       let n = 0;
-      for (const x of vars) { this.offsets.push(n); n += x.size; }
+      for (const x of vars) {
+        this.offsets.push(n);
+        n += x.size;
+      }
       // fusedParamUpdate passes the offset as an f32 uniform: exact below 2^24.
       if (n >= 2 ** 24) throw new Error(`fused Adam supports up to 2^24 parameters (got ${n})`);
       this.mv = tf.tidy(() => tf.variable(tf.zeros([2 * n]), false));
@@ -84,7 +87,8 @@ export class Adam {
     return tf.tidy(() => {
       const gs = this.vars.map((x) => grads[x.name] ?? tf.zerosLike(x));
       const clip = c.maxGradNorm > 0 && Number.isFinite(c.maxGradNorm);
-      const clipScale = (norm: tf.Scalar) => (clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1));
+      const clipScale = (norm: tf.Scalar) =>
+        clip ? tf.minimum(1, tf.div(c.maxGradNorm, tf.add(norm, 1e-6))) : tf.scalar(1);
       const mv = this.mv;
       if (mv) {
         // All gradients as one [N] (tfjs concatenates in groups of 7 inputs), the norm over it,
@@ -95,7 +99,12 @@ export class Adam {
         const mv2 = fusedMoments(mv, g, clipScale(norm), k);
         mv.assign(mv2);
         this.vars.forEach((x, i) => {
-          x.assign(fusedParamUpdate(x, mv2, this.offsets[i], { ...k, weightDecay: c.weightDecay > 0 && x.rank > 1 ? c.weightDecay : 0 }));
+          x.assign(
+            fusedParamUpdate(x, mv2, this.offsets[i], {
+              ...k,
+              weightDecay: c.weightDecay > 0 && x.rank > 1 ? c.weightDecay : 0,
+            }),
+          );
         });
         return norm;
       }
@@ -129,7 +138,8 @@ export class Adam {
     const mv = this.mv;
     if (!mv) return { m: this.m.map((t) => tf.clone(t)), v: this.v.map((t) => tf.clone(t)) };
     const N = mv.size / 2;
-    const part = (base: number) => this.vars.map((x, i) => tf.tidy(() => tf.reshape(tf.slice(mv, [base + this.offsets[i]], [x.size]), x.shape)));
+    const part = (base: number) =>
+      this.vars.map((x, i) => tf.tidy(() => tf.reshape(tf.slice(mv, [base + this.offsets[i]], [x.size]), x.shape)));
     return { m: part(0), v: part(N) };
   }
 
@@ -139,7 +149,8 @@ export class Adam {
     if (m.length !== n || v.length !== n) throw new Error(`optimizer state has ${m.length} tensors, expected ${n}`);
     [...m, ...v].forEach((t, i) => {
       const x = this.vars[i % n];
-      if (t.shape.join(',') !== x.shape.join(',')) throw new Error(`optimizer state tensor ${i % n} has shape [${t.shape}], expected [${x.shape}]`);
+      if (t.shape.join(',') !== x.shape.join(','))
+        throw new Error(`optimizer state tensor ${i % n} has shape [${t.shape}], expected [${x.shape}]`);
     });
     const mv = this.mv;
     if (mv) {

@@ -53,7 +53,14 @@ export interface PolicyConfig {
 }
 
 export const DEFAULT_GRPO: GrpoConfig = {
-  epsLow: 0.2, epsHigh: 0.2, beta: 0.001, lossType: 'dapo', scaleRewards: 'group', numIterations: 1, dropZeroStdGroups: false, temperature: 1,
+  epsLow: 0.2,
+  epsHigh: 0.2,
+  beta: 0.001,
+  lossType: 'dapo',
+  scaleRewards: 'group',
+  numIterations: 1,
+  dropZeroStdGroups: false,
+  temperature: 1,
 };
 export const DEFAULT_CA: CaConfig = { lambda: 1, c: 5, variant: 'hard' };
 
@@ -98,7 +105,8 @@ export class Policy {
     this.tokenizer = tokenizer;
     const seed = options.seed ?? 0;
     const mc = model?.config ?? modelConfig(options.model ?? 'nano', tokenizer.size);
-    if (mc.vocabSize !== tokenizer.size) throw new Error(`model vocabSize ${mc.vocabSize} does not match the tokenizer (${tokenizer.size} tokens)`);
+    if (mc.vocabSize !== tokenizer.size)
+      throw new Error(`model vocabSize ${mc.vocabSize} does not match the tokenizer (${tokenizer.size} tokens)`);
     this.config = {
       model: mc,
       optimizer: { ...DEFAULT_OPTIMIZER, ...options.optimizer },
@@ -106,7 +114,8 @@ export class Policy {
       ca: { ...DEFAULT_CA, ...options.ca },
       seed,
     };
-    if (!(this.config.grpo.numIterations >= 1)) throw new Error(`numIterations must be >= 1 (got ${this.config.grpo.numIterations})`);
+    if (!(this.config.grpo.numIterations >= 1))
+      throw new Error(`numIterations must be >= 1 (got ${this.config.grpo.numIterations})`);
     this.model = model ?? new Transformer(mc, seed);
     this.optimizer = new Adam(this.model.variables(), this.config.optimizer);
     this.rng = new Rng(seed + 1);
@@ -119,7 +128,11 @@ export class Policy {
 
   /** Sample G completions per prompt (seeded from the policy's Rng unless options.seed). */
   generate(prompts: PromptText[], G: number, options: SampleOptions): Promise<Rollouts> {
-    return generate(this.model, this.tokenizer, prompts, G, { ...options, temperature: options.temperature ?? this.config.grpo.temperature, seed: options.seed ?? this.rng.nextSeed() });
+    return generate(this.model, this.tokenizer, prompts, G, {
+      ...options,
+      temperature: options.temperature ?? this.config.grpo.temperature,
+      seed: options.seed ?? this.rng.nextSeed(),
+    });
   }
 
   /** Snapshot the current weights as pi_ref (the warm-start model). */
@@ -132,7 +145,9 @@ export class Policy {
   private completionTensors(prompts: EncodedPrompt[], completions: number[][], L?: number): CompletionTensors {
     const hb = buildBatch(this.tokenizer, this.model.config, prompts, completions, L);
     return {
-      inputs: toModelInputs(hb), Tp: hb.Tp, L: hb.L,
+      inputs: toModelInputs(hb),
+      Tp: hb.Tp,
+      L: hb.L,
       targets: tf.tensor2d(hb.targets, [hb.B, hb.L], 'int32'),
       mask: tf.tensor2d(hb.targetMask, [hb.B, hb.L]),
     };
@@ -140,18 +155,32 @@ export class Policy {
 
   private pairTensors(pairs: PairExample[]): PairTensors {
     const tok = this.tokenizer;
-    const hb = buildBatch(tok, this.model.config, pairs.map((p) => encodePrompt(tok, p.prompt)));
+    const hb = buildBatch(
+      tok,
+      this.model.config,
+      pairs.map((p) => encodePrompt(tok, p.prompt)),
+    );
     const idA = tok.id('A') as number;
     const idB = tok.id('B') as number;
     return {
-      inputs: toModelInputs(hb), Tp: hb.Tp,
-      positiveId: tf.tensor1d(pairs.map((p) => (p.positiveLetter === 'A' ? idA : idB)), 'int32'),
-      negativeId: tf.tensor1d(pairs.map((p) => (p.positiveLetter === 'A' ? idB : idA)), 'int32'),
+      inputs: toModelInputs(hb),
+      Tp: hb.Tp,
+      positiveId: tf.tensor1d(
+        pairs.map((p) => (p.positiveLetter === 'A' ? idA : idB)),
+        'int32',
+      ),
+      negativeId: tf.tensor1d(
+        pairs.map((p) => (p.positiveLetter === 'A' ? idB : idA)),
+        'int32',
+      ),
     };
   }
 
   /** variableGrads on f (which returns the loss and keeps a packed metrics tensor), apply, read back once. */
-  private async update(f: () => { loss: tf.Scalar; metrics: [string, tf.Scalar][] }, extra: StepMetrics = {}): Promise<StepMetrics> {
+  private async update(
+    f: () => { loss: tf.Scalar; metrics: [string, tf.Scalar][] },
+    extra: StepMetrics = {},
+  ): Promise<StepMetrics> {
     let names: string[] = [];
     let packed: tf.Tensor | undefined;
     const lr = learningRate(this.optimizer.config, this.optimizer.step);
@@ -172,7 +201,10 @@ export class Policy {
   /** One supervised step (warm start, DA-SFT): masked next-token CE on target + eos. */
   async sftStep(batch: SFTExample[]): Promise<StepMetrics> {
     const tok = this.tokenizer;
-    const ct = this.completionTensors(batch.map((e) => encodePrompt(tok, e.prompt)), batch.map((e) => [...tok.encode(e.target), tok.eos]));
+    const ct = this.completionTensors(
+      batch.map((e) => encodePrompt(tok, e.prompt)),
+      batch.map((e) => [...tok.encode(e.target), tok.eos]),
+    );
     try {
       return await this.update(() => {
         const loss = maskedCrossEntropy(this.model.logitsAt(ct.inputs, ct.Tp - 1, ct.L), ct.targets, ct.mask);
@@ -201,11 +233,14 @@ export class Policy {
     const g = this.config.grpo;
     const G = rollouts.groupSize;
     const N = rollouts.completionIds.length;
-    if (rollouts.rewards.length !== N) throw new Error(`rewards has ${rollouts.rewards.length} entries, expected ${N} (one per completion)`);
+    if (rollouts.rewards.length !== N)
+      throw new Error(`rewards has ${rollouts.rewards.length} entries, expected ${N} (one per completion)`);
     const host = hostGrpoMetrics(rollouts);
     const advAll = computeAdvantages(rollouts.rewards, G, g.scaleRewards); // A_i  [N]
     const zero = zeroStdGroups(rollouts.rewards, G);
-    const keep = Array.from({ length: N }, (_, n) => n).filter((n) => !(g.dropZeroStdGroups && zero[Math.floor(n / G)]));
+    const keep = Array.from({ length: N }, (_, n) => n).filter(
+      (n) => !(g.dropZeroStdGroups && zero[Math.floor(n / G)]),
+    );
     const hasPairs = pairs !== undefined && pairs.length > 0;
     if (keep.length === 0 && !hasPairs) return { ...host, skipped: 1, step: this.optimizer.step };
     if (g.beta > 0 && !this.reference) this.resetReference();
@@ -214,14 +249,29 @@ export class Policy {
     // On WebGPU every update gets maxNewTokens completion slots (masked past each completion's end),
     // so the shapes, and with them the compiled shaders, repeat from step to step.
     const slots = tf.getBackend() === 'webgpu' ? Math.max(longest, rollouts.maxNewTokens) : undefined;
-    const ct = longest > 0 ? this.completionTensors(keep.map((n) => rollouts.prompts[Math.floor(n / G)]), keep.map((n) => rollouts.completionIds[n]), slots) : undefined;
+    const ct =
+      longest > 0
+        ? this.completionTensors(
+            keep.map((n) => rollouts.prompts[Math.floor(n / G)]),
+            keep.map((n) => rollouts.completionIds[n]),
+            slots,
+          )
+        : undefined;
     if (!ct && !hasPairs) return { ...host, skipped: 1, step: this.optimizer.step };
     const adv = tf.tensor1d(keep.map((n) => advAll[n]));
     const pt = hasPairs ? this.pairTensors(pairs) : undefined;
-    const opts = { epsLow: g.epsLow, epsHigh: g.epsHigh, beta: g.beta, lossType: g.lossType, maxCompletionLength: rollouts.maxNewTokens, temperature: g.temperature };
+    const opts = {
+      epsLow: g.epsLow,
+      epsHigh: g.epsHigh,
+      beta: g.beta,
+      lossType: g.lossType,
+      maxCompletionLength: rollouts.maxNewTokens,
+      temperature: g.temperature,
+    };
     const ref = this.reference;
     const refLogp = ct && g.beta > 0 && ref ? tf.tidy(() => completionLogProbs(ref, ct, g.temperature)) : undefined;
-    const oldLogp = ct && g.numIterations > 1 ? tf.tidy(() => completionLogProbs(this.model, ct, g.temperature)) : undefined;
+    const oldLogp =
+      ct && g.numIterations > 1 ? tf.tidy(() => completionLogProbs(this.model, ct, g.temperature)) : undefined;
     const { lambda, c, variant } = this.config.ca;
     try {
       let out: StepMetrics = {};
@@ -259,7 +309,11 @@ export class Policy {
       const packed = tf.tidy(() => {
         const { delta, logits } = pairDelta(this.model, pt);
         const probs = tf.softmax(logits); // [P, V]
-        return tf.stack([delta, tf.reshape(tf.slice(probs, [0, idA], [-1, 1]), [-1]), tf.reshape(tf.slice(probs, [0, idB], [-1, 1]), [-1])]); // [3, P]
+        return tf.stack([
+          delta,
+          tf.reshape(tf.slice(probs, [0, idA], [-1, 1]), [-1]),
+          tf.reshape(tf.slice(probs, [0, idB], [-1, 1]), [-1]),
+        ]); // [3, P]
       });
       disposePair(pt);
       const d = await packed.data();
@@ -276,10 +330,18 @@ export class Policy {
   }
 
   /** Greedy decoding accuracy: exact match of the trimmed completion with answers[i]. */
-  async evaluateGreedy(prompts: PromptText[], answers: string[], maxNewTokens: number, batchSize = 64): Promise<{ accuracy: number; texts: string[] }> {
+  async evaluateGreedy(
+    prompts: PromptText[],
+    answers: string[],
+    maxNewTokens: number,
+    batchSize = 64,
+  ): Promise<{ accuracy: number; texts: string[] }> {
     const texts: string[] = [];
     for (let s = 0; s < prompts.length; s += batchSize) {
-      const r = await generate(this.model, this.tokenizer, prompts.slice(s, s + batchSize), 1, { maxNewTokens, temperature: 0 });
+      const r = await generate(this.model, this.tokenizer, prompts.slice(s, s + batchSize), 1, {
+        maxNewTokens,
+        temperature: 0,
+      });
       texts.push(...r.texts);
     }
     const correct = texts.filter((t, i) => t.trim() === answers[i].trim()).length;

@@ -123,7 +123,15 @@ function cachedDecoder(model: Transformer, inputs: ModelInputs, slots: number): 
         tf.dispose([...cache.keys, ...cache.values]); // replaced; the prompt tensors carry over
       }
       cache = next;
-      for (const t of [...next.promptKeys, ...next.promptValues, next.promptBias, ...next.keys, ...next.values, next.nextPosition]) tf.keep(t);
+      for (const t of [
+        ...next.promptKeys,
+        ...next.promptValues,
+        next.promptBias,
+        ...next.keys,
+        ...next.values,
+        next.nextPosition,
+      ])
+        tf.keep(t);
       return tf.reshape(model.logits(hidden as tf.Tensor3D), [N, model.config.vocabSize]);
     },
     dispose() {
@@ -143,9 +151,11 @@ export async function generate(
   const { maxNewTokens } = options;
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new Error(`maxNewTokens must be a positive integer (got ${maxNewTokens})`);
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+    throw new Error(`maxNewTokens must be a positive integer (got ${maxNewTokens})`);
   if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
-  if (!Number.isInteger(groupSize) || groupSize < 1) throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
+  if (!Number.isInteger(groupSize) || groupSize < 1)
+    throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
   const rng = new Rng(options.seed ?? 0);
   const V = model.config.vocabSize;
   const encoded = prompts.map((p) => encodePrompt(tok, p));
@@ -156,9 +166,12 @@ export async function generate(
   const N = hb.B;
   const Tp = hb.Tp;
   const C = model.config.contextLength;
-  if (Tp + maxNewTokens > C) throw new Error(`prompt (${Tp} tokens) + completion (${maxNewTokens}) exceeds contextLength ${C}`);
+  if (Tp + maxNewTokens > C)
+    throw new Error(`prompt (${Tp} tokens) + completion (${maxNewTokens}) exceeds contextLength ${C}`);
   // The last token is never fed back, so the cache needs maxNewTokens - 1 completion slots.
-  const decoder = useCache ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxNewTokens - 1)) : fullForwardDecoder(model, toModelInputs(hb), Tp);
+  const decoder = useCache
+    ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxNewTokens - 1))
+    : fullForwardDecoder(model, toModelInputs(hb), Tp);
   // WebGPU: the token choice in one kernel (fused-decode.ts; top-k keeps the composed ops), and the
   // "all finished" flag of step i is awaited only after step i + 1 is queued, so the host never
   // waits on an idle device (at most one step more than needed, whose rows are all dead).
@@ -205,7 +218,10 @@ export async function generate(
       steps.push(step);
       if (i < maxNewTokens - 1) {
         const allDone = tf.tidy(() => tf.min(fused ? tf.slice(finished, [3, 0], [1, N]) : finished));
-        const flag = allDone.data().then((d) => d[0]).finally(() => allDone.dispose());
+        const flag = allDone
+          .data()
+          .then((d) => d[0])
+          .finally(() => allDone.dispose());
         const done = webgpu ? await pending : await flag;
         pending = webgpu ? flag : undefined;
         if (done === 1) break;

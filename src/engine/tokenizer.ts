@@ -58,7 +58,8 @@ export class Tokenizer {
 
   constructor(vocabulary: string[], options: TokenizerOptions = {}) {
     this.nPatches = options.nPatches ?? 36;
-    if (!Number.isInteger(this.nPatches) || this.nPatches < 1) throw new Error(`nPatches must be a positive integer (got ${this.nPatches})`);
+    if (!Number.isInteger(this.nPatches) || this.nPatches < 1)
+      throw new Error(`nPatches must be a positive integer (got ${this.nPatches})`);
     this.vocabulary = [...vocabulary];
     this.userWords = new Set(vocabulary);
     this.tokens = [];
@@ -73,7 +74,8 @@ export class Tokenizer {
     PRINTABLE_ASCII.forEach((c) => add(`##${c}`));
     FORMAT_WORDS.forEach(add);
     for (const w of vocabulary) {
-      if (w.length === 0 || /\s/.test(w)) throw new Error(`vocabulary entries must be non-empty and free of whitespace (got ${JSON.stringify(w)})`);
+      if (w.length === 0 || /\s/.test(w))
+        throw new Error(`vocabulary entries must be non-empty and free of whitespace (got ${JSON.stringify(w)})`);
       add(w);
       // A single non-ASCII character also gets its continuation form.
       if ([...w].length === 1) add(`##${w}`);

@@ -41,19 +41,34 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
   const out: PageResult = { label: '', results: [] };
   try {
     setFusedAdam(req.fusedAdam ?? true);
-    const st = await initBackend({ order: [req.backend], wasmPaths, webgpuFeatureLevel: req.featureLevel, cpuKernels: req.cpuKernels, wasmThreads: req.wasmThreads ?? true });
+    const st = await initBackend({
+      order: [req.backend],
+      wasmPaths,
+      webgpuFeatureLevel: req.featureLevel,
+      cpuKernels: req.cpuKernels,
+      wasmThreads: req.wasmThreads ?? true,
+    });
     if (st.name !== req.backend) throw new Error(`got ${st.name} instead of ${req.backend}: ${st.label}`);
     out.label = st.label;
-    out.adapter = st.adapter ? adapterName(st.adapter) : st.name === 'wasm' ? `${st.wasmThreads ?? 1} thread${st.wasmThreads === 1 ? '' : 's'}` : undefined;
+    out.adapter = st.adapter
+      ? adapterName(st.adapter)
+      : st.name === 'wasm'
+        ? `${st.wasmThreads ?? 1} thread${st.wasmThreads === 1 ? '' : 's'}`
+        : undefined;
     const probe = st.adapter?.cpuKernelProbe;
-    log(`bench: ${st.label}${probe ? ` · kernel probe: tfjs ${probe.tfjsMs.toFixed(0)} ms, barrier-free ${probe.oursMs.toFixed(0)} ms` : ''}`);
+    log(
+      `bench: ${st.label}${probe ? ` · kernel probe: tfjs ${probe.tfjsMs.toFixed(0)} ms, barrier-free ${probe.oursMs.toFixed(0)} ms` : ''}`,
+    );
     for (const preset of req.presets) {
       if (st.adapter?.isFallbackAdapter && req.fallbackPresets && !req.fallbackPresets.includes(preset)) {
         (out.skipped ??= []).push(`chromium webgpu ${preset} (software adapter ${out.adapter})`);
         continue;
       }
       const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
-        warmup: req.warmup, reps: req.reps, phases: req.phases, onProgress: (m) => log(`bench: ${preset} ${m}`),
+        warmup: req.warmup,
+        reps: req.reps,
+        phases: req.phases,
+        onProgress: (m) => log(`bench: ${preset} ${m}`),
       });
       out.results.push({ preset, timings });
     }

@@ -45,7 +45,10 @@ export interface WorkloadShape {
 }
 
 /** The default workload of one preset: every phase runs [32, 128]-token batches. */
-export function workloadShape(preset: PresetName, overrides: { batch?: number; maxNewTokens?: number } = {}): WorkloadShape {
+export function workloadShape(
+  preset: PresetName,
+  overrides: { batch?: number; maxNewTokens?: number } = {},
+): WorkloadShape {
   const B = overrides.batch ?? 32;
   const G = Math.min(8, B);
   const maxNew = overrides.maxNewTokens ?? 16;
@@ -61,11 +64,16 @@ export function workloadShape(preset: PresetName, overrides: { batch?: number; m
 export function phaseTokens(w: WorkloadShape, phase: Phase): number {
   const N = w.grpo.prompts * w.grpo.groupSize;
   switch (phase) {
-    case 'sft': return w.sft.batch * (w.sft.promptLen + w.sft.targetLen);
-    case 'grpo_sample': return N * w.grpo.maxNewTokens; // generated tokens
-    case 'grpo_update': return N * (w.grpo.promptLen + w.grpo.maxNewTokens);
-    case 'grpo': return N * w.grpo.maxNewTokens; // generated (and then trained on) tokens
-    case 'ca': return w.ca.pairs * w.ca.promptLen;
+    case 'sft':
+      return w.sft.batch * (w.sft.promptLen + w.sft.targetLen);
+    case 'grpo_sample':
+      return N * w.grpo.maxNewTokens; // generated tokens
+    case 'grpo_update':
+      return N * (w.grpo.promptLen + w.grpo.maxNewTokens);
+    case 'grpo':
+      return N * w.grpo.maxNewTokens; // generated (and then trained on) tokens
+    case 'ca':
+      return w.ca.pairs * w.ca.promptLen;
   }
 }
 
@@ -126,7 +134,8 @@ export function median(xs: number[]): number {
 
 async function weightsOf(policy: Policy): Promise<CheckCapture['weights']> {
   const out: CheckCapture['weights'] = [];
-  for (const [name, t] of policy.model.params) out.push({ name, shape: t.shape, data: (await t.data()) as Float32Array });
+  for (const [name, t] of policy.model.params)
+    out.push({ name, shape: t.shape, data: (await t.data()) as Float32Array });
   return out;
 }
 
@@ -172,7 +181,10 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
       const first: number[] = [];
       let peak = 0;
       for (let i = 0; i < steps; i++) {
-        const batch = Array.from({ length: w.sft.batch }, () => ({ prompt: promptOf(rng, w.sft.promptLen), target: letters(rng, w.sft.targetLen - 1) }));
+        const batch = Array.from({ length: w.sft.batch }, () => ({
+          prompt: promptOf(rng, w.sft.promptLen),
+          target: letters(rng, w.sft.targetLen - 1),
+        }));
         const weights = i === 0 && opts.onCheck ? await weightsOf(policy) : undefined;
         const t0 = performance.now();
         let m: StepMetrics;
@@ -184,12 +196,20 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         say(`sft ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
           const prompts = batch.map((e) => encodePrompt(tok, e.prompt));
-          const hb = buildBatch(tok, policy.model.config, prompts, batch.map((e) => [...tok.encode(e.target), tok.eos]));
+          const hb = buildBatch(
+            tok,
+            policy.model.config,
+            prompts,
+            batch.map((e) => [...tok.encode(e.target), tok.eos]),
+          );
           await opts.onCheck({ phase: 'sft', weights, batch: hb, ours: m });
         }
       }
       if (opts.profile) {
-        const batch = Array.from({ length: w.sft.batch }, () => ({ prompt: promptOf(rng, w.sft.promptLen), target: letters(rng, w.sft.targetLen - 1) }));
+        const batch = Array.from({ length: w.sft.batch }, () => ({
+          prompt: promptOf(rng, w.sft.promptLen),
+          target: letters(rng, w.sft.targetLen - 1),
+        }));
         opts.profile('sft', kernelSummary((await profiled(() => policy.sftStep(batch))).kernels));
       }
       out.push(timing(w, 'sft', ms, peak, first[0]));
@@ -198,7 +218,11 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
       const ms: number[] = [];
       const first: number[] = [];
       let peak = 0;
-      const pairsOf = () => Array.from({ length: w.ca.pairs }, () => ({ prompt: promptOf(rng, w.ca.promptLen), positiveLetter: (rng.next() < 0.5 ? 'A' : 'B') as 'A' | 'B' }));
+      const pairsOf = () =>
+        Array.from({ length: w.ca.pairs }, () => ({
+          prompt: promptOf(rng, w.ca.promptLen),
+          positiveLetter: (rng.next() < 0.5 ? 'A' : 'B') as 'A' | 'B',
+        }));
       for (let i = 0; i < steps; i++) {
         const pairs = pairsOf();
         const weights = i === 0 && opts.onCheck ? await weightsOf(policy) : undefined;
@@ -211,11 +235,18 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         else first.push(dt);
         say(`ca ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
-          const hb = buildBatch(tok, policy.model.config, pairs.map((p) => encodePrompt(tok, p.prompt)));
+          const hb = buildBatch(
+            tok,
+            policy.model.config,
+            pairs.map((p) => encodePrompt(tok, p.prompt)),
+          );
           const idA = tok.id('A') as number;
           const idB = tok.id('B') as number;
           await opts.onCheck({
-            phase: 'ca', weights, batch: hb, ours: m,
+            phase: 'ca',
+            weights,
+            batch: hb,
+            ours: m,
             positiveId: pairs.map((p) => (p.positiveLetter === 'A' ? idA : idB)),
             negativeId: pairs.map((p) => (p.positiveLetter === 'A' ? idB : idA)),
           });
@@ -240,7 +271,10 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         const sampleOpts = { maxNewTokens: g.maxNewTokens, seed: seed * 1000 + i };
         const t0 = performance.now();
         let rollouts: Rollouts;
-        if (i === 0) ({ result: rollouts, peak: peakSample } = await profiled(() => policy.generate(prompts, g.groupSize, sampleOpts)));
+        if (i === 0)
+          ({ result: rollouts, peak: peakSample } = await profiled(() =>
+            policy.generate(prompts, g.groupSize, sampleOpts),
+          ));
         else rollouts = await policy.generate(prompts, g.groupSize, sampleOpts);
         const t1 = performance.now();
         const scored = score(rollouts);
@@ -256,17 +290,26 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
           update.push(t3 - t2);
           total.push(t1 - t0 + t3 - t2);
         }
-        say(`grpo ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: sample ${(t1 - t0).toFixed(0)} ms, update ${(t3 - t2).toFixed(0)} ms`);
+        say(
+          `grpo ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: sample ${(t1 - t0).toFixed(0)} ms, update ${(t3 - t2).toFixed(0)} ms`,
+        );
         if (weights && opts.onCheck) {
           const G = scored.groupSize;
           const N = scored.completionIds.length;
-          const hb = buildBatch(tok, policy.model.config, Array.from({ length: N }, (_, n) => scored.prompts[Math.floor(n / G)]), scored.completionIds);
+          const hb = buildBatch(
+            tok,
+            policy.model.config,
+            Array.from({ length: N }, (_, n) => scored.prompts[Math.floor(n / G)]),
+            scored.completionIds,
+          );
           const advantages = computeAdvantages(scored.rewards, G, policy.config.grpo.scaleRewards);
           await opts.onCheck({ phase: 'grpo_update', weights, batch: hb, advantages, ours: m });
         }
       }
       if (opts.profile) {
-        const s = await profiled(() => policy.generate(promptsOf(), g.groupSize, { maxNewTokens: g.maxNewTokens, seed: 7 }));
+        const s = await profiled(() =>
+          policy.generate(promptsOf(), g.groupSize, { maxNewTokens: g.maxNewTokens, seed: 7 }),
+        );
         opts.profile('grpo_sample', kernelSummary(s.kernels));
         opts.profile('grpo_update', kernelSummary((await profiled(() => policy.grpoStep(score(s.result)))).kernels));
       }
@@ -284,5 +327,13 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
 function timing(w: WorkloadShape, phase: Phase, ms: number[], peak: number, warmupMs = NaN): PhaseTiming {
   const med = median(ms);
   const tokens = phaseTokens(w, phase);
-  return { phase, ms, ms_median: med, tokens, tokens_per_s: (tokens * 1000) / med, peak_bytes: peak, warmup_ms: warmupMs };
+  return {
+    phase,
+    ms,
+    ms_median: med,
+    tokens,
+    tokens_per_s: (tokens * 1000) / med,
+    peak_bytes: peak,
+    warmup_ms: warmupMs,
+  };
 }

@@ -9,13 +9,24 @@ import { decodeRunFile, encodeRunFile } from './runFile.ts';
 
 interface LabSchema extends DBSchema {
   runs: { key: string; value: RunSummary };
-  metrics: { key: [string, number]; value: { runId: string; seq: number; rows: MetricRow[] }; indexes: { byRun: string } };
-  evals: { key: [string, number]; value: { runId: string; step: number; record: EvalRecord }; indexes: { byRun: string } };
+  metrics: {
+    key: [string, number];
+    value: { runId: string; seq: number; rows: MetricRow[] };
+    indexes: { byRun: string };
+  };
+  evals: {
+    key: [string, number];
+    value: { runId: string; step: number; record: EvalRecord };
+    indexes: { byRun: string };
+  };
   checkpoints: { key: string; value: { runId: string; step: number; buffer: ArrayBuffer; savedAt: number } };
 }
 
 export class PersistError extends Error {
-  constructor(message: string, readonly quota: boolean) {
+  constructor(
+    message: string,
+    readonly quota: boolean,
+  ) {
     super(message);
     this.name = 'PersistError';
   }
@@ -23,13 +34,18 @@ export class PersistError extends Error {
 
 function isQuotaError(e: unknown): boolean {
   const name = (e as { name?: string } | null)?.name ?? '';
-  return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || /quota/i.test(String((e as Error)?.message ?? ''));
+  return (
+    name === 'QuotaExceededError' ||
+    name === 'NS_ERROR_DOM_QUOTA_REACHED' ||
+    /quota/i.test(String((e as Error)?.message ?? ''))
+  );
 }
 
 /** Turns an IndexedDB failure into a PersistError with a message a person can act on. */
 export function toPersistError(e: unknown, what: string): PersistError {
   if (e instanceof PersistError) return e;
-  if (isQuotaError(e)) return new PersistError(`Storage is full: could not ${what}. Delete or export old runs to free space.`, true);
+  if (isQuotaError(e))
+    return new PersistError(`Storage is full: could not ${what}. Delete or export old runs to free space.`, true);
   return new PersistError(`Could not ${what}: ${(e as Error)?.message ?? String(e)}`, false);
 }
 
@@ -47,24 +63,32 @@ export class RunStore {
   private constructor(private readonly db: IDBPDatabase<LabSchema>) {}
 
   static async open(name = DB_NAME): Promise<RunStore> {
-    const db = await guard('open the run database', () => openDB<LabSchema>(name, 1, {
-      upgrade(db) {
-        db.createObjectStore('runs', { keyPath: 'id' });
-        db.createObjectStore('metrics', { keyPath: ['runId', 'seq'] }).createIndex('byRun', 'runId');
-        db.createObjectStore('evals', { keyPath: ['runId', 'step'] }).createIndex('byRun', 'runId');
-        db.createObjectStore('checkpoints', { keyPath: 'runId' });
-      },
-    }));
+    const db = await guard('open the run database', () =>
+      openDB<LabSchema>(name, 1, {
+        upgrade(db) {
+          db.createObjectStore('runs', { keyPath: 'id' });
+          db.createObjectStore('metrics', { keyPath: ['runId', 'seq'] }).createIndex('byRun', 'runId');
+          db.createObjectStore('evals', { keyPath: ['runId', 'step'] }).createIndex('byRun', 'runId');
+          db.createObjectStore('checkpoints', { keyPath: 'runId' });
+        },
+      }),
+    );
     return new RunStore(db);
   }
 
-  close(): void { this.db.close(); }
-
-  saveRun(summary: RunSummary): Promise<void> {
-    return guard(`save run "${summary.name}"`, async () => { await this.db.put('runs', summary); });
+  close(): void {
+    this.db.close();
   }
 
-  getRun(id: string): Promise<RunSummary | undefined> { return this.db.get('runs', id); }
+  saveRun(summary: RunSummary): Promise<void> {
+    return guard(`save run "${summary.name}"`, async () => {
+      await this.db.put('runs', summary);
+    });
+  }
+
+  getRun(id: string): Promise<RunSummary | undefined> {
+    return this.db.get('runs', id);
+  }
 
   /** All runs, newest first. */
   async listRuns(): Promise<RunSummary[]> {
@@ -89,16 +113,22 @@ export class RunStore {
   }
 
   saveEval(runId: string, record: EvalRecord): Promise<void> {
-    return guard('save an evaluation', async () => { await this.db.put('evals', { runId, step: record.step, record }); });
+    return guard('save an evaluation', async () => {
+      await this.db.put('evals', { runId, step: record.step, record });
+    });
   }
 
   async getEvals(runId: string): Promise<EvalRecord[]> {
-    return (await this.db.getAllFromIndex('evals', 'byRun', runId)).sort((a, b) => a.step - b.step).map((e) => e.record);
+    return (await this.db.getAllFromIndex('evals', 'byRun', runId))
+      .sort((a, b) => a.step - b.step)
+      .map((e) => e.record);
   }
 
   /** Keeps only the latest checkpoint of a run. */
   saveCheckpoint(runId: string, step: number, buffer: ArrayBuffer): Promise<void> {
-    return guard(`save the checkpoint of step ${step}`, async () => { await this.db.put('checkpoints', { runId, step, buffer, savedAt: Date.now() }); });
+    return guard(`save the checkpoint of step ${step}`, async () => {
+      await this.db.put('checkpoints', { runId, step, buffer, savedAt: Date.now() });
+    });
   }
 
   async getCheckpoint(runId: string): Promise<{ step: number; buffer: ArrayBuffer } | undefined> {
@@ -113,7 +143,10 @@ export class RunStore {
       await tx.objectStore('checkpoints').delete(runId);
       for (const s of ['metrics', 'evals'] as const) {
         let c = await tx.objectStore(s).index('byRun').openCursor(IDBKeyRange.only(runId));
-        while (c) { await c.delete(); c = await c.continue(); }
+        while (c) {
+          await c.delete();
+          c = await c.continue();
+        }
       }
       await tx.done;
     });
@@ -123,7 +156,12 @@ export class RunStore {
   async exportRun(runId: string): Promise<ArrayBuffer> {
     const summary = await this.getRun(runId);
     if (!summary) throw new PersistError(`no run with id "${runId}"`, false);
-    return encodeRunFile({ summary, metrics: await this.getMetrics(runId), evals: await this.getEvals(runId), checkpoint: await this.getCheckpoint(runId) });
+    return encodeRunFile({
+      summary,
+      metrics: await this.getMetrics(runId),
+      evals: await this.getEvals(runId),
+      checkpoint: await this.getCheckpoint(runId),
+    });
   }
 
   /** Imports a run file; an id already present gets a fresh suffix. Returns the stored summary. */
@@ -131,7 +169,11 @@ export class RunStore {
     const file = decodeRunFile(buffer);
     let id = file.summary.id;
     for (let k = 2; await this.getRun(id); k++) id = `${file.summary.id}-${k}`;
-    const summary: RunSummary = { ...file.summary, id, state: file.summary.state === 'running' || file.summary.state === 'warming' ? 'paused' : file.summary.state };
+    const summary: RunSummary = {
+      ...file.summary,
+      id,
+      state: file.summary.state === 'running' || file.summary.state === 'warming' ? 'paused' : file.summary.state,
+    };
     await this.saveRun(summary);
     const batch = 500;
     for (let i = 0; i < file.metrics.length; i += batch) await this.appendMetrics(id, file.metrics.slice(i, i + batch));
@@ -142,7 +184,9 @@ export class RunStore {
 
   /** Bytes used and available, where the browser says (navigator.storage.estimate). */
   static async estimate(): Promise<{ usage?: number; quota?: number }> {
-    const storage = (globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }).navigator?.storage;
+    const storage = (
+      globalThis as { navigator?: { storage?: { estimate?: () => Promise<{ usage?: number; quota?: number }> } } }
+    ).navigator?.storage;
     return storage?.estimate ? storage.estimate() : {};
   }
 }

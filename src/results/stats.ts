@@ -4,8 +4,10 @@
  */
 
 // t_{0.975, df} for df = 1..30 (standard tables).
-const T975 = [12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131,
-  2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042];
+const T975 = [
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11,
+  2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+];
 
 /** The 0.975 quantile of Student's t with df degrees of freedom (df >= 1). */
 export function tQuantile975(df: number): number {
@@ -13,8 +15,15 @@ export function tQuantile975(df: number): number {
   if (Number.isInteger(df) && df <= 30) return T975[df - 1];
   // Cornish-Fisher expansion around the normal quantile; error < 1e-4 for df > 30.
   const z = 1.959964;
-  const z3 = z ** 3, z5 = z ** 5, z7 = z ** 7;
-  return z + (z3 + z) / (4 * df) + (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) + (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3);
+  const z3 = z ** 3,
+    z5 = z ** 5,
+    z7 = z ** 7;
+  return (
+    z +
+    (z3 + z) / (4 * df) +
+    (5 * z5 + 16 * z3 + 3 * z) / (96 * df ** 2) +
+    (3 * z7 + 19 * z5 + 17 * z3 - 15 * z) / (384 * df ** 3)
+  );
 }
 
 export interface Summary {

@@ -38,7 +38,10 @@ function spread(rate: number, s: number): number {
   return Math.floor(rate * (s + 1) + eps) - Math.floor(rate * s + eps);
 }
 
-export function planBudget(c: Pick<ResolvedRunConfig, 'method' | 'batchSize' | 'pairShare' | 'steps' | 'budgetUnit'>, tokenRatio: number): BudgetPlan {
+export function planBudget(
+  c: Pick<ResolvedRunConfig, 'method' | 'batchSize' | 'pairShare' | 'steps' | 'budgetUnit'>,
+  tokenRatio: number,
+): BudgetPlan {
   const B = c.batchSize;
   const p = c.method === 'grpo' ? 0 : c.pairShare;
   const pairCost = c.budgetUnit === 'tokens' ? Math.max(1, tokenRatio) : 1;

@@ -10,7 +10,11 @@ import type { Domain, DomainName, Knobs, Pair, RLItem } from '../tasks/types.ts'
 import type { PairExample, SFTExample } from '../engine/policy.ts';
 import { Tokenizer } from '../engine/tokenizer.ts';
 
-const DOMAINS: Partial<Record<DomainName, Domain>> = { trace: traceDomain, document: documentDomain, image: imageDomain };
+const DOMAINS: Partial<Record<DomainName, Domain>> = {
+  trace: traceDomain,
+  document: documentDomain,
+  image: imageDomain,
+};
 
 export function getDomain(name: DomainName): Domain {
   const d = DOMAINS[name];
@@ -58,7 +62,11 @@ export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
   const has = (name: string) => d.knobs.some((s) => s.name === name);
   const sets: EvalSet[] = [{ name: `${d.name}/in-distribution`, items: d.items(90_001, n, k) }];
   if (has('shortcut')) sets.push({ name: `${d.name}/hard`, items: d.items(90_002, n, { ...k, shortcut: 0 }) });
-  if (d.name === 'document' && has('filler')) sets.push({ name: 'document/needle', items: d.items(90_003, n, { ...k, filler: Math.max(8, Number(k.filler ?? 0) * 4) }) });
+  if (d.name === 'document' && has('filler'))
+    sets.push({
+      name: 'document/needle',
+      items: d.items(90_003, n, { ...k, filler: Math.max(8, Number(k.filler ?? 0) * 4) }),
+    });
   return sets;
 }
 

@@ -20,15 +20,24 @@ export interface EvalResult {
 }
 
 export async function evaluatePolicy(
-  policy: Policy, sets: EvalSet[], probe: Pair[], opts: { step: number; maxNewTokens: number; seed: number; caClip: number },
+  policy: Policy,
+  sets: EvalSet[],
+  probe: Pair[],
+  opts: { step: number; maxNewTokens: number; seed: number; caClip: number },
 ): Promise<EvalResult> {
   const accuracies: Record<string, number> = {};
   const shortcutShare: Record<string, number> = {};
   for (const s of sets) {
     const ex = s.items.map(itemExample);
-    const r = await policy.evaluateGreedy(ex.map((e) => e.prompt), ex.map((e) => e.target), opts.maxNewTokens);
+    const r = await policy.evaluateGreedy(
+      ex.map((e) => e.prompt),
+      ex.map((e) => e.target),
+      opts.maxNewTokens,
+    );
     accuracies[s.name] = r.accuracy;
-    const cued = s.items.map((it, i) => ({ it, t: r.texts[i].trim() })).filter(({ it }) => it.shortcutAnswer !== undefined && it.shortcutAnswer !== it.answer);
+    const cued = s.items
+      .map((it, i) => ({ it, t: r.texts[i].trim() }))
+      .filter(({ it }) => it.shortcutAnswer !== undefined && it.shortcutAnswer !== it.answer);
     if (cued.length) shortcutShare[s.name] = cued.filter(({ it, t }) => t === it.shortcutAnswer).length / cued.length;
   }
   const selection: SelectionRecord[] = [];
@@ -38,11 +47,22 @@ export async function evaluatePolicy(
     probe.forEach((p, i) => {
       const target = ex[i].positiveLetter;
       const chosen = sc.pA[i] >= sc.pB[i] ? 'A' : 'B';
-      selection.push({ pairId: p.id, step: opts.step, chosen, target, pA: sc.pA[i], pB: sc.pB[i], delta: sc.delta[i], atClip: Math.abs(sc.delta[i]) >= opts.caClip });
+      selection.push({
+        pairId: p.id,
+        step: opts.step,
+        chosen,
+        target,
+        pA: sc.pA[i],
+        pB: sc.pB[i],
+        delta: sc.delta[i],
+        atClip: Math.abs(sc.delta[i]) >= opts.caClip,
+      });
     });
     accuracies[PROBE_NAME] = sc.accuracy;
     // Where the model looks on the probe: share of the gradient x input attribution of Delta on the decisive spans.
-    accuracies[GROUNDING_METRIC] = meanShare(await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'));
+    accuracies[GROUNDING_METRIC] = meanShare(
+      await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'),
+    );
   }
   return { record: { step: opts.step, accuracies }, selection, shortcutShare };
 }
@@ -71,11 +91,21 @@ export interface BaseFigures {
 }
 
 export async function baseFigures(
-  policy: Policy, sets: EvalSet[], easy: Pair[], hard: Pair[], opts: { maxNewTokens: number; seed: number },
+  policy: Policy,
+  sets: EvalSet[],
+  easy: Pair[],
+  hard: Pair[],
+  opts: { maxNewTokens: number; seed: number },
 ): Promise<BaseFigures> {
-  const r = await evaluatePolicy(policy, sets, [], { step: 0, maxNewTokens: opts.maxNewTokens, seed: opts.seed, caClip: 5 });
+  const r = await evaluatePolicy(policy, sets, [], {
+    step: 0,
+    maxNewTokens: opts.maxNewTokens,
+    seed: opts.seed,
+    caClip: 5,
+  });
   // No pairs of a kind (e.g. documents with two facts have no hard pairs): no figure, not 0%.
-  const accuracy = async (pairs: Pair[]) => (pairs.length ? (await policy.scorePairs(pairs.map((p) => pairExample(p, opts.seed)))).accuracy : undefined);
+  const accuracy = async (pairs: Pair[]) =>
+    pairs.length ? (await policy.scorePairs(pairs.map((p) => pairExample(p, opts.seed)))).accuracy : undefined;
   const easyAcc = await accuracy(easy);
   const hardAcc = await accuracy(hard);
   const hardSet = sets.find((s) => s.name.endsWith('/hard'));

@@ -34,15 +34,26 @@ export interface ExperimentCallbacks {
 
 /** Evaluation benchmarks as result rows (probe as 'probe/selection'). */
 export function recordToRows(method: string, seed: number, rec: EvalRecord): ResultRow[] {
-  return Object.entries(rec.accuracies).map(([benchmark, accuracy]) => ({ method, seed, benchmark: benchmark === PROBE_BENCHMARK ? PROBE_BENCHMARK : benchmark, accuracy }));
+  return Object.entries(rec.accuracies).map(([benchmark, accuracy]) => ({
+    method,
+    seed,
+    benchmark: benchmark === PROBE_BENCHMARK ? PROBE_BENCHMARK : benchmark,
+    accuracy,
+  }));
 }
 
-export async function runExperiment(plan: ExperimentPlan, cb: ExperimentCallbacks, makePretrainer?: (spec: PretrainSpec, seed: number) => Pretrainer): Promise<ResultRow[]> {
+export async function runExperiment(
+  plan: ExperimentPlan,
+  cb: ExperimentCallbacks,
+  makePretrainer?: (spec: PretrainSpec, seed: number) => Pretrainer,
+): Promise<ResultRow[]> {
   const rows: ResultRow[] = [];
-  const configFor = (method: Method, seed: number): ResolvedRunConfig => withDefaults({ ...plan.config, method, seed } as RunConfig);
+  const configFor = (method: Method, seed: number): ResolvedRunConfig =>
+    withDefaults({ ...plan.config, method, seed } as RunConfig);
   // Work units: warm-start steps + an evaluation (weighted as 10 units) per base, and each run's units + its final evaluation.
   const EVAL = 10;
-  const probeSession = async (seed: number, base: ArrayBuffer | undefined) => RunSession.create(configFor('grpo', seed), { baseModel: base, showGroups: 0 });
+  const probeSession = async (seed: number, base: ArrayBuffer | undefined) =>
+    RunSession.create(configFor('grpo', seed), { baseModel: base, showGroups: 0 });
   const unitsPerRun = new Map<Method, number>();
   for (const m of plan.methods) {
     // Without a base model the session would count its own warm start; the experiment warm-starts once per seed instead.
@@ -51,10 +62,13 @@ export async function runExperiment(plan: ExperimentPlan, cb: ExperimentCallback
     unitsPerRun.set(m, sess.totalUnits + EVAL);
     sess.dispose();
   }
-  const warmUnits = plan.baseModel ? 0 : plan.warmStart?.steps ?? 0;
+  const warmUnits = plan.baseModel ? 0 : (plan.warmStart?.steps ?? 0);
   const total = plan.seeds.length * (warmUnits + EVAL + [...unitsPerRun.values()].reduce((a, b) => a + b, 0));
   let done = 0;
-  const tick = (n: number, label: string) => { done += n; cb.progress(done, total, label); };
+  const tick = (n: number, label: string) => {
+    done += n;
+    cb.progress(done, total, label);
+  };
   cb.progress(0, total, 'starting');
 
   for (const seed of plan.seeds) {

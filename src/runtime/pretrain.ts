@@ -9,18 +9,37 @@ import { Policy, type PairExample, type SFTExample } from '../engine/policy.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
 import { unitSeed } from './budget.ts';
 import { packRunCheckpoint, unpackRunCheckpoint, type BaseModelMeta } from './run-checkpoint.ts';
-import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs } from './domains.ts';
+import {
+  domainVocabulary,
+  evalSets,
+  getDomain,
+  itemExample,
+  knobsFor,
+  makeTokenizer,
+  pairExample,
+  probePairs,
+} from './domains.ts';
 import { baseFigures, type BaseFigures } from './evaluate.ts';
 import { stageAt, type PretrainSpec } from '../config/presets.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
 /** Step `step`'s items (answer targets) and easy pairs (C+ letter), drawn from (seed, step). */
-export function pretrainExamples(domain: Domain, spec: PretrainSpec, seed: number, step: number): { items: SFTExample[]; pairs: PairExample[] } {
+export function pretrainExamples(
+  domain: Domain,
+  spec: PretrainSpec,
+  seed: number,
+  step: number,
+): { items: SFTExample[]; pairs: PairExample[] } {
   const stage = stageAt(spec, step);
   const k = knobsFor(domain, stage.knobs);
   const nPairs = Math.round(spec.batchSize * (stage.easyPairShare ?? spec.easyPairShare));
   const items = domain.items(unitSeed(seed, 'pretrain-items', step), spec.batchSize - nPairs, k).map(itemExample);
-  const pairs = nPairs > 0 ? domain.pairs(unitSeed(seed, 'pretrain-pairs', step), nPairs, { ...k, hardness: 'easy' }).pairs.map((p) => pairExample(p, seed)) : [];
+  const pairs =
+    nPairs > 0
+      ? domain
+          .pairs(unitSeed(seed, 'pretrain-pairs', step), nPairs, { ...k, hardness: 'easy' })
+          .pairs.map((p) => pairExample(p, seed))
+      : [];
   return { items, pairs };
 }
 
@@ -31,17 +50,30 @@ export function pretrainBatch(domain: Domain, spec: PretrainSpec, seed: number, 
 }
 
 export class Pretrainer {
-  private constructor(readonly spec: PretrainSpec, readonly seed: number, readonly domain: Domain, readonly policy: Policy, public step: number, readonly vocabulary: string[], public elapsedMs: number) {}
+  private constructor(
+    readonly spec: PretrainSpec,
+    readonly seed: number,
+    readonly domain: Domain,
+    readonly policy: Policy,
+    public step: number,
+    readonly vocabulary: string[],
+    public elapsedMs: number,
+  ) {}
 
   /** A fresh pretraining, or a resumed one from a base-model file written by save(). */
   static create(spec: PretrainSpec, seed: number, resume?: ArrayBuffer): Pretrainer {
     const domain = getDomain(spec.domain);
-    const optimizer = { lr: spec.learningRate, schedule: { kind: 'cosine' as const, warmupSteps: spec.warmupSteps, totalSteps: 1e9, minLrRatio: 1 }, maxGradNorm: 1 };
+    const optimizer = {
+      lr: spec.learningRate,
+      schedule: { kind: 'cosine' as const, warmupSteps: spec.warmupSteps, totalSteps: 1e9, minLrRatio: 1 },
+      maxGradNorm: 1,
+    };
     if (resume) {
       const ck = unpackRunCheckpoint(resume);
       if (ck.meta.kind !== 'base') throw new Error('resume file is not a base model');
       const m = ck.meta;
-      if (m.preset !== spec.name || m.seed !== seed) throw new Error(`resume file is for preset ${m.preset} seed ${m.seed}, not ${spec.name} seed ${seed}`);
+      if (m.preset !== spec.name || m.seed !== seed)
+        throw new Error(`resume file is for preset ${m.preset} seed ${m.seed}, not ${spec.name} seed ${seed}`);
       const model = modelFromArrays(m.modelConfig, ck.tensors);
       const policy = new Policy(makeTokenizer(m.vocabulary), { optimizer, seed }, model);
       if (m.hasOptimizer) restoreOptimizer(policy.optimizer, ck.tensors, m.optimizerStep);
@@ -49,7 +81,11 @@ export class Pretrainer {
     }
     const vocabulary = domainVocabulary(domain);
     const tok = makeTokenizer(vocabulary);
-    const policy = new Policy(tok, { optimizer, seed }, initModel(modelConfig(spec.modelSize, tok.size, spec.model), seed));
+    const policy = new Policy(
+      tok,
+      { optimizer, seed },
+      initModel(modelConfig(spec.modelSize, tok.size, spec.model), seed),
+    );
     return new Pretrainer(spec, seed, domain, policy, 0, vocabulary, 0);
   }
 
@@ -78,17 +114,36 @@ export class Pretrainer {
 
   async figures(n = 200): Promise<BaseFigures> {
     const k = this.spec.figureKnobs;
-    return baseFigures(this.policy, evalSets(this.domain, k, n), probePairs(this.domain, k, n, 'easy'), probePairs(this.domain, k, n, 'hard'), { maxNewTokens: 3, seed: this.seed });
+    return baseFigures(
+      this.policy,
+      evalSets(this.domain, k, n),
+      probePairs(this.domain, k, n, 'easy'),
+      probePairs(this.domain, k, n, 'hard'),
+      { maxNewTokens: 3, seed: this.seed },
+    );
   }
 
   /** Base-model file (weights + optimizer state for resuming + figures). */
   async save(figures?: BaseFigures, withOptimizer = true): Promise<ArrayBuffer> {
     const meta: BaseModelMeta = {
-      format: 1, kind: 'base', preset: this.spec.name, domain: this.spec.domain, modelConfig: this.policy.model.config, vocabulary: this.vocabulary,
-      seed: this.seed, step: this.step, optimizerStep: this.policy.optimizer.step, hasOptimizer: withOptimizer, elapsedMs: this.elapsedMs,
-      figures: figures ? { ...figures } : undefined, savedAt: Date.now(),
+      format: 1,
+      kind: 'base',
+      preset: this.spec.name,
+      domain: this.spec.domain,
+      modelConfig: this.policy.model.config,
+      vocabulary: this.vocabulary,
+      seed: this.seed,
+      step: this.step,
+      optimizerStep: this.policy.optimizer.step,
+      hasOptimizer: withOptimizer,
+      elapsedMs: this.elapsedMs,
+      figures: figures ? { ...figures } : undefined,
+      savedAt: Date.now(),
     };
-    const tensors = [...(await modelArrays(this.policy.model)), ...(withOptimizer ? await optimizerArrays(this.policy.optimizer) : [])];
+    const tensors = [
+      ...(await modelArrays(this.policy.model)),
+      ...(withOptimizer ? await optimizerArrays(this.policy.optimizer) : []),
+    ];
     return packRunCheckpoint({ meta, model: new ArrayBuffer(0), tensors });
   }
 

@@ -33,14 +33,27 @@ export interface RlStepResult {
   groups: RolloutGroup[];
 }
 
-function groupsForInspector(policy: Policy, r: Rollouts, rewards: number[], prompts: PromptText[], answers: string[], show: number): RolloutGroup[] {
+function groupsForInspector(
+  policy: Policy,
+  r: Rollouts,
+  rewards: number[],
+  prompts: PromptText[],
+  answers: string[],
+  show: number,
+): RolloutGroup[] {
   const G = r.groupSize;
   const adv = computeAdvantages(rewards, G, 'group');
   const out: RolloutGroup[] = [];
   for (let g = 0; g < Math.min(show, prompts.length); g++) {
     const completions = Array.from({ length: G }, (_, j) => {
       const n = g * G + j;
-      return { text: r.texts[n], tokens: r.completionIds[n].map((id) => policy.tokenizer.tokens[id] ?? '<unk>'), logp: r.logp[n], reward: rewards[n], advantage: adv[n] };
+      return {
+        text: r.texts[n],
+        tokens: r.completionIds[n].map((id) => policy.tokenizer.tokens[id] ?? '<unk>'),
+        logp: r.logp[n],
+        reward: rewards[n],
+        advantage: adv[n],
+      };
     });
     const rs = completions.map((c) => c.reward);
     const tag = rs.every((x) => x === rs[0]) ? (rs[0] > 0 ? 'all-pass' : 'all-fail') : 'mixed';
@@ -68,33 +81,59 @@ function stepData(d: Domain, c: ResolvedRunConfig, s: number, counts: { items: n
  * step's prompts with G completions each of the longest length (eos tokens), rewards 1, 0, 1, ...
  * (so no group is dropped), and the step's L_CA pairs under contextrl.
  */
-export function standInUpdate(policy: Policy, tok: Tokenizer, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }): Promise<StepMetrics> {
+export function standInUpdate(
+  policy: Policy,
+  tok: Tokenizer,
+  d: Domain,
+  c: ResolvedRunConfig,
+  s: number,
+  counts: { items: number; pairs: number },
+): Promise<StepMetrics> {
   const { prompts, caPairs } = stepData(d, c, s, counts);
   const N = prompts.length * c.groupSize;
   const L = c.maxCompletionLength;
   const rollouts: ScoredRollouts = {
-    groupSize: c.groupSize, prompts: prompts.map((p) => encodePrompt(tok, p)), maxNewTokens: L, temperature: c.temperature,
+    groupSize: c.groupSize,
+    prompts: prompts.map((p) => encodePrompt(tok, p)),
+    maxNewTokens: L,
+    temperature: c.temperature,
     completionIds: Array.from({ length: N }, () => new Array<number>(L).fill(tok.eos)),
     logp: Array.from({ length: N }, () => new Array<number>(L).fill(0)),
-    texts: new Array<string>(N).fill(''), ended: new Array<boolean>(N).fill(false),
+    texts: new Array<string>(N).fill(''),
+    ended: new Array<boolean>(N).fill(false),
     rewards: Array.from({ length: N }, (_, n) => (n % 2 === 0 ? 1 : 0)),
   };
   return policy.grpoStep(rollouts, caPairs);
 }
 
 export async function rlStep(
-  policy: Policy, d: Domain, c: ResolvedRunConfig, s: number, counts: { items: number; pairs: number }, showGroups = 4,
+  policy: Policy,
+  d: Domain,
+  c: ResolvedRunConfig,
+  s: number,
+  counts: { items: number; pairs: number },
+  showGroups = 4,
 ): Promise<RlStepResult> {
   const { items, pairs, pairEx, inRl, prompts, answers, caPairs } = stepData(d, c, s, counts);
   const G = c.groupSize;
-  const r = await policy.generate(prompts, G, { maxNewTokens: c.maxCompletionLength, temperature: c.temperature, topK: c.topK, seed: unitSeed(c.seed, 'sample', s) });
+  const r = await policy.generate(prompts, G, {
+    maxNewTokens: c.maxCompletionLength,
+    temperature: c.temperature,
+    topK: c.topK,
+    seed: unitSeed(c.seed, 'sample', s),
+  });
   const rewards = r.texts.map((text, n) => {
     const g = Math.floor(n / G);
     return g < items.length ? d.reward(items[g], text) : daRlReward(text, pairEx[g - items.length].positiveLetter);
   });
   const m = await policy.grpoStep({ ...r, rewards }, caPairs);
   const itemRewards = rewards.slice(0, items.length * G);
-  const metrics: StepMetrics = { ...m, 'rewards/answer/mean': itemRewards.reduce((a, b) => a + b, 0) / Math.max(1, itemRewards.length), 'data/items': items.length, 'data/pairs': pairs.length };
+  const metrics: StepMetrics = {
+    ...m,
+    'rewards/answer/mean': itemRewards.reduce((a, b) => a + b, 0) / Math.max(1, itemRewards.length),
+    'data/items': items.length,
+    'data/pairs': pairs.length,
+  };
   if (inRl && pairs.length) {
     const sel = rewards.slice(items.length * G);
     metrics['rewards/selection/mean'] = sel.reduce((a, b) => a + b, 0) / sel.length;

@@ -87,7 +87,9 @@ export function packRunCheckpoint<M extends { format: 1; kind: string }>(ck: Run
     offset += t.data.length * 4;
     return e;
   });
-  const header = new TextEncoder().encode(JSON.stringify({ meta: ck.meta, modelBytes: ck.model.byteLength, tensors: entries }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ meta: ck.meta, modelBytes: ck.model.byteLength, tensors: entries }),
+  );
   const payload = new Uint8Array(offset);
   payload.set(new Uint8Array(ck.model), 0);
   for (let i = 0; i < entries.length; i++) {
@@ -112,13 +114,18 @@ export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheck
   const view = new DataView(buffer);
   const hlen = view.getUint32(8, true);
   if (16 + hlen > bytes.length) throw new Error('run checkpoint is truncated (header)');
-  let header: { meta: RunCheckpointMeta | BaseModelMeta; modelBytes: number; tensors: { name: string; shape: number[]; offset: number; length: number }[] };
+  let header: {
+    meta: RunCheckpointMeta | BaseModelMeta;
+    modelBytes: number;
+    tensors: { name: string; shape: number[]; offset: number; length: number }[];
+  };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
   } catch (e) {
     throw new Error(`run checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
-  if (header.meta?.format !== 1) throw new Error(`unsupported run checkpoint format ${String(header.meta?.format)} (expected 1)`);
+  if (header.meta?.format !== 1)
+    throw new Error(`unsupported run checkpoint format ${String(header.meta?.format)} (expected 1)`);
   const payload = bytes.subarray(16 + hlen);
   const sum = view.getUint32(12 + hlen, true);
   if (fnv1a(payload) !== sum) throw new Error('run checkpoint is corrupt (checksum mismatch)');

@@ -30,7 +30,9 @@ export interface RunSessionLike {
    * WebGPU only (optional): compiles the next unit's shaders before it runs, reporting
    * (done, total); returns how many it compiled, or undefined where there is nothing to do.
    */
-  warmShaders?(onProgress?: (done: number, total: number) => void): Promise<{ programs: number; ms: number } | undefined>;
+  warmShaders?(
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<{ programs: number; ms: number } | undefined>;
   /** Performs the next unit of work (a final evaluation is part of the last unit). */
   stepOnce(): Promise<StepReport>;
   /** Evaluates now on the benchmark suite and the selection probe. */

@@ -18,7 +18,17 @@ import type { Tokenizer } from '../engine/tokenizer.ts';
 import { daSftCount, planBudget, stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
 import { packRunCheckpoint, unpackRunCheckpoint, type RunCheckpointMeta } from './run-checkpoint.ts';
 import { parseRunConfig, type ResolvedRunConfig } from '../config/run-config.ts';
-import { domainVocabulary, evalSets, getDomain, itemExample, knobsFor, makeTokenizer, pairExample, probePairs, type EvalSet } from './domains.ts';
+import {
+  domainVocabulary,
+  evalSets,
+  getDomain,
+  itemExample,
+  knobsFor,
+  makeTokenizer,
+  pairExample,
+  probePairs,
+  type EvalSet,
+} from './domains.ts';
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
@@ -40,8 +50,12 @@ export interface SessionOptions {
 /** Mean prompt tokens of pairs over items (pairs are about twice as long), on a fixed sample. */
 function tokenRatio(d: Domain, c: ResolvedRunConfig, tok: Tokenizer): number {
   const k = knobsFor(d, c.knobs);
-  const items = d.items(unitSeed(c.seed, 'ratio-items', 0), 32, k).map((i) => tok.encode(itemExample(i).prompt.text).length);
-  const pairs = d.pairs(unitSeed(c.seed, 'ratio-pairs', 0), 16, { ...k, hardness: 'hard' }).pairs.map((p) => tok.encode(pairExample(p, 0).prompt.text).length);
+  const items = d
+    .items(unitSeed(c.seed, 'ratio-items', 0), 32, k)
+    .map((i) => tok.encode(itemExample(i).prompt.text).length);
+  const pairs = d
+    .pairs(unitSeed(c.seed, 'ratio-pairs', 0), 16, { ...k, hardness: 'hard' })
+    .pairs.map((p) => tok.encode(pairExample(p, 0).prompt.text).length);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   return pairs.length && items.length ? mean(pairs) / mean(items) : 1;
 }
@@ -71,9 +85,16 @@ export class RunSession implements RunSessionLike {
   private disposed = false;
 
   private constructor(
-    readonly config: ResolvedRunConfig, readonly domain: Domain, readonly tokenizer: Tokenizer, readonly vocabulary: string[],
-    private model: Transformer, readonly warmUnits: number, readonly plan: BudgetPlan, readonly ratio: number,
-    readonly backend: BackendName, private readonly showGroups: number,
+    readonly config: ResolvedRunConfig,
+    readonly domain: Domain,
+    readonly tokenizer: Tokenizer,
+    readonly vocabulary: string[],
+    private model: Transformer,
+    readonly warmUnits: number,
+    readonly plan: BudgetPlan,
+    readonly ratio: number,
+    readonly backend: BackendName,
+    private readonly showGroups: number,
   ) {
     this.evalSets = evalSets(domain, config.knobs, config.evalItems);
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
@@ -89,7 +110,8 @@ export class RunSession implements RunSessionLike {
     if (opts.baseModel) {
       const base = unpackRunCheckpoint(opts.baseModel);
       if (base.meta.kind !== 'base') throw new Error('baseModel is not a base-model file');
-      if (base.meta.domain !== config.domain) throw new Error(`base model is for domain ${base.meta.domain}, the run is ${config.domain}`);
+      if (base.meta.domain !== config.domain)
+        throw new Error(`base model is for domain ${base.meta.domain}, the run is ${config.domain}`);
       vocabulary = base.meta.vocabulary;
       model = modelFromArrays(base.meta.modelConfig, base.tensors);
     } else {
@@ -98,7 +120,18 @@ export class RunSession implements RunSessionLike {
     const tok = makeTokenizer(vocabulary);
     const ratio = tokenRatio(domain, config, tok);
     const warm = opts.baseModel ? 0 : config.warmStartSteps;
-    return new RunSession(config, domain, tok, vocabulary, model, warm, planBudget(config, ratio), ratio, backend, opts.showGroups ?? 4);
+    return new RunSession(
+      config,
+      domain,
+      tok,
+      vocabulary,
+      model,
+      warm,
+      planBudget(config, ratio),
+      ratio,
+      backend,
+      opts.showGroups ?? 4,
+    );
   }
 
   private static restore(buffer: ArrayBuffer, backend: BackendName, showGroups: number): RunSession {
@@ -109,7 +142,18 @@ export class RunSession implements RunSessionLike {
     const domain = getDomain(config.domain);
     const tok = makeTokenizer(m.vocabulary);
     const model = modelFromArrays(m.modelConfig, ck.tensors);
-    const s = new RunSession(config, domain, tok, m.vocabulary, model, m.warmUnits, planBudget(config, m.tokenRatio), m.tokenRatio, backend, showGroups);
+    const s = new RunSession(
+      config,
+      domain,
+      tok,
+      m.vocabulary,
+      model,
+      m.warmUnits,
+      planBudget(config, m.tokenRatio),
+      m.tokenRatio,
+      backend,
+      showGroups,
+    );
     s.unit = m.unit;
     s.elapsedMs = m.elapsedMs;
     if (m.optimizerPhase && m.optimizerPhase === s.phaseOf(s.unit)) {
@@ -120,9 +164,15 @@ export class RunSession implements RunSessionLike {
     return s;
   }
 
-  get totalUnits(): number { return this.warmUnits + this.plan.daSftSteps + this.config.steps; }
-  get done(): boolean { return this.unit >= this.totalUnits; }
-  get rlStep(): number { return Math.max(0, this.unit - this.warmUnits - this.plan.daSftSteps); }
+  get totalUnits(): number {
+    return this.warmUnits + this.plan.daSftSteps + this.config.steps;
+  }
+  get done(): boolean {
+    return this.unit >= this.totalUnits;
+  }
+  get rlStep(): number {
+    return Math.max(0, this.unit - this.warmUnits - this.plan.daSftSteps);
+  }
 
   private phaseOf(u: number): Phase {
     if (u < this.warmUnits) return 'warm-start';
@@ -151,10 +201,22 @@ export class RunSession implements RunSessionLike {
       seed: c.seed,
       optimizer: {
         lr: sft ? c.sftLearningRate : c.learningRate,
-        schedule: warmup > 0 ? { kind: 'cosine', warmupSteps: warmup, totalSteps: phaseSteps, minLrRatio: 1 } : { kind: 'constant' },
+        schedule:
+          warmup > 0
+            ? { kind: 'cosine', warmupSteps: warmup, totalSteps: phaseSteps, minLrRatio: 1 }
+            : { kind: 'constant' },
         maxGradNorm: c.gradClip,
       },
-      grpo: { epsLow: c.epsLow, epsHigh: c.epsHigh, beta: c.beta, lossType: c.lossType, scaleRewards: c.scaleRewards, numIterations: 1, dropZeroStdGroups: c.dropZeroStd, temperature: c.temperature },
+      grpo: {
+        epsLow: c.epsLow,
+        epsHigh: c.epsHigh,
+        beta: c.beta,
+        lossType: c.lossType,
+        scaleRewards: c.scaleRewards,
+        numIterations: 1,
+        dropZeroStdGroups: c.dropZeroStd,
+        temperature: c.temperature,
+      },
       ca: { lambda: c.lambda, c: c.caClip, variant: c.caVariant },
     };
     return opts;
@@ -163,7 +225,13 @@ export class RunSession implements RunSessionLike {
   progress(): RunProgress {
     const phase = this.done ? 'rl' : this.phaseOf(this.unit);
     const left = this.totalUnits - this.unit;
-    return { step: this.unit, totalSteps: this.totalUnits, phase, stepsPerSec: this.lastRate, etaSec: this.lastRate > 0 ? left / this.lastRate : NaN };
+    return {
+      step: this.unit,
+      totalSteps: this.totalUnits,
+      phase,
+      stepsPerSec: this.lastRate,
+      etaSec: this.lastRate > 0 ? left / this.lastRate : NaN,
+    };
   }
 
   /** DA-SFT batch k: the k-th slice of the pairs the RL steps would have shown, in step order. */
@@ -185,12 +253,16 @@ export class RunSession implements RunSessionLike {
 
   private warmStartBatch(u: number): SFTExample[] {
     const c = this.config;
-    return this.domain.items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs)).map(itemExample);
+    return this.domain
+      .items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs))
+      .map(itemExample);
   }
 
   /** DA-SFT step k's examples: the pairs as supervised letter targets. */
   private daSftBatch(k: number): SFTExample[] {
-    return this.daSftPairs(k).map((p) => pairExample(p, this.config.seed)).map((e) => ({ prompt: e.prompt, target: e.positiveLetter }));
+    return this.daSftPairs(k)
+      .map((p) => pairExample(p, this.config.seed))
+      .map((e) => ({ prompt: e.prompt, target: e.positiveLetter }));
   }
 
   /**
@@ -213,7 +285,15 @@ export class RunSession implements RunSessionLike {
       else {
         const s = this.rlStep;
         const counts = stepCounts(this.plan, c.method, s);
-        if (s === 0 && c.evalEvery > 0) pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, { step: 0, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip }));
+        if (s === 0 && c.evalEvery > 0)
+          pieces.push(() =>
+            evaluatePolicy(scratch, this.evalSets, this.probe, {
+              step: 0,
+              maxNewTokens: c.maxCompletionLength,
+              seed: c.seed,
+              caClip: c.caClip,
+            }),
+          );
         pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
         // The sampled completions are empty in compile-only mode, so the update gets stand-ins.
         pieces.push(() => standInUpdate(scratch, this.tokenizer, this.domain, c, s, counts));
@@ -259,7 +339,8 @@ export class RunSession implements RunSessionLike {
     this.ratePhase = phase;
     this.lastRate = nextRate(this.lastRate, dt, this.rateSteps);
     const row = { ...metrics, step, t: Math.round(this.elapsedMs) };
-    if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done)) Object.assign(row, evalMetrics(await this.evalInto(report, step)));
+    if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done))
+      Object.assign(row, evalMetrics(await this.evalInto(report, step)));
     report.rows.push(row);
     return report;
   }
@@ -274,7 +355,12 @@ export class RunSession implements RunSessionLike {
   private async evaluateAt(step: number): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
     const c = this.config;
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
-    const r = await evaluatePolicy(policy, this.evalSets, this.probe, { step, maxNewTokens: c.maxCompletionLength, seed: c.seed, caClip: c.caClip });
+    const r = await evaluatePolicy(policy, this.evalSets, this.probe, {
+      step,
+      maxNewTokens: c.maxCompletionLength,
+      seed: c.seed,
+      caClip: c.caClip,
+    });
     return { record: r.record, selection: r.selection };
   }
 
@@ -285,7 +371,16 @@ export class RunSession implements RunSessionLike {
   async sampledReward(n = 32, seed = 12_345): Promise<number> {
     const items = this.domain.items(unitSeed(seed, 'held-out-reward', 0), n, knobsFor(this.domain, this.config.knobs));
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
-    const r = await policy.generate(items.map((i) => itemExample(i).prompt), this.config.groupSize, { maxNewTokens: this.config.maxCompletionLength, temperature: this.config.temperature, topK: this.config.topK, seed });
+    const r = await policy.generate(
+      items.map((i) => itemExample(i).prompt),
+      this.config.groupSize,
+      {
+        maxNewTokens: this.config.maxCompletionLength,
+        temperature: this.config.temperature,
+        topK: this.config.topK,
+        seed,
+      },
+    );
     const rewards = r.texts.map((t, k) => this.domain.reward(items[Math.floor(k / this.config.groupSize)], t));
     return rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length);
   }
@@ -297,9 +392,20 @@ export class RunSession implements RunSessionLike {
   async save(): Promise<ArrayBuffer> {
     const p = this.policy;
     const meta: RunCheckpointMeta = {
-      format: 1, kind: 'run', config: this.config, modelConfig: this.model.config, vocabulary: this.vocabulary,
-      unit: this.unit, warmUnits: this.warmUnits, optimizerStep: p?.optimizer.step ?? 0, optimizerPhase: p ? this.policyPhase : undefined,
-      hasOptimizer: Boolean(p), hasReference: Boolean(p?.reference), tokenRatio: this.ratio, elapsedMs: this.elapsedMs, savedAt: Date.now(),
+      format: 1,
+      kind: 'run',
+      config: this.config,
+      modelConfig: this.model.config,
+      vocabulary: this.vocabulary,
+      unit: this.unit,
+      warmUnits: this.warmUnits,
+      optimizerStep: p?.optimizer.step ?? 0,
+      optimizerPhase: p ? this.policyPhase : undefined,
+      hasOptimizer: Boolean(p),
+      hasReference: Boolean(p?.reference),
+      tokenRatio: this.ratio,
+      elapsedMs: this.elapsedMs,
+      savedAt: Date.now(),
     };
     const tensors = [
       ...(await modelArrays(this.model)),

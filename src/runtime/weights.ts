@@ -19,7 +19,8 @@ export function initModel(config: ModelConfig, seed: number): Transformer {
 
 export async function tensorsToArrays(prefix: string, named: [string, tf.Tensor][]): Promise<NamedArray[]> {
   const out: NamedArray[] = [];
-  for (const [name, t] of named) out.push({ name: `${prefix}${name}`, shape: t.shape, data: new Float32Array(await t.data()) });
+  for (const [name, t] of named)
+    out.push({ name: `${prefix}${name}`, shape: t.shape, data: new Float32Array(await t.data()) });
   return out;
 }
 
@@ -28,7 +29,12 @@ export function modelArrays(model: Transformer, prefix = 'w/'): Promise<NamedArr
 }
 
 /** Rebuild a model (trainable Variables, or a frozen copy) from arrays named `${prefix}${param}`. */
-export function modelFromArrays(config: ModelConfig, arrays: NamedArray[], prefix = 'w/', trainable = true): Transformer {
+export function modelFromArrays(
+  config: ModelConfig,
+  arrays: NamedArray[],
+  prefix = 'w/',
+  trainable = true,
+): Transformer {
   const byName = new Map(arrays.filter((a) => a.name.startsWith(prefix)).map((a) => [a.name.slice(prefix.length), a]));
   const fresh = new Transformer(config, 0, undefined, false); // shapes and names only
   const params = new Map<string, tf.Tensor>();
@@ -36,7 +42,8 @@ export function modelFromArrays(config: ModelConfig, arrays: NamedArray[], prefi
     for (const [name, t] of fresh.params) {
       const a = byName.get(name);
       if (!a) throw new Error(`checkpoint lacks parameter ${name}`);
-      if (a.shape.join('x') !== t.shape.join('x')) throw new Error(`parameter ${name} has shape [${a.shape}] in the checkpoint, the model wants [${t.shape}]`);
+      if (a.shape.join('x') !== t.shape.join('x'))
+        throw new Error(`parameter ${name} has shape [${a.shape}] in the checkpoint, the model wants [${t.shape}]`);
       const v = tf.tensor(a.data, a.shape);
       params.set(name, trainable ? tf.variable(v, true) : v);
       if (trainable) v.dispose();
@@ -53,14 +60,24 @@ export function modelFromArrays(config: ModelConfig, arrays: NamedArray[], prefi
 export async function optimizerArrays(opt: Adam): Promise<NamedArray[]> {
   const { m, v } = opt.state();
   try {
-    return [...(await tensorsToArrays('m/', m.map((t, i) => [String(i), t]))), ...(await tensorsToArrays('v/', v.map((t, i) => [String(i), t])))];
+    return [
+      ...(await tensorsToArrays(
+        'm/',
+        m.map((t, i) => [String(i), t]),
+      )),
+      ...(await tensorsToArrays(
+        'v/',
+        v.map((t, i) => [String(i), t]),
+      )),
+    ];
   } finally {
     tf.dispose([...m, ...v]);
   }
 }
 
 export function restoreOptimizer(opt: Adam, arrays: NamedArray[], step: number): void {
-  const pick = (p: string) => arrays.filter((a) => a.name.startsWith(p)).sort((a, b) => Number(a.name.slice(2)) - Number(b.name.slice(2)));
+  const pick = (p: string) =>
+    arrays.filter((a) => a.name.startsWith(p)).sort((a, b) => Number(a.name.slice(2)) - Number(b.name.slice(2)));
   const m = pick('m/').map((a) => tf.tensor(a.data, a.shape));
   const v = pick('v/').map((a) => tf.tensor(a.data, a.shape));
   try {

@@ -12,7 +12,11 @@ export interface ConfigSlice {
 }
 
 const initial = presetConfig('trace-default');
-export const useConfigStore = create<ConfigSlice>(() => ({ config: initial, errors: validateRunConfig(initial), urlWarnings: [] }));
+export const useConfigStore = create<ConfigSlice>(() => ({
+  config: initial,
+  errors: validateRunConfig(initial),
+  urlWarnings: [],
+}));
 
 function put(config: RunConfig): void {
   useConfigStore.setState({ config, errors: validateRunConfig(config) });

@@ -12,7 +12,8 @@ import type { FromWorker } from '../worker/protocol.ts';
 
 export const MAX_CHECKPOINTS = 12;
 
-export type AttributionEntry = { state: 'pending' } | { state: 'done'; reply: AttributionReply } | { state: 'error'; message: string };
+export type AttributionEntry =
+  { state: 'pending' } | { state: 'done'; reply: AttributionReply } | { state: 'error'; message: string };
 
 export interface GroundingSlice {
   /** runId -> checkpoint units kept, ascending (the slider's stops). */
@@ -67,7 +68,9 @@ export function recordCheckpoint(runId: string, unit: number, buffer: ArrayBuffe
 export function handleGroundingMessage(msg: FromWorker): void {
   if (msg.type === 'checkpoint') recordCheckpoint(msg.runId, msg.step, msg.buffer);
   else if (msg.type === 'attribution') {
-    const entry: AttributionEntry = msg.result ? { state: 'done', reply: msg.result } : { state: 'error', message: msg.error ?? 'attribution failed' };
+    const entry: AttributionEntry = msg.result
+      ? { state: 'done', reply: msg.result }
+      : { state: 'error', message: msg.error ?? 'attribution failed' };
     useGroundingStore.setState({ results: { ...useGroundingStore.getState().results, [msg.requestId]: entry } });
   }
 }
@@ -78,8 +81,10 @@ export function requestAttribution(runId: string, unit: number, pair: Pair, meth
   const s = useGroundingStore.getState();
   if (s.results[key]) return;
   const buffer = buffers.get(runId)?.get(unit);
-  const set = (e: AttributionEntry) => useGroundingStore.setState({ results: { ...useGroundingStore.getState().results, [key]: e } });
-  if (!buffer) return set({ state: 'error', message: `no checkpoint of this run at unit ${unit} is kept in this page` });
+  const set = (e: AttributionEntry) =>
+    useGroundingStore.setState({ results: { ...useGroundingStore.getState().results, [key]: e } });
+  if (!buffer)
+    return set({ state: 'error', message: `no checkpoint of this run at unit ${unit} is kept in this page` });
   if (!client) return set({ state: 'error', message: 'the training runtime is not connected' });
   const copy = buffer.slice(0);
   set({ state: 'pending' });

@@ -12,7 +12,11 @@ export interface PairFilters {
   text: string;
 }
 
-export interface ImportError { line: number; field?: string; message: string }
+export interface ImportError {
+  line: number;
+  field?: string;
+  message: string;
+}
 
 export interface PairSource {
   name: string;
@@ -33,21 +37,45 @@ export interface InspectorSlice {
   sourceName: string;
 }
 
-export const DEFAULT_FILTERS: PairFilters = { domain: 'any', benchmark: 'any', hardness: 'any', outcome: 'any', text: '' };
+export const DEFAULT_FILTERS: PairFilters = {
+  domain: 'any',
+  benchmark: 'any',
+  hardness: 'any',
+  outcome: 'any',
+  text: '',
+};
 
 export const useInspectorStore = create<InspectorSlice>(() => ({
-  pairId: null, step: null, filters: DEFAULT_FILTERS, smoothing: 0.6, sources: {}, sourceName: '',
+  pairId: null,
+  step: null,
+  filters: DEFAULT_FILTERS,
+  smoothing: 0.6,
+  sources: {},
+  sourceName: '',
 }));
 
-export function selectPair(pairId: string | null): void { useInspectorStore.setState({ pairId }); }
-export function setStep(step: number | null): void { useInspectorStore.setState({ step }); }
-export function setSmoothing(smoothing: number): void { useInspectorStore.setState({ smoothing: Math.min(Math.max(smoothing, 0), 0.99) }); }
+export function selectPair(pairId: string | null): void {
+  useInspectorStore.setState({ pairId });
+}
+export function setStep(step: number | null): void {
+  useInspectorStore.setState({ step });
+}
+export function setSmoothing(smoothing: number): void {
+  useInspectorStore.setState({ smoothing: Math.min(Math.max(smoothing, 0), 0.99) });
+}
 export function setFilter<K extends keyof PairFilters>(key: K, value: PairFilters[K]): void {
   useInspectorStore.setState({ filters: { ...useInspectorStore.getState().filters, [key]: value } });
 }
-export function resetFilters(): void { useInspectorStore.setState({ filters: DEFAULT_FILTERS }); }
+export function resetFilters(): void {
+  useInspectorStore.setState({ filters: DEFAULT_FILTERS });
+}
 export function addPairSource(src: PairSource, select = true): void {
   const s = useInspectorStore.getState();
-  useInspectorStore.setState({ sources: { ...s.sources, [src.name]: src }, sourceName: select ? src.name : s.sourceName });
+  useInspectorStore.setState({
+    sources: { ...s.sources, [src.name]: src },
+    sourceName: select ? src.name : s.sourceName,
+  });
 }
-export function selectSource(sourceName: string): void { useInspectorStore.setState({ sourceName, pairId: null }); }
+export function selectSource(sourceName: string): void {
+  useInspectorStore.setState({ sourceName, pairId: null });
+}

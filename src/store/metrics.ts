@@ -16,7 +16,9 @@ export interface RunMetrics {
   names: string[];
 }
 
-export interface MetricsSlice { byRun: Record<string, RunMetrics> }
+export interface MetricsSlice {
+  byRun: Record<string, RunMetrics>;
+}
 
 export const useMetricsStore = create<MetricsSlice>(() => ({ byRun: {} }));
 

@@ -21,7 +21,15 @@ function fail(e: unknown): void {
 }
 
 function summaryOf(r: RunEntry): RunSummary {
-  return { id: r.id, name: r.name, config: r.config, createdAt: r.createdAt, state: r.state, step: r.progress?.step ?? 0, backend: r.backend ?? r.config.backend };
+  return {
+    id: r.id,
+    name: r.name,
+    config: r.config,
+    createdAt: r.createdAt,
+    state: r.state,
+    step: r.progress?.step ?? 0,
+    backend: r.backend ?? r.config.backend,
+  };
 }
 
 /** Opens the database and restores saved runs into the store; never throws. */
@@ -36,9 +44,18 @@ export async function startPersistence(onError: (message: string) => void): Prom
       const [metrics, evals] = await Promise.all([db.getMetrics(s.id), db.getEvals(s.id)]);
       // A run that was training when the page closed is paused now: its worker is gone.
       const state = s.state === 'running' || s.state === 'warming' ? 'paused' : s.state;
-      let entry: RunEntry = { ...newRunEntry(s.id, s.name, s.config, s.createdAt), state, backend: s.backend, imported: true };
+      let entry: RunEntry = {
+        ...newRunEntry(s.id, s.name, s.config, s.createdAt),
+        state,
+        backend: s.backend,
+        imported: true,
+      };
       for (const e of evals) entry = withEval(entry, e);
-      if (s.step) entry = { ...entry, progress: { step: s.step, totalSteps: s.config.steps, phase: 'rl', stepsPerSec: 0, etaSec: 0 } };
+      if (s.step)
+        entry = {
+          ...entry,
+          progress: { step: s.step, totalSteps: s.config.steps, phase: 'rl', stepsPerSec: 0, etaSec: 0 },
+        };
       addRun(entry, false);
       appendMetrics(s.id, metrics);
       newest = s.id;
@@ -56,13 +73,24 @@ export function persistMessage(msg: FromWorker): void {
   const store = db;
   const run = useRunsStore.getState().runs[msg.runId];
   if (!run || run.imported) return;
-  const done = (p: Promise<void>) => { p.catch(fail); };
+  const done = (p: Promise<void>) => {
+    p.catch(fail);
+  };
   switch (msg.type) {
-    case 'metrics': done(store.appendMetrics(msg.runId, msg.rows)); return;
-    case 'eval': done(store.saveEval(msg.runId, msg.record)); return;
-    case 'checkpoint': done(store.saveCheckpoint(msg.runId, msg.step, msg.buffer)); return;
-    case 'state': done(store.saveRun(summaryOf(run))); return;
-    default: return;
+    case 'metrics':
+      done(store.appendMetrics(msg.runId, msg.rows));
+      return;
+    case 'eval':
+      done(store.saveEval(msg.runId, msg.record));
+      return;
+    case 'checkpoint':
+      done(store.saveCheckpoint(msg.runId, msg.step, msg.buffer));
+      return;
+    case 'state':
+      done(store.saveRun(summaryOf(run)));
+      return;
+    default:
+      return;
   }
 }
 

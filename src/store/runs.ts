@@ -44,7 +44,18 @@ export interface RunsSlice {
 export const useRunsStore = create<RunsSlice>(() => ({ runs: {}, order: [], activeId: null, overlay: [] }));
 
 export function newRunEntry(id: string, name: string, config: RunConfig, createdAt: number): RunEntry {
-  return { id, name, config, state: 'idle', createdAt, evals: [], rolloutSteps: [], rollouts: {}, selection: {}, selectionSteps: [] };
+  return {
+    id,
+    name,
+    config,
+    state: 'idle',
+    createdAt,
+    evals: [],
+    rolloutSteps: [],
+    rollouts: {},
+    selection: {},
+    selectionSteps: [],
+  };
 }
 
 export function addRun(entry: RunEntry, makeActive = true): void {
@@ -69,7 +80,12 @@ export function removeRun(id: string): void {
   const runs = { ...s.runs };
   delete runs[id];
   const order = s.order.filter((x) => x !== id);
-  useRunsStore.setState({ runs, order, activeId: s.activeId === id ? (order[order.length - 1] ?? null) : s.activeId, overlay: s.overlay.filter((x) => x !== id) });
+  useRunsStore.setState({
+    runs,
+    order,
+    activeId: s.activeId === id ? (order[order.length - 1] ?? null) : s.activeId,
+    overlay: s.overlay.filter((x) => x !== id),
+  });
 }
 
 export function setActiveRun(id: string | null): void {
@@ -85,7 +101,10 @@ export function toggleOverlay(id: string): void {
 export function withRollouts(r: RunEntry, step: number, groups: RolloutGroup[]): RunEntry {
   let steps = r.rolloutSteps.includes(step) ? r.rolloutSteps : [...r.rolloutSteps, step].sort((a, b) => a - b);
   const rollouts = { ...r.rollouts, [step]: groups };
-  while (steps.length > MAX_ROLLOUT_STEPS) { delete rollouts[steps[0]]; steps = steps.slice(1); }
+  while (steps.length > MAX_ROLLOUT_STEPS) {
+    delete rollouts[steps[0]];
+    steps = steps.slice(1);
+  }
   return { ...r, rolloutSteps: steps, rollouts };
 }
 

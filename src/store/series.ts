@@ -6,9 +6,16 @@
  * so a series never holds more than about 2 * maxBuckets points however long the run is.
  */
 
-export interface Point { x: number; y: number }
+export interface Point {
+  x: number;
+  y: number;
+}
 
-interface Bucket { n: number; min: Point; max: Point }
+interface Bucket {
+  n: number;
+  min: Point;
+  max: Point;
+}
 
 export interface Series {
   bucketSize: number;
@@ -35,7 +42,8 @@ export function appendPoints(s: Series, points: Point[]): Series {
     else buckets.push({ n: 1, min: p, max: p });
     if (buckets.length > s.maxBuckets) {
       const merged: Bucket[] = [];
-      for (let i = 0; i < buckets.length; i += 2) merged.push(buckets[i + 1] ? mergeBuckets(buckets[i], buckets[i + 1]) : buckets[i]);
+      for (let i = 0; i < buckets.length; i += 2)
+        merged.push(buckets[i + 1] ? mergeBuckets(buckets[i], buckets[i + 1]) : buckets[i]);
       buckets = merged;
       bucketSize *= 2;
     }

@@ -10,7 +10,16 @@ import { isConfigValid, useConfigStore } from './config.ts';
 import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
 import { appendMetrics, clearMetrics } from './metrics.ts';
 import { forgetRun, persistMessage } from './persistence.ts';
-import { addRun, newRunEntry, removeRun, updateRun, useRunsStore, withEval, withRollouts, withSelection } from './runs.ts';
+import {
+  addRun,
+  newRunEntry,
+  removeRun,
+  updateRun,
+  useRunsStore,
+  withEval,
+  withRollouts,
+  withSelection,
+} from './runs.ts';
 
 let client: LabClient | null = null;
 let unsubscribe: (() => void) | null = null;
@@ -23,7 +32,11 @@ export function latestCheckpoint(runId: string): { step: number; buffer: ArrayBu
 }
 
 /** Connection state and errors that concern no run in particular (shown near the controls). */
-export const useSessionStore = create<{ connected: boolean; where: 'worker' | 'main-thread' | null; lastError: string | null }>(() => ({ connected: false, where: null, lastError: null }));
+export const useSessionStore = create<{
+  connected: boolean;
+  where: 'worker' | 'main-thread' | null;
+  lastError: string | null;
+}>(() => ({ connected: false, where: null, lastError: null }));
 
 export function connect(c: LabClient): () => void {
   unsubscribe?.();
@@ -31,7 +44,12 @@ export function connect(c: LabClient): () => void {
   unsubscribe = c.subscribe(handleMessage);
   setGroundingClient(c);
   useSessionStore.setState({ connected: true, where: c.where });
-  return () => { unsubscribe?.(); unsubscribe = null; client = null; useSessionStore.setState({ connected: false }); };
+  return () => {
+    unsubscribe?.();
+    unsubscribe = null;
+    client = null;
+    useSessionStore.setState({ connected: false });
+  };
 }
 
 export function handleMessage(msg: FromWorker): void {
@@ -42,14 +60,34 @@ export function handleMessage(msg: FromWorker): void {
 function applyMessage(msg: FromWorker): void {
   handleGroundingMessage(msg); // checkpoints for the grounding slider, attribution replies
   switch (msg.type) {
-    case 'backend': setBackendStatus(msg.status); return;
-    case 'state': updateRun(msg.runId, (r) => ({ ...r, state: msg.state, message: msg.message ?? (msg.state === 'error' ? r.message : undefined) })); return;
-    case 'progress': updateRun(msg.runId, (r) => ({ ...r, progress: msg.progress })); return;
-    case 'metrics': appendMetrics(msg.runId, msg.rows); return;
-    case 'rollouts': updateRun(msg.runId, (r) => withRollouts(r, msg.step, msg.groups)); return;
-    case 'selection': updateRun(msg.runId, (r) => withSelection(r, msg.records)); return;
-    case 'eval': updateRun(msg.runId, (r) => withEval(r, msg.record)); return;
-    case 'checkpoint': checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer }); return;
+    case 'backend':
+      setBackendStatus(msg.status);
+      return;
+    case 'state':
+      updateRun(msg.runId, (r) => ({
+        ...r,
+        state: msg.state,
+        message: msg.message ?? (msg.state === 'error' ? r.message : undefined),
+      }));
+      return;
+    case 'progress':
+      updateRun(msg.runId, (r) => ({ ...r, progress: msg.progress }));
+      return;
+    case 'metrics':
+      appendMetrics(msg.runId, msg.rows);
+      return;
+    case 'rollouts':
+      updateRun(msg.runId, (r) => withRollouts(r, msg.step, msg.groups));
+      return;
+    case 'selection':
+      updateRun(msg.runId, (r) => withSelection(r, msg.records));
+      return;
+    case 'eval':
+      updateRun(msg.runId, (r) => withEval(r, msg.record));
+      return;
+    case 'checkpoint':
+      checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer });
+      return;
     case 'fallback':
       setFallbackNotice(`Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
@@ -58,7 +96,8 @@ function applyMessage(msg: FromWorker): void {
       // Non-fatal errors say where training went (the client's worker-crash fallback): keep that in
       // the page banner, since the run's own message is replaced by its next state.
       if (!msg.fatal) setFallbackNotice(msg.message);
-      if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, message: msg.message, state: msg.fatal ? 'error' : r.state }));
+      if (msg.runId)
+        updateRun(msg.runId, (r) => ({ ...r, message: msg.message, state: msg.fatal ? 'error' : r.state }));
       else useSessionStore.setState({ lastError: msg.message });
       return;
   }
@@ -80,14 +119,20 @@ export function startBlocker(): string | null {
 export function startRun(): string | null {
   const r = activeRun();
   // A restored or imported run has no worker session: Start begins a new run instead of resuming it.
-  if (r && r.state === 'paused' && client && !r.imported) { client.post({ type: 'resume', runId: r.id }); return r.id; }
+  if (r && r.state === 'paused' && client && !r.imported) {
+    client.post({ type: 'resume', runId: r.id });
+    return r.id;
+  }
   if (r && (r.state === 'running' || r.state === 'warming')) return r.id;
   if (startBlocker() || !client) return null;
   const config = structuredClone(useConfigStore.getState().config);
   counter += 1;
   const id = `run-${Date.now().toString(36)}-${counter}`;
   const sameName = useRunsStore.getState().order.length + 1;
-  addRun({ ...newRunEntry(id, `#${sameName} ${config.method} · seed ${config.seed}`, config, Date.now()), state: 'warming' });
+  addRun({
+    ...newRunEntry(id, `#${sameName} ${config.method} · seed ${config.seed}`, config, Date.now()),
+    state: 'warming',
+  });
   client.post({ type: 'start', runId: id, config });
   return id;
 }
@@ -101,10 +146,16 @@ export function pauseRun(): void {
 export function stepRun(): void {
   if (!client) return;
   const r = activeRun();
-  if (r && r.state === 'paused' && !r.imported) { client.post({ type: 'step', runId: r.id }); return; }
+  if (r && r.state === 'paused' && !r.imported) {
+    client.post({ type: 'step', runId: r.id });
+    return;
+  }
   if (r && (r.state === 'running' || r.state === 'warming')) return;
   const id = startRun();
-  if (id) { client.post({ type: 'pause', runId: id }); client.post({ type: 'step', runId: id }); }
+  if (id) {
+    client.post({ type: 'pause', runId: id });
+    client.post({ type: 'step', runId: id });
+  }
 }
 
 /** Stops the active run and forgets it, so the next Start is a clean slate. */

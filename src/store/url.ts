@@ -44,7 +44,9 @@ export function encodeConfig(config: RunConfig, defaultPreset = 'trace-default')
   const q = new URLSearchParams();
   q.set('v', String(URL_VERSION));
   if (config.preset !== defaultPreset) q.set('preset', config.preset);
-  const keys = Object.keys(config).filter((k) => k !== 'knobs' && k !== 'preset').sort();
+  const keys = Object.keys(config)
+    .filter((k) => k !== 'knobs' && k !== 'preset')
+    .sort();
   for (const k of keys) {
     const v = (config as unknown as Record<string, unknown>)[k];
     if (v === undefined) continue;
@@ -57,33 +59,60 @@ export function encodeConfig(config: RunConfig, defaultPreset = 'trace-default')
   return q.toString();
 }
 
-export interface Decoded { config: RunConfig; warnings: string[]; /** true when the URL named anything */ fromUrl: boolean }
+export interface Decoded {
+  config: RunConfig;
+  warnings: string[];
+  /** true when the URL named anything */ fromUrl: boolean;
+}
 
 /** Rebuilds a config from a query string; bad or unknown entries become warnings, never throw. */
 export function decodeConfig(search: string, defaultPreset = 'trace-default'): Decoded {
   const q = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const warnings: string[] = [];
   const v = q.get('v');
-  if (v !== null && v !== String(URL_VERSION)) warnings.push(`URL format version ${v} is not ${URL_VERSION}; reading it as ${URL_VERSION}`);
+  if (v !== null && v !== String(URL_VERSION))
+    warnings.push(`URL format version ${v} is not ${URL_VERSION}; reading it as ${URL_VERSION}`);
   const config = presetConfig(q.get('preset') ?? defaultPreset);
   const rec = config as unknown as Record<string, unknown>;
   let fromUrl = false;
   for (const [k, raw] of q) {
-    if (k === 'v' || k === 'preset') { fromUrl = true; continue; }
+    if (k === 'v' || k === 'preset') {
+      fromUrl = true;
+      continue;
+    }
     if (k.startsWith(KNOB)) {
       const name = k.slice(KNOB.length);
       const p = parseAs(raw, config.knobs[name]);
       if (p.error) warnings.push(`knob ${name}: ${p.error}`);
-      else { config.knobs[name] = p.value as Scalar; fromUrl = true; }
+      else {
+        config.knobs[name] = p.value as Scalar;
+        fromUrl = true;
+      }
       continue;
     }
-    if (!(k in rec) && !OPTIONAL_FIELDS.has(k)) { warnings.push(`unknown setting "${k}" ignored`); continue; }
+    if (!(k in rec) && !OPTIONAL_FIELDS.has(k)) {
+      warnings.push(`unknown setting "${k}" ignored`);
+      continue;
+    }
     const p = parseAs(raw, rec[k] ?? (k === 'benchmarks' ? [] : undefined));
     if (p.error) warnings.push(`${k}: ${p.error}`);
-    else { rec[k] = p.value; fromUrl = true; }
+    else {
+      rec[k] = p.value;
+      fromUrl = true;
+    }
   }
   return { config, warnings, fromUrl };
 }
 
 /** RunConfig's optional extensions: accepted from a URL even when the preset leaves them unset. */
-const OPTIONAL_FIELDS = new Set(['warmStartSteps', 'sftLearningRate', 'budgetUnit', 'evalItems', 'probePairs', 'benchmarks', 'gradClip', 'warmupSteps', 'dropZeroStd']);
+const OPTIONAL_FIELDS = new Set([
+  'warmStartSteps',
+  'sftLearningRate',
+  'budgetUnit',
+  'evalItems',
+  'probePairs',
+  'benchmarks',
+  'gradClip',
+  'warmupSteps',
+  'dropZeroStd',
+]);

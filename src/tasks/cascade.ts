@@ -20,7 +20,11 @@ export interface CascadeSide {
 
 export type CascadeResult = { kept: true } | { kept: false; stage: number; reason: RejectionReason };
 
-export function runCascade(pos: CascadeSide, neg: CascadeSide, maxLengthRatio = DEFAULT_VERIFY_OPTIONS.maxLengthRatio): CascadeResult {
+export function runCascade(
+  pos: CascadeSide,
+  neg: CascadeSide,
+  maxLengthRatio = DEFAULT_VERIFY_OPTIONS.maxLengthRatio,
+): CascadeResult {
   const no = (stage: number, reason: RejectionReason): CascadeResult => ({ kept: false, stage, reason });
   if (pos.template !== neg.template) return no(0, 'template-mismatch');
   if (pos.structure !== neg.structure) return no(1, 'template-mismatch');

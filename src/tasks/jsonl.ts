@@ -38,7 +38,13 @@ export interface ImportResult {
 
 const Span = z.union([
   z.object({ kind: z.literal('text'), start: z.number().int().min(0), end: z.number().int().min(0) }),
-  z.object({ kind: z.literal('region'), x: z.number().int(), y: z.number().int(), w: z.number().int().min(0), h: z.number().int().min(0) }),
+  z.object({
+    kind: z.literal('region'),
+    x: z.number().int(),
+    y: z.number().int(),
+    w: z.number().int().min(0),
+    h: z.number().int().min(0),
+  }),
 ]);
 const ContextSchema = z.union([z.string(), z.object({ png: z.string() })]);
 export const PairRowSchema = z.object({
@@ -85,7 +91,10 @@ export function itemsToJsonl(items: readonly RLItem[]): string {
   return items
     .map((it) => {
       const { image, shortcutAnswer, ...rest } = it;
-      return JSON.stringify({ ...rest, image: image ? contextToJson(image) : undefined, shortcut_answer: shortcutAnswer }) + '\n';
+      return (
+        JSON.stringify({ ...rest, image: image ? contextToJson(image) : undefined, shortcut_answer: shortcutAnswer }) +
+        '\n'
+      );
     })
     .join('');
 }
@@ -94,10 +103,13 @@ function zodMessage(issue: z.core.$ZodIssue, row: unknown): JsonlError['message'
   const field = issue.path.join('.');
   if (issue.code === 'invalid_type') {
     let v: unknown = row;
-    for (const k of issue.path) v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
+    for (const k of issue.path)
+      v = v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined;
     if (v === undefined) return field ? `missing field "${field}"` : `expected ${issue.expected}`;
     const got = v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
-    return field ? `field "${field}" must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`} (got ${got})` : `expected a JSON object (got ${got})`;
+    return field
+      ? `field "${field}" must be ${issue.expected === 'object' ? 'an object' : `a ${issue.expected}`} (got ${got})`
+      : `expected a JSON object (got ${got})`;
   }
   if (issue.code === 'invalid_union') return `field "${field}" must be a string (text) or {"png": "<base64>"} (image)`;
   if (issue.code === 'invalid_value') return `field "${field}" must be one of ${issue.values.map(String).join(', ')}`;
@@ -118,7 +130,10 @@ function toContext(domain: DomainName, c: PairRow['positive'], field: string): C
   const d = decodeImagePng(bytes);
   if ('error' in d) return { field: `${field}.png`, message: d.error };
   if (d.image.width !== IMAGE_SIZE || d.image.height !== IMAGE_SIZE) {
-    return { field: `${field}.png`, message: `image must be ${IMAGE_SIZE}x${IMAGE_SIZE} (got ${d.image.width}x${d.image.height})` };
+    return {
+      field: `${field}.png`,
+      message: `image must be ${IMAGE_SIZE}x${IMAGE_SIZE} (got ${d.image.width}x${d.image.height})`,
+    };
   }
   return d.image;
 }
@@ -192,7 +207,8 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
   if (lines.every((l) => l.every((b) => b === 32 || b === 9 || b === 13))) {
     return { pairs: [], errors: [{ line: 0, message: 'empty file: no pairs' }] };
   }
-  if (lines.length > maxLines) errors.push({ line: maxLines + 1, message: `file has ${lines.length} lines, more than the limit of ${maxLines}` });
+  if (lines.length > maxLines)
+    errors.push({ line: maxLines + 1, message: `file has ${lines.length} lines, more than the limit of ${maxLines}` });
   lines.slice(0, maxLines).forEach((raw, i) => {
     const line = i + 1;
     const err = (message: string, field?: string) => errors.push(field ? { line, field, message } : { line, message });

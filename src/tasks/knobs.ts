@@ -10,7 +10,8 @@ export function resolveKnobs(domain: string, specs: readonly KnobSpec[], knobs: 
   }
   for (const s of specs) {
     const v = knobs[s.name] ?? s.default;
-    if (typeof v !== typeof s.default) throw new Error(`knob ${domain}.${s.name} must be a ${typeof s.default} (got ${JSON.stringify(v)})`);
+    if (typeof v !== typeof s.default)
+      throw new Error(`knob ${domain}.${s.name} must be a ${typeof s.default} (got ${JSON.stringify(v)})`);
     if (typeof v === 'number') {
       if (!Number.isFinite(v)) throw new Error(`knob ${domain}.${s.name} must be finite (got ${v})`);
       if ((s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)) {

@@ -15,7 +15,9 @@ export function decodeImagePng(bytes: Uint8Array): { image: RGBImage } | { error
     return { error: `not a decodable PNG (${e instanceof Error ? e.message : String(e)})` };
   }
   if (png.depth !== 8 || png.palette || (png.channels !== 3 && png.channels !== 4)) {
-    return { error: `PNG must be 8-bit RGB or RGBA (got ${png.channels} channels, depth ${png.depth}${png.palette ? ', indexed' : ''})` };
+    return {
+      error: `PNG must be 8-bit RGB or RGBA (got ${png.channels} channels, depth ${png.depth}${png.palette ? ', indexed' : ''})`,
+    };
   }
   const n = png.width * png.height;
   const data = new Uint8Array(n * 3);

@@ -25,19 +25,64 @@ export interface BenchSpec {
 
 export const BENCH_SETS: readonly BenchSpec[] = [
   { name: 'trace/id', domain: 'trace', knobs: {}, help: 'Traces from the training distribution (shortcut rate 0.8).' },
-  { name: 'trace/hard', domain: 'trace', knobs: { shortcut: 0 }, help: 'Traces where the first assignment never gives the answer away.' },
-  { name: 'trace/long', domain: 'trace', knobs: { steps: 40, noise: 10, shortcut: 0 }, help: 'Long-horizon traces: 40 statements and 10 noise lines.' },
-  { name: 'document/long', domain: 'document', knobs: { facts: 12, relations: 2, filler: 8 }, help: 'Long documents: 24 facts about 12 entities among filler.' },
-  { name: 'document/needle', domain: 'document', knobs: { facts: 3, filler: 60 }, help: 'Needle in a haystack: 3 facts among 60 filler sentences.' },
-  ...QUESTION_TYPES.map((q) => ({ name: `image/${q}`, domain: 'image' as const, knobs: { question: q }, help: `Visual QA: ${q.replace(/-/g, ' ')}.` })),
+  {
+    name: 'trace/hard',
+    domain: 'trace',
+    knobs: { shortcut: 0 },
+    help: 'Traces where the first assignment never gives the answer away.',
+  },
+  {
+    name: 'trace/long',
+    domain: 'trace',
+    knobs: { steps: 40, noise: 10, shortcut: 0 },
+    help: 'Long-horizon traces: 40 statements and 10 noise lines.',
+  },
+  {
+    name: 'document/long',
+    domain: 'document',
+    knobs: { facts: 12, relations: 2, filler: 8 },
+    help: 'Long documents: 24 facts about 12 entities among filler.',
+  },
+  {
+    name: 'document/needle',
+    domain: 'document',
+    knobs: { facts: 3, filler: 60 },
+    help: 'Needle in a haystack: 3 facts among 60 filler sentences.',
+  },
+  ...QUESTION_TYPES.map((q) => ({
+    name: `image/${q}`,
+    domain: 'image' as const,
+    knobs: { question: q },
+    help: `Visual QA: ${q.replace(/-/g, ' ')}.`,
+  })),
 ];
 
 export const PROBE_SETS: readonly BenchSpec[] = [
-  { name: 'probe/selection', domain: 'trace', knobs: {}, help: 'Held-out hard trace pairs (lookup depth): the selection probe.' },
-  { name: 'probe/trace-compare', domain: 'trace', knobs: { depth: 'compare' }, help: 'Held-out hard trace pairs at the comparison depth.' },
+  {
+    name: 'probe/selection',
+    domain: 'trace',
+    knobs: {},
+    help: 'Held-out hard trace pairs (lookup depth): the selection probe.',
+  },
+  {
+    name: 'probe/trace-compare',
+    domain: 'trace',
+    knobs: { depth: 'compare' },
+    help: 'Held-out hard trace pairs at the comparison depth.',
+  },
   { name: 'probe/document', domain: 'document', knobs: {}, help: 'Held-out hard document pairs.' },
-  { name: 'probe/image', domain: 'image', knobs: { method: 'mixed' }, help: 'Held-out hard image pairs (edits and similarity search).' },
-  { name: 'probe/easy', domain: 'trace', knobs: { hardness: 'easy' }, help: 'Easy trace pairs: format competence, should be near 100%.' },
+  {
+    name: 'probe/image',
+    domain: 'image',
+    knobs: { method: 'mixed' },
+    help: 'Held-out hard image pairs (edits and similarity search).',
+  },
+  {
+    name: 'probe/easy',
+    domain: 'trace',
+    knobs: { hardness: 'easy' },
+    help: 'Easy trace pairs: format competence, should be near 100%.',
+  },
 ];
 
 export interface BenchSet {
@@ -84,12 +129,16 @@ export function buildBenchmarkSuite(opts: BenchOptions = {}): BenchmarkSuite {
   const want = (name: string) => !opts.only || opts.only.includes(name);
   const sets = BENCH_SETS.filter((s) => want(s.name)).map((s) => {
     const seed = benchSeed(s.name);
-    const items = DOMAINS[s.domain].items(seed, size, s.knobs).map((it) => ({ ...it, id: `${s.name}/${it.id}`, meta: { ...it.meta, benchmark: s.name } }));
+    const items = DOMAINS[s.domain]
+      .items(seed, size, s.knobs)
+      .map((it) => ({ ...it, id: `${s.name}/${it.id}`, meta: { ...it.meta, benchmark: s.name } }));
     return { name: s.name, domain: s.domain, seed, knobs: s.knobs, items };
   });
   const probes = PROBE_SETS.filter((s) => want(s.name) || s.name === 'probe/selection').map((s) => {
     const seed = benchSeed(s.name);
-    const pairs = DOMAINS[s.domain].pairs(seed, probeSize, s.knobs).pairs.map((p) => ({ ...p, id: `${s.name}/${p.id}`, meta: { ...p.meta, benchmark: s.name } }));
+    const pairs = DOMAINS[s.domain]
+      .pairs(seed, probeSize, s.knobs)
+      .pairs.map((p) => ({ ...p, id: `${s.name}/${p.id}`, meta: { ...p.meta, benchmark: s.name } }));
     return { name: s.name, domain: s.domain, seed, knobs: s.knobs, pairs };
   });
   const probe = probes.find((p) => p.name === 'probe/selection')?.pairs ?? [];

@@ -7,7 +7,10 @@ export interface TextSpan {
 }
 
 /** Join lines of tokens into one context string; lines are separated by `sep` (a token). */
-export function joinLines(lines: string[][], sep: string): { text: string; spans: TextSpan[][]; lineSpans: TextSpan[] } {
+export function joinLines(
+  lines: string[][],
+  sep: string,
+): { text: string; spans: TextSpan[][]; lineSpans: TextSpan[] } {
   const spans: TextSpan[][] = [];
   const lineSpans: TextSpan[] = [];
   let text = '';

@@ -20,8 +20,7 @@ export type Context = string | RGBImage;
  * into the context string. For images: pixel rectangles.
  */
 export type DecisiveSpan =
-  | { kind: 'text'; start: number; end: number }
-  | { kind: 'region'; x: number; y: number; w: number; h: number };
+  { kind: 'text'; start: number; end: number } | { kind: 'region'; x: number; y: number; w: number; h: number };
 
 /** One RL item: the model sees `context` (+ `image`) and `query`, and must produce `answer`. */
 export interface RLItem {

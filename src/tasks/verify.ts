@@ -36,7 +36,9 @@ export function checkFormat(a: string, b: string): Check {
 
 export function checkLength(a: string, b: string, maxRatio: number): Check {
   const ratio = Math.abs(a.length - b.length) / Math.max(1, a.length, b.length);
-  return ratio > maxRatio ? fail('length-disparity', `lengths ${a.length} and ${b.length} differ by ${(100 * ratio).toFixed(1)}%`) : null;
+  return ratio > maxRatio
+    ? fail('length-disparity', `lengths ${a.length} and ${b.length} differ by ${(100 * ratio).toFixed(1)}%`)
+    : null;
 }
 
 function textSpans(spans: DecisiveSpan[], len: number): { start: number; end: number }[] | null {
@@ -54,7 +56,8 @@ export function checkTextOutside(a: string, b: string, da: DecisiveSpan[], db: D
   const sa = textSpans(da, a.length);
   const sb = textSpans(db, b.length);
   if (!sa || !sb) return fail('differs-outside-decisive', 'decisive spans are malformed or overlap');
-  if (sa.length !== sb.length) return fail('differs-outside-decisive', `span counts differ (${sa.length} vs ${sb.length})`);
+  if (sa.length !== sb.length)
+    return fail('differs-outside-decisive', `span counts differ (${sa.length} vs ${sb.length})`);
   const outside = (t: string, ss: { start: number; end: number }[]) => {
     const parts: string[] = [];
     let at = 0;
@@ -113,7 +116,8 @@ function verifyImages(pair: Pair, a: RGBImage, b: RGBImage, o: VerifyOptions): C
   if (outside) return outside;
   if (pair.meta.method === 'similar') {
     const cos = imageSimilarity(a, b);
-    if (cos < o.similarityThreshold) return fail('similarity-below-threshold', `cosine ${cos.toFixed(3)} < ${o.similarityThreshold}`);
+    if (cos < o.similarityThreshold)
+      return fail('similarity-below-threshold', `cosine ${cos.toFixed(3)} < ${o.similarityThreshold}`);
   }
   return null;
 }

@@ -35,7 +35,12 @@ function boot(): void {
   loadConfigFromUrl(location.search);
   const client = createLabClient();
   connect(client);
-  client.post({ type: 'init', backendOrder: backendOrder(useConfigStore.getState().config.backend), wasmPaths, baseUrl: import.meta.env.BASE_URL });
+  client.post({
+    type: 'init',
+    backendOrder: backendOrder(useConfigStore.getState().config.backend),
+    wasmPaths,
+    baseUrl: import.meta.env.BASE_URL,
+  });
   void startPersistence((message) => useSessionStore.setState({ lastError: message }));
 }
 
@@ -51,9 +56,22 @@ function useConfigInUrl(): void {
 function CopyLink() {
   const [copied, setCopied] = useState(false);
   return (
-    <button type="button" className="link" aria-label="Copy link to this setup" onClick={async () => {
-      try { await navigator.clipboard.writeText(location.href); setCopied(true); setTimeout(() => setCopied(false), 1500); } catch { setCopied(false); }
-    }}>{copied ? 'Link copied' : 'Copy link'}</button>
+    <button
+      type="button"
+      className="link"
+      aria-label="Copy link to this setup"
+      onClick={async () => {
+        try {
+          await navigator.clipboard.writeText(location.href);
+          setCopied(true);
+          setTimeout(() => setCopied(false), 1500);
+        } catch {
+          setCopied(false);
+        }
+      }}
+    >
+      {copied ? 'Link copied' : 'Copy link'}
+    </button>
   );
 }
 
@@ -72,9 +90,18 @@ export function App() {
         <p className="tagline">GRPO and the context-selection objective, trained on your GPU.</p>
         <BackendBadge />
       </header>
-      {fallback ? <p className="banner" role="alert">{fallback}</p> : null}
+      {fallback ? (
+        <p className="banner" role="alert">
+          {fallback}
+        </p>
+      ) : null}
       {urlWarnings.length ? (
-        <div className="banner" role="alert">Some settings in the link were not used: {urlWarnings.join('; ')}. <button type="button" className="link" onClick={dismissUrlWarnings}>dismiss</button></div>
+        <div className="banner" role="alert">
+          Some settings in the link were not used: {urlWarnings.join('; ')}.{' '}
+          <button type="button" className="link" onClick={dismissUrlWarnings}>
+            dismiss
+          </button>
+        </div>
       ) : null}
       <main className="layout" aria-label="Lab">
         <aside className="sidebar">

@@ -22,7 +22,14 @@ export interface AttributionReply extends GroundingReport {
   rlStep: number;
 }
 
-interface Loaded { key: string; model: Transformer; tok: Tokenizer; seed: number; unit: number; rlStep: number }
+interface Loaded {
+  key: string;
+  model: Transformer;
+  tok: Tokenizer;
+  seed: number;
+  unit: number;
+  rlStep: number;
+}
 let cached: Loaded | undefined;
 
 function load(runId: string, buffer: ArrayBuffer): Loaded {
@@ -34,11 +41,23 @@ function load(runId: string, buffer: ArrayBuffer): Loaded {
   disposeAttributionCache();
   const model = modelFromArrays(m.modelConfig, ck.tensors, 'w/', false);
   const rlStep = m.kind === 'run' ? unit - m.warmUnits - planBudget(m.config, m.tokenRatio).daSftSteps : 0;
-  cached = { key, model, tok: makeTokenizer(m.vocabulary), seed: m.kind === 'run' ? m.config.seed : m.seed, unit, rlStep };
+  cached = {
+    key,
+    model,
+    tok: makeTokenizer(m.vocabulary),
+    seed: m.kind === 'run' ? m.config.seed : m.seed,
+    unit,
+    rlStep,
+  };
   return cached;
 }
 
-export async function attributeFromCheckpoint(runId: string, checkpoint: ArrayBuffer, pair: Pair, method: AttributionMethod): Promise<AttributionReply> {
+export async function attributeFromCheckpoint(
+  runId: string,
+  checkpoint: ArrayBuffer,
+  pair: Pair,
+  method: AttributionMethod,
+): Promise<AttributionReply> {
   const l = load(runId, checkpoint);
   const [r] = await groundLayouts(l.model, l.tok, [pairLayout(l.tok, pair, pairSideSeed(pair.id, l.seed))], method);
   return { ...toReport(l.tok, r), pairId: pair.id, unit: l.unit, rlStep: l.rlStep };

@@ -43,7 +43,8 @@ class WorkerLabClient implements LabClient {
   }
 
   private receive(msg: FromWorker) {
-    if (msg.type === 'checkpoint' && this.active && msg.runId === this.active.start.runId) this.active.checkpoint = msg.buffer.slice(0);
+    if (msg.type === 'checkpoint' && this.active && msg.runId === this.active.start.runId)
+      this.active.checkpoint = msg.buffer.slice(0);
     for (const l of this.listeners) l(msg);
   }
 
@@ -61,12 +62,23 @@ class WorkerLabClient implements LabClient {
     this.receive({
       type: 'error',
       runId: a?.start.runId,
-      message: `Training moved to the main thread (the page may be less responsive): ${reason}.` +
-        (a ? (a.checkpoint ? ' The run continues from its last checkpoint.' : ' The run restarts from the beginning.') : ''),
+      message:
+        `Training moved to the main thread (the page may be less responsive): ${reason}.` +
+        (a
+          ? a.checkpoint
+            ? ' The run continues from its last checkpoint.'
+            : ' The run restarts from the beginning.'
+          : ''),
       fatal: false,
     });
     if (this.lastInit) void this.forward(this.lastInit);
-    if (a) void this.forward({ type: 'start', runId: a.start.runId, config: a.start.config, checkpoint: a.checkpoint ?? a.start.checkpoint });
+    if (a)
+      void this.forward({
+        type: 'start',
+        runId: a.start.runId,
+        config: a.start.config,
+        checkpoint: a.checkpoint ?? a.start.checkpoint,
+      });
   }
 
   private async forward(msg: ToWorker) {

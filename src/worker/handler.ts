@@ -107,7 +107,12 @@ export function createHandler(post: Post, opts: HandlerOptions) {
         r.compiled ??= new Set();
         if (!r.compiled.has(p.phase)) {
           r.compiled.add(p.phase);
-          const say = (extra: Partial<RunProgress>) => post({ type: 'progress', runId: r.runId, progress: withMemory({ ...p, phase: 'shader-warmup', compiling: p.phase, ...extra }) });
+          const say = (extra: Partial<RunProgress>) =>
+            post({
+              type: 'progress',
+              runId: r.runId,
+              progress: withMemory({ ...p, phase: 'shader-warmup', compiling: p.phase, ...extra }),
+            });
           say({});
           let last = 0;
           await r.session.warmShaders?.((done, total) => {
@@ -127,7 +132,13 @@ export function createHandler(post: Post, opts: HandlerOptions) {
       r.session.dispose();
       await ensureBackend(['wasm', 'cpu']);
       post({ type: 'fallback', runId: r.runId, from, to: backend, reason });
-      r.session = await opts.createSession({ runId: r.runId, config: r.config, checkpoint: r.lastCheckpoint, baseUrl, backend });
+      r.session = await opts.createSession({
+        runId: r.runId,
+        config: r.config,
+        checkpoint: r.lastCheckpoint,
+        baseUrl,
+        backend,
+      });
     }
     if (r.session.unit % checkpointEvery === 0) await postCheckpoint(r);
     flush(r);
@@ -184,8 +195,23 @@ export function createHandler(post: Post, opts: HandlerOptions) {
     }
     await (ready ??= ensureBackend());
     await stopActive();
-    const session = await opts.createSession({ runId, config: v.config, checkpoint: checkpoint?.slice(0), baseUrl, backend });
-    run = { runId, config: v.config, session, state: 'idle', pauseRequested: false, pending: [], lastFlush: 0, lastCheckpoint: checkpoint };
+    const session = await opts.createSession({
+      runId,
+      config: v.config,
+      checkpoint: checkpoint?.slice(0),
+      baseUrl,
+      backend,
+    });
+    run = {
+      runId,
+      config: v.config,
+      session,
+      state: 'idle',
+      pauseRequested: false,
+      pending: [],
+      lastFlush: 0,
+      lastCheckpoint: checkpoint,
+    };
     return run;
   }
 
@@ -216,7 +242,10 @@ export function createHandler(post: Post, opts: HandlerOptions) {
       }
       case 'pause': {
         const r = forRun(msg.runId);
-        if (r) { r.pauseRequested = true; await r.loop; }
+        if (r) {
+          r.pauseRequested = true;
+          await r.loop;
+        }
         return;
       }
       case 'resume': {
@@ -252,7 +281,10 @@ export function createHandler(post: Post, opts: HandlerOptions) {
         const r = forRun(msg.runId);
         if (!r) return;
         const wasRunning = Boolean(r.loop);
-        if (wasRunning) { r.pauseRequested = true; await r.loop; }
+        if (wasRunning) {
+          r.pauseRequested = true;
+          await r.loop;
+        }
         const { record, selection } = await r.session.evaluate();
         post({ type: 'eval', runId: r.runId, record });
         if (selection.length) post({ type: 'selection', runId: r.runId, records: selection });
@@ -267,7 +299,12 @@ export function createHandler(post: Post, opts: HandlerOptions) {
           const result = await attributeFromCheckpoint(msg.runId, msg.checkpoint, msg.pair, msg.method);
           post({ type: 'attribution', requestId: msg.requestId, runId: msg.runId, result });
         } catch (e) {
-          post({ type: 'attribution', requestId: msg.requestId, runId: msg.runId, error: (e as Error).message ?? String(e) });
+          post({
+            type: 'attribution',
+            requestId: msg.requestId,
+            runId: msg.runId,
+            error: (e as Error).message ?? String(e),
+          });
         }
         return;
       }
@@ -278,11 +315,13 @@ export function createHandler(post: Post, opts: HandlerOptions) {
     /** Queues a message; resolves when it was handled (a started run keeps going in the background). */
     handle(msg: ToWorker): Promise<void> {
       // Pause and stop must not wait behind a long-running handler, only behind earlier messages.
-      const next = queue.then(() => handleNow(msg)).catch((e: unknown) => {
-        const runId = 'runId' in msg ? msg.runId : undefined;
-        post({ type: 'error', runId, message: (e as Error).message ?? String(e), fatal: true });
-        if (runId) post({ type: 'state', runId, state: 'error', message: (e as Error).message ?? String(e) });
-      });
+      const next = queue
+        .then(() => handleNow(msg))
+        .catch((e: unknown) => {
+          const runId = 'runId' in msg ? msg.runId : undefined;
+          post({ type: 'error', runId, message: (e as Error).message ?? String(e), fatal: true });
+          if (runId) post({ type: 'state', runId, state: 'error', message: (e as Error).message ?? String(e) });
+        });
       queue = next;
       return next;
     },

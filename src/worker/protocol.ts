@@ -6,7 +6,15 @@ import type { BackendName, BackendStatus } from '../engine/backend.ts';
 import type { AttributionMethod } from '../engine/attribution.ts';
 import type { Pair } from '../tasks/types.ts';
 import type { AttributionReply } from './attribute.ts';
-import type { EvalRecord, MetricRow, RolloutGroup, RunConfig, RunProgress, RunState, SelectionRecord } from '../runtime/types.ts';
+import type {
+  EvalRecord,
+  MetricRow,
+  RolloutGroup,
+  RunConfig,
+  RunProgress,
+  RunState,
+  SelectionRecord,
+} from '../runtime/types.ts';
 
 export type ToWorker =
   | {
@@ -25,7 +33,14 @@ export type ToWorker =
   | { type: 'evaluate'; runId: string }
   | { type: 'load'; runId: string; config: RunConfig; checkpoint: ArrayBuffer }
   /** Grounding view: attribution of one pair under a run checkpoint the page kept (the buffer is transferred). */
-  | { type: 'attribute'; requestId: string; runId: string; checkpoint: ArrayBuffer; pair: Pair; method: AttributionMethod };
+  | {
+      type: 'attribute';
+      requestId: string;
+      runId: string;
+      checkpoint: ArrayBuffer;
+      pair: Pair;
+      method: AttributionMethod;
+    };
 
 export type FromWorker =
   | { type: 'backend'; status: BackendStatus }

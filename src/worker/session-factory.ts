@@ -28,7 +28,8 @@ export async function createWorkerSession(req: SessionRequest): Promise<RunSessi
   if (req.checkpoint) return createRunSession(req.config, { checkpoint: req.checkpoint, backend: req.backend });
   // A preset's bundled model only serves its own domain (a trace model cannot read images).
   const preset = PRESETS[req.config.preset];
-  const name = preset && preset.config.domain === req.config.domain ? (preset.baseModel ?? req.config.domain) : req.config.domain;
+  const name =
+    preset && preset.config.domain === req.config.domain ? (preset.baseModel ?? req.config.domain) : req.config.domain;
   let base: ArrayBuffer | undefined;
   if (req.baseUrl !== undefined) {
     const url = `${req.baseUrl}models/${name}.ckpt`;

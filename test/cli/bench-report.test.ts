@@ -2,14 +2,34 @@
 import { describe, expect, it } from 'vitest';
 import { headline, type BenchRow } from '../../src/cli/bench-report.ts';
 
-const row = (where: BenchRow['where'], backend: string, phase: 'sft' | 'grpo', ms: number, ratio?: number, adapter?: string): BenchRow =>
-  ({ where, backend, adapter, preset: 'micro', phase, ms_median: ms, tokens_per_s: 1, ms: [ms], tokens: 1, ratio_to_pytorch: ratio }) as BenchRow;
+const row = (
+  where: BenchRow['where'],
+  backend: string,
+  phase: 'sft' | 'grpo',
+  ms: number,
+  ratio?: number,
+  adapter?: string,
+): BenchRow =>
+  ({
+    where,
+    backend,
+    adapter,
+    preset: 'micro',
+    phase,
+    ms_median: ms,
+    tokens_per_s: 1,
+    ms: [ms],
+    tokens: 1,
+    ratio_to_pytorch: ratio,
+  }) as BenchRow;
 
 describe('bench targets', () => {
   it('CPU machine: Node wasm against PyTorch CPU, at most 1.0x', () => {
     const lines = headline([
-      row('python', 'pytorch-cpu', 'sft', 1000, 1), row('node', 'wasm', 'sft', 470, 0.47),
-      row('python', 'pytorch-cpu', 'grpo', 1000, 1), row('node', 'wasm', 'grpo', 1200, 1.2),
+      row('python', 'pytorch-cpu', 'sft', 1000, 1),
+      row('node', 'wasm', 'sft', 470, 0.47),
+      row('python', 'pytorch-cpu', 'grpo', 1000, 1),
+      row('node', 'wasm', 'grpo', 1200, 1.2),
     ]);
     expect(lines).toEqual([
       'target: node wasm micro sft = 0.47x PyTorch (470 ms; target <= 1.0x): met',
@@ -19,14 +39,20 @@ describe('bench targets', () => {
 
   it('GPU machine: WebGPU within 3x of PyTorch CUDA and 20x faster than wasm; no wasm-vs-CUDA line', () => {
     const lines = headline([
-      row('python', 'pytorch-cuda', 'grpo', 56, 1), row('node', 'wasm', 'grpo', 6429, 114.8),
-      row('node', 'webgpu-vulkan', 'grpo', 164, 2.94, 'NVIDIA H200'), row('node', 'wasm', 'sft', 3904, 433.8),
+      row('python', 'pytorch-cuda', 'grpo', 56, 1),
+      row('node', 'wasm', 'grpo', 6429, 114.8),
+      row('node', 'webgpu-vulkan', 'grpo', 164, 2.94, 'NVIDIA H200'),
+      row('node', 'wasm', 'sft', 3904, 433.8),
     ]);
     expect(lines).toEqual([
       'target: node webgpu micro grpo = 2.94x PyTorch CUDA (164 ms; target <= 3.0x): met',
       'target: node webgpu micro grpo = 39.2x faster than wasm on this machine (164 vs 6429 ms; target >= 20x): met',
     ]);
-    const slow = headline([row('python', 'pytorch-cuda', 'grpo', 69, 1), row('node', 'wasm', 'grpo', 400, 5.8), row('node', 'webgpu-vulkan', 'grpo', 222, 3.21, 'NVIDIA H200')]);
+    const slow = headline([
+      row('python', 'pytorch-cuda', 'grpo', 69, 1),
+      row('node', 'wasm', 'grpo', 400, 5.8),
+      row('node', 'webgpu-vulkan', 'grpo', 222, 3.21, 'NVIDIA H200'),
+    ]);
     expect(slow).toEqual([
       'target: node webgpu micro grpo = 3.21x PyTorch CUDA (222 ms; target <= 3.0x): MISSED',
       'target: node webgpu micro grpo = 1.8x faster than wasm on this machine (222 vs 400 ms; target >= 20x): MISSED',

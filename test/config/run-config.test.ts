@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_RUN_CONFIG, diffFromDefaults, parseRunConfig, validateRunConfig, withDefaults } from '../../src/config/run-config.ts';
+import {
+  DEFAULT_RUN_CONFIG,
+  diffFromDefaults,
+  parseRunConfig,
+  validateRunConfig,
+  withDefaults,
+} from '../../src/config/run-config.ts';
 import { summarize, tQuantile975 } from '../../src/results/stats.ts';
 import { mergeResults, parseResultRows, toCsv, toMarkdown, type ResultRow } from '../../src/results/results.ts';
 
@@ -31,7 +37,9 @@ describe('run config validation', () => {
   });
 
   it('lists every problem in one thrown message', () => {
-    expect(() => parseRunConfig({ groupSize: 0, temperature: -1 })).toThrow(/groupSize must be .*; temperature must be/);
+    expect(() => parseRunConfig({ groupSize: 0, temperature: -1 })).toThrow(
+      /groupSize must be .*; temperature must be/,
+    );
     expect(errors(null)).toEqual(['config must be an object']);
   });
 
@@ -66,18 +74,37 @@ describe('statistics and result tables', () => {
   });
 
   it('merges experiments: repeated base rows once, a conflict is an error naming both files', () => {
-    const a: ResultRow[] = [{ method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 }, { method: 'grpo', seed: 2, benchmark: 'trace/hard', accuracy: 0.72 }];
-    const b: ResultRow[] = [{ method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 }, { method: 'contextrl', seed: 2, benchmark: 'trace/hard', accuracy: 0.69 }];
-    const merged = mergeResults([{ source: 'A', rows: a }, { source: 'B', rows: b }]);
+    const a: ResultRow[] = [
+      { method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 },
+      { method: 'grpo', seed: 2, benchmark: 'trace/hard', accuracy: 0.72 },
+    ];
+    const b: ResultRow[] = [
+      { method: 'base', seed: 2, benchmark: 'trace/hard', accuracy: 0.7 },
+      { method: 'contextrl', seed: 2, benchmark: 'trace/hard', accuracy: 0.69 },
+    ];
+    const merged = mergeResults([
+      { source: 'A', rows: a },
+      { source: 'B', rows: b },
+    ]);
     expect(merged).toEqual([a[0], a[1], b[1]]);
-    expect(() => mergeResults([{ source: 'A', rows: a }, { source: 'B', rows: [{ ...b[0], accuracy: 0.5 }] }]))
-      .toThrow('conflicting rows for base seed 2 trace/hard: 0.7 in A, 0.5 in B');
+    expect(() =>
+      mergeResults([
+        { source: 'A', rows: a },
+        { source: 'B', rows: [{ ...b[0], accuracy: 0.5 }] },
+      ]),
+    ).toThrow('conflicting rows for base seed 2 trace/hard: 0.7 in A, 0.5 in B');
   });
 
   it('reads results.json rows with errors that name the file and row', () => {
-    expect(parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":0.5}]', 'F')).toEqual([{ method: 'grpo', seed: 0, benchmark: 'b', accuracy: 0.5 }]);
-    expect(() => parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":50}]', 'F')).toThrow('F: row 0: accuracy must be a number in [0, 1]');
-    expect(() => parseResultRows('[{"method":"grpo","seed":0.5,"benchmark":"b","accuracy":0.5}]', 'F')).toThrow('F: row 0: seed must be an integer');
+    expect(parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":0.5}]', 'F')).toEqual([
+      { method: 'grpo', seed: 0, benchmark: 'b', accuracy: 0.5 },
+    ]);
+    expect(() => parseResultRows('[{"method":"grpo","seed":0,"benchmark":"b","accuracy":50}]', 'F')).toThrow(
+      'F: row 0: accuracy must be a number in [0, 1]',
+    );
+    expect(() => parseResultRows('[{"method":"grpo","seed":0.5,"benchmark":"b","accuracy":0.5}]', 'F')).toThrow(
+      'F: row 0: seed must be an integer',
+    );
     expect(() => parseResultRows('{"rows":[]}', 'F')).toThrow('F: expected an array of rows');
     expect(() => parseResultRows('[1,', 'F')).toThrow(/^F: not JSON/);
   });

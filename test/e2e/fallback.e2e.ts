@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrl, launch, type Launched } from './browser.ts';
 
 let b: Launched | undefined;
-afterEach(async () => { if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n')); await b?.close(); b = undefined; });
+afterEach(async () => {
+  if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n'));
+  await b?.close();
+  b = undefined;
+});
 
 const shots = process.env.E2E_SCREENSHOTS;
 const RUN = 'steps=45&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7';
@@ -24,22 +28,33 @@ describe('worker crash', () => {
     await page.getByRole('button', { name: /^Start/ }).click();
     const details = page.getByLabel('Progress details');
     // Past step 25, so the worker has posted a checkpoint.
-    await expect.poll(async () => stepOf((await details.textContent()) ?? ''), { timeout: 300_000, interval: 250 }).toBeGreaterThan(27);
+    await expect
+      .poll(async () => stepOf((await details.textContent()) ?? ''), { timeout: 300_000, interval: 250 })
+      .toBeGreaterThan(27);
     const crashedAt = stepOf((await details.textContent()) ?? '');
     const worker = page.workers().find((w) => w.url().includes('worker'));
     expect(worker, 'the trainer runs in a Web Worker').toBeDefined();
-    await worker!.evaluate(() => { setTimeout(() => { throw new Error('e2e: simulated worker crash'); }, 0); });
+    await worker!.evaluate(() => {
+      setTimeout(() => {
+        throw new Error('e2e: simulated worker crash');
+      }, 0);
+    });
 
     const notice = page.getByRole('alert').filter({ hasText: 'Training moved to the main thread' });
     await expect.poll(() => notice.count(), { timeout: 60_000 }).toBe(1);
     expect(await notice.textContent()).toContain('continues from its last checkpoint');
     // Resumed from the step-25 checkpoint, not from 0: the first step seen after the crash is past 25.
     const after: number[] = [];
-    await expect.poll(async () => {
-      const s = stepOf((await details.textContent()) ?? '');
-      if (Number.isFinite(s)) after.push(s);
-      return s >= crashedAt + 3;
-    }, { timeout: 300_000, interval: 100 }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const s = stepOf((await details.textContent()) ?? '');
+          if (Number.isFinite(s)) after.push(s);
+          return s >= crashedAt + 3;
+        },
+        { timeout: 300_000, interval: 100 },
+      )
+      .toBe(true);
     expect(Math.min(...after)).toBeGreaterThanOrEqual(25);
     // The page still says where training runs now (a banner, not the run's transient message).
     const banner = page.getByRole('alert').filter({ hasText: 'Training moved to the main thread' });

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrl, launch, type Launched } from './browser.ts';
 
 let b: Launched | undefined;
-afterEach(async () => { if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n')); await b?.close(); b = undefined; });
+afterEach(async () => {
+  if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n'));
+  await b?.close();
+  b = undefined;
+});
 
 const shots = process.env.E2E_SCREENSHOTS;
 async function panelShot(name: string, panel: string) {
@@ -18,7 +22,8 @@ async function panelShot(name: string, panel: string) {
 }
 
 // Tiny, with enough pairs and a high enough rate that the RL steps move the weights.
-const TINY = 'v=1&method=contextrl&steps=4&evalEvery=2&batchSize=4&groupSize=2&pairShare=0.5&lambda=5&learningRate=0.003&warmStartSteps=2&evalItems=4&probePairs=4&seed=3';
+const TINY =
+  'v=1&method=contextrl&steps=4&evalEvery=2&batchSize=4&groupSize=2&pairShare=0.5&lambda=5&learningRate=0.003&warmStartSteps=2&evalItems=4&probePairs=4&seed=3';
 
 describe('grounding view in Chromium on WebGPU', () => {
   it('shows the heat map with the decisive span outlined, the score, and a checkpoint slider', async () => {
@@ -50,7 +55,10 @@ describe('grounding view in Chromium on WebGPU', () => {
     expect(await cplus.locator('[data-decisive="true"]').count()).toBeGreaterThan(0);
     expect(await cminus.locator('[data-decisive="true"]').count()).toBeGreaterThan(0);
     expect(await grounding.locator('mark[data-heat="1.000"], rect[data-heat="1.000"]').count()).toBe(1);
-    const outline = await cplus.locator('[data-decisive="true"]').first().evaluate((el) => getComputedStyle(el).outlineStyle);
+    const outline = await cplus
+      .locator('[data-decisive="true"]')
+      .first()
+      .evaluate((el) => getComputedStyle(el).outlineStyle);
     expect(outline).toBe('solid');
     const share = grounding.getByLabel('Decisive share').first();
     await expect.poll(() => share.textContent()).toMatch(/^\d+\.\d%$/);
@@ -86,7 +94,9 @@ describe('grounding view in Chromium on WebGPU', () => {
 
     // grounding/decisive_share is charted with the other curves.
     const chart = page.getByRole('figure', { name: 'grounding/decisive_share', exact: true });
-    await expect.poll(async () => Number(await chart.getAttribute('data-points') ?? 0), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await chart.getAttribute('data-points')) ?? 0), { timeout: 30_000 })
+      .toBeGreaterThan(0);
     await chart.scrollIntoViewIfNeeded();
     if (shots) await chart.screenshot({ path: `${shots}/grounding-curve.png` });
     expect(b.logs.filter((l) => l.startsWith('[pageerror]'))).toEqual([]);

@@ -7,7 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrl, launch, type Launched } from './browser.ts';
 
 let b: Launched | undefined;
-afterEach(async () => { if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n')); await b?.close(); b = undefined; });
+afterEach(async () => {
+  if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n'));
+  await b?.close();
+  b = undefined;
+});
 
 const shots = process.env.E2E_SCREENSHOTS;
 async function shot(name: string, fullPage = false) {
@@ -38,18 +42,30 @@ describe('panels in Chromium on WebGPU', () => {
       const el = document.querySelector('[aria-label="Progress details"]') as HTMLElement;
       const seen: string[] = [];
       (window as unknown as { progressTexts: string[] }).progressTexts = seen;
-      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, { childList: true, subtree: true, characterData: true });
+      new MutationObserver(() => seen.push(el.textContent ?? '')).observe(el, {
+        childList: true,
+        subtree: true,
+        characterData: true,
+      });
     });
     await page.getByRole('button', { name: /^Start/ }).click();
     const reward = page.getByRole('figure', { name: 'reward', exact: true });
-    await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(0);
+    await expect
+      .poll(async () => Number((await reward.getAttribute('data-points')) ?? 0), { timeout: 240_000 })
+      .toBeGreaterThan(0);
     const first = Number(await reward.getAttribute('data-points'));
-    await expect.poll(async () => Number(await reward.getAttribute('data-points') ?? 0), { timeout: 240_000 }).toBeGreaterThan(first);
+    await expect
+      .poll(async () => Number((await reward.getAttribute('data-points')) ?? 0), { timeout: 240_000 })
+      .toBeGreaterThan(first);
     const texts = await page.evaluate(() => (window as unknown as { progressTexts: string[] }).progressTexts);
     // The run starts from the bundled base model (no warm-start phase): before its first RL step the
     // worker compiles the RL phase's shaders (compile-only mode), counting them up to the total.
     const firstStep = texts.findIndex((t) => t.startsWith('rl · step 1 / 12'));
-    const counts = texts.slice(0, firstStep).map((t) => /^compiling WebGPU shaders for the rl phase: (\d+) \/ (\d+) · step 0 \/ 12/.exec(t)).filter((m) => m !== null).map((m) => [Number(m[1]), Number(m[2])]);
+    const counts = texts
+      .slice(0, firstStep)
+      .map((t) => /^compiling WebGPU shaders for the rl phase: (\d+) \/ (\d+) · step 0 \/ 12/.exec(t))
+      .filter((m) => m !== null)
+      .map((m) => [Number(m[1]), Number(m[2])]);
     expect(counts.length).toBeGreaterThan(0);
     const [done, total] = counts.at(-1)!;
     expect(total).toBeGreaterThan(10);
@@ -66,8 +82,14 @@ describe('panels in Chromium on WebGPU', () => {
 
     // Open the hardest distractor from the selection panel and read the model's choice.
     const selection = page.getByRole('region', { name: 'Selection' });
-    await expect.poll(() => selection.getByRole('list', { name: /Hardest distractors/ }).count(), { timeout: 240_000 }).toBe(1);
-    await selection.getByRole('list', { name: /Hardest distractors/ }).getByRole('button').first().click();
+    await expect
+      .poll(() => selection.getByRole('list', { name: /Hardest distractors/ }).count(), { timeout: 240_000 })
+      .toBe(1);
+    await selection
+      .getByRole('list', { name: /Hardest distractors/ })
+      .getByRole('button')
+      .first()
+      .click();
     const chosen = selection.getByLabel('Chosen context');
     const choice = await chosen.textContent();
     expect(choice).toMatch(/^[AB] = C[+−] \((right|wrong)\)$/);
@@ -102,7 +124,11 @@ describe('panels in Chromium on WebGPU', () => {
     const runs = page2.getByRole('list', { name: 'Runs' });
     await expect.poll(() => runs.getByRole('listitem').count(), { timeout: 30_000 }).toBe(1);
     expect(await runs.textContent()).toMatch(/#1 contextrl · seed 3/);
-    await expect.poll(async () => Number(await page2.getByRole('figure', { name: 'reward', exact: true }).getAttribute('data-points') ?? 0)).toBeGreaterThan(0);
+    await expect
+      .poll(async () =>
+        Number((await page2.getByRole('figure', { name: 'reward', exact: true }).getAttribute('data-points')) ?? 0),
+      )
+      .toBeGreaterThan(0);
     await page2.close();
   });
 
@@ -119,16 +145,24 @@ describe('panels in Chromium on WebGPU', () => {
     await expect.poll(() => page.getByLabel('What to watch').count()).toBe(1);
     await panelShot('panel-guided', 'Guided presets');
     const inspector = page.getByRole('region', { name: 'Pair inspector' });
-    await inspector.getByRole('button', { name: /^Open pair/ }).first().click();
+    await inspector
+      .getByRole('button', { name: /^Open pair/ })
+      .first()
+      .click();
     await expect.poll(() => inspector.locator('mark[data-decisive]').count()).toBeGreaterThan(0);
     await panelShot('panel-inspector-idle', 'Pair inspector');
 
     // Image pairs: C+ and C- drawn to canvases with the difference mask and a zoom.
     await page.getByLabel('Domain', { exact: true }).first().selectOption('image');
     const pairSet = inspector.getByLabel('Pair set');
-    await expect.poll(() => pairSet.locator('option', { hasText: 'image sample' }).count(), { timeout: 60_000 }).toBe(1);
+    await expect
+      .poll(() => pairSet.locator('option', { hasText: 'image sample' }).count(), { timeout: 60_000 })
+      .toBe(1);
     await pairSet.selectOption({ label: 'image sample (seed 0)' });
-    await inspector.getByRole('button', { name: /^Open pair/ }).first().click();
+    await inspector
+      .getByRole('button', { name: /^Open pair/ })
+      .first()
+      .click();
     await expect.poll(() => inspector.getByRole('img', { name: 'Difference mask' }).count()).toBe(1);
     await panelShot('panel-inspector-image', 'Pair inspector');
   });

@@ -6,7 +6,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrl, launch, type Launched } from './browser.ts';
 
 let b: Launched | undefined;
-afterEach(async () => { if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n')); await b?.close(); b = undefined; });
+afterEach(async () => {
+  if (b && process.env.E2E_DEBUG) console.log(b.logs.join('\n'));
+  await b?.close();
+  b = undefined;
+});
 
 const shots = process.env.E2E_SCREENSHOTS;
 const SMALL = 'steps=3&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=5';
@@ -23,11 +27,16 @@ describe('bundled base models in the browser', () => {
       await page.getByRole('button', { name: /^Start/ }).click();
       const details = page.getByLabel('Progress details');
       const seen: string[] = [];
-      await expect.poll(async () => {
-        const t = (await details.textContent()) ?? '';
-        seen.push(t);
-        return /^rl · step [1-9]/.test(t);
-      }, { timeout: 240_000, interval: 250 }).toBe(true);
+      await expect
+        .poll(
+          async () => {
+            const t = (await details.textContent()) ?? '';
+            seen.push(t);
+            return /^rl · step [1-9]/.test(t);
+          },
+          { timeout: 240_000, interval: 250 },
+        )
+        .toBe(true);
       if (shots) await page.screenshot({ path: `${shots}/${preset}.png`, fullPage: true });
       // A bundled base model skips the supervised warm start from scratch.
       expect(seen.filter((t) => t.startsWith('warm-start'))).toEqual([]);

@@ -7,17 +7,28 @@ import { groundingTokenizer, oneTokenModel } from './grounding-model.ts';
 
 const tok = groundingTokenizer();
 let model: Transformer;
-beforeAll(async () => { await useCpu(); model = oneTokenModel(tok); });
+beforeAll(async () => {
+  await useCpu();
+  model = oneTokenModel(tok);
+});
 afterAll(() => model.dispose());
 
 const prompt = (text: string) => ({ text, images: [] });
-const request = (text: string, answer: string): AttributionRequest => ({ prompt: prompt(text), target: { kind: 'answer', answer } });
+const request = (text: string, answer: string): AttributionRequest => ({
+  prompt: prompt(text),
+  target: { kind: 'answer', answer },
+});
 const argmax = (xs: number[]) => xs.indexOf(Math.max(...xs));
 const METHODS: AttributionMethod[] = ['grad-input', 'rollout'];
 
 describe('attribution on a model whose answer depends on one token', () => {
   it('the constructed model answers with the value token whatever the fillers are', async () => {
-    const [a, b] = await attribute(model, tok, [request('f0 f3 v2 f1 f4 | q ->', 'v2'), request('f5 f5 v2 f2 f0 | q ->', 'v2')], 'grad-input');
+    const [a, b] = await attribute(
+      model,
+      tok,
+      [request('f0 f3 v2 f1 f4 | q ->', 'v2'), request('f5 f5 v2 f2 f0 | q ->', 'v2')],
+      'grad-input',
+    );
     expect(a.objective).toBeGreaterThan(-0.05); // log p(v2) close to 0
     expect(b.objective).toBeCloseTo(a.objective, 4);
   });
@@ -49,24 +60,46 @@ describe('attribution on a model whose answer depends on one token', () => {
   });
 
   it('a flat objective gives all-zero scores, not NaN', async () => {
-    const [r] = await attribute(model, tok, [{ prompt: prompt('f0 f1 | q ->'), target: { kind: 'contrast', positive: 'f2', negative: 'f2' } }], 'grad-input');
+    const [r] = await attribute(
+      model,
+      tok,
+      [{ prompt: prompt('f0 f1 | q ->'), target: { kind: 'contrast', positive: 'f2', negative: 'f2' } }],
+      'grad-input',
+    );
     expect(r.scores.every((x) => x === 0)).toBe(true);
   });
 
   it('rejects an unknown method and a multi-token contrast letter', async () => {
-    await expect(attribute(model, tok, [request('v1 | q ->', 'v1')], 'saliency' as AttributionMethod)).rejects.toThrow(/grad-input, rollout/);
-    await expect(attribute(model, tok, [{ prompt: prompt('v1 | q ->'), target: { kind: 'contrast', positive: 'xy', negative: 'v1' } }], 'grad-input')).rejects.toThrow(/single token/);
+    await expect(attribute(model, tok, [request('v1 | q ->', 'v1')], 'saliency' as AttributionMethod)).rejects.toThrow(
+      /grad-input, rollout/,
+    );
+    await expect(
+      attribute(
+        model,
+        tok,
+        [{ prompt: prompt('v1 | q ->'), target: { kind: 'contrast', positive: 'xy', negative: 'v1' } }],
+        'grad-input',
+      ),
+    ).rejects.toThrow(/single token/);
   });
 
   it('no tensor leaks: numTensors is flat across calls (both methods, text and images)', async () => {
     const imgTok = new Tokenizer(['a', 'b'], { nPatches: 4 });
-    const m = new Transformer(modelConfig({ nLayer: 2, dModel: 8, nHead: 2, contextLength: 32 }, imgTok.size, { imageSize: 4, patchSize: 2 }), 3);
+    const m = new Transformer(
+      modelConfig({ nLayer: 2, dModel: 8, nHead: 2, contextLength: 32 }, imgTok.size, { imageSize: 4, patchSize: 2 }),
+      3,
+    );
     const img = { width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i * 31) % 256) };
     const reqs: AttributionRequest[] = [
       { prompt: { text: '<img> | a ->', images: [img] }, target: { kind: 'answer', answer: 'b a' } },
-      { prompt: { text: 'a b <img> | which ->', images: [img] }, target: { kind: 'contrast', positive: 'A', negative: 'B' } },
+      {
+        prompt: { text: 'a b <img> | which ->', images: [img] },
+        target: { kind: 'contrast', positive: 'A', negative: 'B' },
+      },
     ];
-    const once = async () => { for (const method of METHODS) await attribute(m, imgTok, reqs, method); };
+    const once = async () => {
+      for (const method of METHODS) await attribute(m, imgTok, reqs, method);
+    };
     await once();
     const before = tf.memory().numTensors;
     await once();
@@ -85,7 +118,9 @@ describe('attribution agrees across backends', () => {
     const wasmModel = oneTokenModel(tok);
     try {
       const onWasm = await Promise.all(METHODS.map((m) => attribute(wasmModel, tok, reqs, m)));
-      onCpu.forEach((rs, i) => rs.forEach((r, j) => expect(maxRelDiff(onWasm[i][j].scores, r.scores)).toBeLessThan(1e-3)));
+      onCpu.forEach((rs, i) =>
+        rs.forEach((r, j) => expect(maxRelDiff(onWasm[i][j].scores, r.scores)).toBeLessThan(1e-3)),
+      );
     } finally {
       wasmModel.dispose();
       await useCpu();

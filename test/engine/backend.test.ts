@@ -17,18 +17,49 @@ describe('backend selection', () => {
   });
 
   it('labels a WebGPU fallback adapter and a compatibility adapter readably', () => {
-    const adapter = { vendor: 'google', architecture: 'swiftshader', description: 'SwiftShader Device (Subzero)', isFallbackAdapter: true, featureLevel: 'core' as const };
-    expect(backendLabel({ name: 'webgpu', adapter, skipped: [], selfTest: { ok: true, maxRelDiff: 0, ms: 1 } }))
-      .toBe('WebGPU · SwiftShader (fallback adapter)');
-    expect(backendLabel({ name: 'webgpu', adapter: { ...adapter, description: 'llvmpipe', vendor: 'mesa', architecture: '', isFallbackAdapter: false, featureLevel: 'compatibility' }, skipped: [], selfTest: { ok: true, maxRelDiff: 0, ms: 1 } }))
-      .toBe('WebGPU · llvmpipe (compatibility mode)');
-    expect(backendLabel({ name: 'cpu', skipped: [{ name: 'webgpu', reason: 'no adapter' }, { name: 'wasm', reason: 'initialization failed' }], selfTest: { ok: true, maxRelDiff: 0, ms: 1 } }))
-      .toBe('cpu: WebGPU unavailable: no adapter; wasm unavailable: initialization failed');
+    const adapter = {
+      vendor: 'google',
+      architecture: 'swiftshader',
+      description: 'SwiftShader Device (Subzero)',
+      isFallbackAdapter: true,
+      featureLevel: 'core' as const,
+    };
+    expect(backendLabel({ name: 'webgpu', adapter, skipped: [], selfTest: { ok: true, maxRelDiff: 0, ms: 1 } })).toBe(
+      'WebGPU · SwiftShader (fallback adapter)',
+    );
+    expect(
+      backendLabel({
+        name: 'webgpu',
+        adapter: {
+          ...adapter,
+          description: 'llvmpipe',
+          vendor: 'mesa',
+          architecture: '',
+          isFallbackAdapter: false,
+          featureLevel: 'compatibility',
+        },
+        skipped: [],
+        selfTest: { ok: true, maxRelDiff: 0, ms: 1 },
+      }),
+    ).toBe('WebGPU · llvmpipe (compatibility mode)');
+    expect(
+      backendLabel({
+        name: 'cpu',
+        skipped: [
+          { name: 'webgpu', reason: 'no adapter' },
+          { name: 'wasm', reason: 'initialization failed' },
+        ],
+        selfTest: { ok: true, maxRelDiff: 0, ms: 1 },
+      }),
+    ).toBe('cpu: WebGPU unavailable: no adapter; wasm unavailable: initialization failed');
   });
 
   it('selects webgpu in Node through Dawn (SwiftShader Vulkan) and its self-test agrees with cpu', async () => {
     const err = await installNodeWebGPU('vulkan');
-    if (err) throw new Error(`Dawn could not load: ${err} (install libvulkan1 and chromium, whose SwiftShader Vulkan driver Dawn uses: apt-get install -y libvulkan1 chromium)`);
+    if (err)
+      throw new Error(
+        `Dawn could not load: ${err} (install libvulkan1 and chromium, whose SwiftShader Vulkan driver Dawn uses: apt-get install -y libvulkan1 chromium)`,
+      );
     const st = await initBackend({ order: ['webgpu', 'cpu'] });
     expect(st.skipped).toEqual([]);
     expect(st.name).toBe('webgpu');

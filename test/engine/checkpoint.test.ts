@@ -24,8 +24,10 @@ describe('checkpoint', () => {
     expect(q.model.config).toEqual(p.model.config);
     expect(q.tokenizer.vocabHash).toBe(tok.vocabHash);
     for (const [name, t] of p.model.params) {
-      const a = new Uint32Array((await t.data() as Float32Array).buffer.slice(0));
-      const b = new Uint32Array((await (q.model.params.get(name) as tf.Tensor).data() as Float32Array).buffer.slice(0));
+      const a = new Uint32Array(((await t.data()) as Float32Array).buffer.slice(0));
+      const b = new Uint32Array(
+        ((await (q.model.params.get(name) as tf.Tensor).data()) as Float32Array).buffer.slice(0),
+      );
       expect(Buffer.from(b.buffer).equals(Buffer.from(a.buffer)), name).toBe(true);
     }
     const again = await savePolicy(q, { includeOptimizer: true, meta: { note: 'test' } });
@@ -40,10 +42,34 @@ describe('checkpoint', () => {
   });
 
   it.each([
-    ['a flipped data byte', (b: Uint8Array) => { b[b.length - 3] ^= 0x10; }, /corrupt: checksum mismatch/],
-    ['a flipped header byte', (b: Uint8Array) => { b[20] ^= 0x01; }, /corrupt: checksum mismatch/],
-    ['a bad magic', (b: Uint8Array) => { b[0] = 0x58; }, /not a ContextRL checkpoint: bad magic/],
-    ['another format version', (b: Uint8Array) => { b[4] = 9; }, /unsupported checkpoint format version 9/],
+    [
+      'a flipped data byte',
+      (b: Uint8Array) => {
+        b[b.length - 3] ^= 0x10;
+      },
+      /corrupt: checksum mismatch/,
+    ],
+    [
+      'a flipped header byte',
+      (b: Uint8Array) => {
+        b[20] ^= 0x01;
+      },
+      /corrupt: checksum mismatch/,
+    ],
+    [
+      'a bad magic',
+      (b: Uint8Array) => {
+        b[0] = 0x58;
+      },
+      /not a ContextRL checkpoint: bad magic/,
+    ],
+    [
+      'another format version',
+      (b: Uint8Array) => {
+        b[4] = 9;
+      },
+      /unsupported checkpoint format version 9/,
+    ],
   ])('rejects %s with a message', async (_what, damage, message) => {
     const p = await trained();
     const buf = await savePolicy(p);
@@ -59,7 +85,9 @@ describe('checkpoint', () => {
     p.dispose();
     expect(() => loadPolicy(buf.slice(0, 10))).toThrow(/truncated/);
     expect(() => loadPolicy(buf.slice(0, buf.byteLength - 8))).toThrow(/corrupt|truncated/);
-    expect(() => loadPolicy(buf, new Tokenizer(['other', 'words']))).toThrow(/vocabulary \(hash [0-9a-f]+\) does not match/);
+    expect(() => loadPolicy(buf, new Tokenizer(['other', 'words']))).toThrow(
+      /vocabulary \(hash [0-9a-f]+\) does not match/,
+    );
     const n = tf.memory().numTensors;
     expect(() => loadPolicy(buf, new Tokenizer(['other']))).toThrow();
     expect(tf.memory().numTensors).toBe(n);

@@ -16,18 +16,28 @@ export const FILLERS = ['f0', 'f1', 'f2', 'f3', 'f4', 'f5', 'q'];
 export const groundingTokenizer = () => new Tokenizer([...VALUES, ...FILLERS], { nPatches: 4 });
 
 export function oneTokenModel(tok: Tokenizer): Transformer {
-  const cfg = modelConfig({ nLayer: 1, dModel: 16, nHead: 1, contextLength: 48, dMlp: 16 }, tok.size, { imageSize: 4, patchSize: 2 });
+  const cfg = modelConfig({ nLayer: 1, dModel: 16, nHead: 1, contextLength: 48, dMlp: 16 }, tok.size, {
+    imageSize: 4,
+    patchSize: 2,
+  });
   const D = 16;
   const V = tok.size;
   const host = new Map<string, Float32Array>();
-  for (const [name, shape] of parameterShapes(cfg)) host.set(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(name.endsWith('.g') ? 1 : 0));
-  const set = (name: string, cols: number, r: number, c: number, v: number) => { (host.get(name) as Float32Array)[r * cols + c] = v; };
+  for (const [name, shape] of parameterShapes(cfg))
+    host.set(name, new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(name.endsWith('.g') ? 1 : 0));
+  const set = (name: string, cols: number, r: number, c: number, v: number) => {
+    (host.get(name) as Float32Array)[r * cols + c] = v;
+  };
   for (let id = 0; id < V; id++) {
     const vi = VALUES.indexOf(tok.tokens[id]);
     if (vi >= 0) {
-      set('wte', D, id, 0, 1); set('wte', D, id, 1, -1); set('wte', D, id, 2 + vi, 1); set('wte', D, id, 6 + vi, -1);
+      set('wte', D, id, 0, 1);
+      set('wte', D, id, 1, -1);
+      set('wte', D, id, 2 + vi, 1);
+      set('wte', D, id, 6 + vi, -1);
     } else {
-      set('wte', D, id, 10 + (id % 3), 1); set('wte', D, id, 13 + (id % 3), -1);
+      set('wte', D, id, 10 + (id % 3), 1);
+      set('wte', D, id, 13 + (id % 3), -1);
     }
   }
   const s = Math.sqrt(40); // q.k / sqrt(dh) = s * (2 s) / 4 = 20 for the value token

@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { decisiveShare, groundingScore, groundItems, groundPairs, itemLayout, meanShare, pairLayout, regionPatches, tokenCharRanges } from '../../src/engine/grounding.ts';
+import {
+  decisiveShare,
+  groundingScore,
+  groundItems,
+  groundPairs,
+  itemLayout,
+  meanShare,
+  pairLayout,
+  regionPatches,
+  tokenCharRanges,
+} from '../../src/engine/grounding.ts';
 import { Tokenizer, type Transformer } from '../../src/engine/index.ts';
 import { domainVocabulary } from '../../src/runtime/domains.ts';
 import { documentDomain } from '../../src/tasks/document/index.ts';
@@ -12,14 +22,24 @@ import { groundingTokenizer, oneTokenModel } from './grounding-model.ts';
 
 const tok = groundingTokenizer();
 let model: Transformer;
-beforeAll(async () => { await useCpu(); model = oneTokenModel(tok); });
+beforeAll(async () => {
+  await useCpu();
+  model = oneTokenModel(tok);
+});
 afterAll(() => model.dispose());
 
-const item = (context: string, answer: string, start: number, end: number): RLItem =>
-  ({ id: 'x', domain: 'trace', query: 'q', context, answer, decisive: [{ kind: 'text', start, end }], meta: {} });
+const item = (context: string, answer: string, start: number, end: number): RLItem => ({
+  id: 'x',
+  domain: 'trace',
+  query: 'q',
+  context,
+  answer,
+  decisive: [{ kind: 'text', start, end }],
+  meta: {},
+});
 
 describe('grounding score', () => {
-  it('is 1 when all the contexts\' mass is on the span, 0 when none is, 0 without mass', () => {
+  it("is 1 when all the contexts' mass is on the span, 0 when none is, 0 without mass", () => {
     expect(decisiveShare([0, 0.5, 0.5, 0], [1, 2], [1, 2])).toBe(1);
     expect(decisiveShare([0, 0.5, 0.5, 0], [3], [1, 2, 3])).toBe(0);
     expect(decisiveShare([0, 0.2, 0.6, 0.2], [2], [1, 2, 3])).toBeCloseTo(0.6, 10);
@@ -45,8 +65,17 @@ describe('grounding score', () => {
 
   it('pairs: share over both contexts, per-context shares and masses; groundPairs leaks no tensors', async () => {
     const pair: Pair = {
-      id: 'p1', domain: 'trace', query: 'q', answer: 'f5', negativeAnswer: 'f4', positive: 'f0 v2 f1', negative: 'f0 f2 f1',
-      decisivePositive: [{ kind: 'text', start: 3, end: 5 }], decisiveNegative: [{ kind: 'text', start: 3, end: 5 }], hardness: 'hard', meta: {},
+      id: 'p1',
+      domain: 'trace',
+      query: 'q',
+      answer: 'f5',
+      negativeAnswer: 'f4',
+      positive: 'f0 v2 f1',
+      negative: 'f0 f2 f1',
+      decisivePositive: [{ kind: 'text', start: 3, end: 5 }],
+      decisiveNegative: [{ kind: 'text', start: 3, end: 5 }],
+      hardness: 'hard',
+      meta: {},
     };
     const l = pairLayout(tok, pair, true); // bos q f5 | A : [f0 v2 f1] | B : [f0 f2 f1] | which ->
     const scores = new Array(l.ids.length).fill(0);
@@ -76,13 +105,31 @@ describe('mapping decisive spans to prompt positions', () => {
     const t = new Tokenizer(['c=7', 'q'], { nPatches: 4 });
     const text = 'c=7 xy <img> q';
     const r = tokenCharRanges(t, text);
-    expect(r.map((x) => text.slice(x.start, x.end))).toEqual(['c=7', 'x', 'y', '<img>', '<img>', '<img>', '<img>', 'q']);
+    expect(r.map((x) => text.slice(x.start, x.end))).toEqual([
+      'c=7',
+      'x',
+      'y',
+      '<img>',
+      '<img>',
+      '<img>',
+      '<img>',
+      'q',
+    ]);
   });
 
   it('text pair: C+ and C- tokens and their decisive tokens, on either side', () => {
     const pair: Pair = {
-      id: 'p', domain: 'trace', query: 'q', answer: 'v2', negativeAnswer: 'v3', positive: 'f0 v2 f1', negative: 'f0 v3 f1',
-      decisivePositive: [{ kind: 'text', start: 3, end: 5 }], decisiveNegative: [{ kind: 'text', start: 3, end: 5 }], hardness: 'hard', meta: {},
+      id: 'p',
+      domain: 'trace',
+      query: 'q',
+      answer: 'v2',
+      negativeAnswer: 'v3',
+      positive: 'f0 v2 f1',
+      negative: 'f0 v3 f1',
+      decisivePositive: [{ kind: 'text', start: 3, end: 5 }],
+      decisiveNegative: [{ kind: 'text', start: 3, end: 5 }],
+      hardness: 'hard',
+      meta: {},
     };
     for (const positiveFirst of [true, false]) {
       const l = pairLayout(tok, pair, positiveFirst);
@@ -99,7 +146,11 @@ describe('mapping decisive spans to prompt positions', () => {
   });
 
   it('real trace and document pairs and items: decisive tokens cover exactly the decisive spans', () => {
-    const check = (text: string, c: { charRanges?: { start: number; end: number }[]; decisive: number[] }, spans: Pair['decisivePositive']) => {
+    const check = (
+      text: string,
+      c: { charRanges?: { start: number; end: number }[]; decisive: number[] },
+      spans: Pair['decisivePositive'],
+    ) => {
       const ranges = c.charRanges ?? [];
       expect(ranges.map((r) => text.slice(r.start, r.end)).join('')).toBe(text.replace(/\s+/g, ''));
       const text_ = spans.flatMap((s) => (s.kind === 'text' ? [s] : []));
@@ -125,7 +176,7 @@ describe('mapping decisive spans to prompt positions', () => {
     expect(regionPatches({ x: 23, y: 23, w: 1, h: 1 }, 6, 4)).toEqual([35]);
   });
 
-  it('image pair: each image\'s patches are its own run of <img> positions, C+ first or second', () => {
+  it("image pair: each image's patches are its own run of <img> positions, C+ first or second", () => {
     const t = new Tokenizer(domainVocabulary(imageDomain), { nPatches: 36 });
     const p = imageDomain.pairs(1, 1, {}).pairs[0];
     for (const positiveFirst of [true, false]) {
@@ -155,7 +206,10 @@ describe('grounding/decisive_share over training', () => {
       expect(share).toBeGreaterThan(0);
       expect(share).toBeLessThan(1);
       expect(share).toBeCloseTo(meanShare(await groundPairs(policy.model, t, probe, 0, 'grad-input')), 6);
-      expect(evalMetrics(r.record)).toMatchObject({ 'grounding/decisive_share': share, 'probe/selection_accuracy': expect.any(Number) });
+      expect(evalMetrics(r.record)).toMatchObject({
+        'grounding/decisive_share': share,
+        'probe/selection_accuracy': expect.any(Number),
+      });
     } finally {
       policy.dispose();
     }
@@ -163,11 +217,13 @@ describe('grounding/decisive_share over training', () => {
 
   it('experiment results list grounding/decisive_share after the probe, and keep it out of the end task', async () => {
     const { benchmarksOf, isTaskBenchmark, toMarkdown } = await import('../../src/results/results.ts');
-    const rows = ['grpo', 'contextrl'].flatMap((method) => [1, 2].flatMap((seed) => [
-      { method, seed, benchmark: 'grounding/decisive_share', accuracy: 0.2 + seed / 100 },
-      { method, seed, benchmark: 'probe/selection', accuracy: 0.5 },
-      { method, seed, benchmark: 'trace/hard', accuracy: 0.3 },
-    ]));
+    const rows = ['grpo', 'contextrl'].flatMap((method) =>
+      [1, 2].flatMap((seed) => [
+        { method, seed, benchmark: 'grounding/decisive_share', accuracy: 0.2 + seed / 100 },
+        { method, seed, benchmark: 'probe/selection', accuracy: 0.5 },
+        { method, seed, benchmark: 'trace/hard', accuracy: 0.3 },
+      ]),
+    );
     expect(benchmarksOf(rows)).toEqual(['trace/hard', 'probe/selection', 'grounding/decisive_share']);
     expect(isTaskBenchmark('grounding/decisive_share')).toBe(false);
     expect(toMarkdown(rows)).toMatch(/\| contextrl \| 30\.0 ± 0\.0 \| 50\.0 ± 0\.0 \| 21\.5 ± [\d.]+ \|/);

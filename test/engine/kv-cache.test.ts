@@ -5,7 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildBatch, disposeInputs, encodePrompt, generate, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
+import {
+  buildBatch,
+  disposeInputs,
+  encodePrompt,
+  generate,
+  modelConfig,
+  toModelInputs,
+  Tokenizer,
+  Transformer,
+} from '../../src/engine/index.ts';
 import type { EncodedPrompt, Rollouts } from '../../src/engine/index.ts';
 import { disposeKVCache } from '../../src/engine/model.ts';
 import { decodeDense, fusedDecoding, setDecodeDense, setFusedDecoding } from '../../src/engine/kernels/fused-decode.ts';
@@ -24,8 +33,16 @@ const useWebGPU = (dense: 'fused' | 'composed') => async (): Promise<void> => {
 };
 
 const tok = new Tokenizer(['a', 'b', 'c', 'd'], { nPatches: 4 });
-const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { imageSize: 4, patchSize: 2, initStd: 0.3 });
-const image = (k: number): RGBImage => ({ width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + k * 11) % 256) });
+const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, {
+  imageSize: 4,
+  patchSize: 2,
+  initStd: 0.3,
+});
+const image = (k: number): RGBImage => ({
+  width: 4,
+  height: 4,
+  data: Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + k * 11) % 256),
+});
 
 // Different lengths, so rows are left-padded by different amounts.
 const textPrompts: PromptText[] = [
@@ -40,7 +57,11 @@ const imagePrompts: PromptText[] = [
 ];
 
 /** Full-forward logits at the L completion positions, teacher-forced with `completions` [N][L].  -> [N, L, V] */
-async function fullLogits(model: Transformer, prompts: EncodedPrompt[], completions: number[][]): Promise<Float32Array> {
+async function fullLogits(
+  model: Transformer,
+  prompts: EncodedPrompt[],
+  completions: number[][],
+): Promise<Float32Array> {
   const hb = buildBatch(tok, model.config, prompts, completions);
   const inputs = toModelInputs(hb);
   const out = tf.tidy(() => model.logitsAt(inputs, hb.Tp - 1, hb.L));
@@ -51,7 +72,11 @@ async function fullLogits(model: Transformer, prompts: EncodedPrompt[], completi
 }
 
 /** The same logits from prefill on the prompts, then one decode per completion token.  -> [N, L, V] */
-async function cachedLogits(model: Transformer, prompts: EncodedPrompt[], completions: number[][]): Promise<Float32Array> {
+async function cachedLogits(
+  model: Transformer,
+  prompts: EncodedPrompt[],
+  completions: number[][],
+): Promise<Float32Array> {
   const hb = buildBatch(tok, model.config, prompts, undefined, 0);
   const L = completions[0].length;
   const inputs = toModelInputs(hb);
@@ -64,7 +89,10 @@ async function cachedLogits(model: Transformer, prompts: EncodedPrompt[], comple
   });
   disposeInputs(inputs);
   for (let j = 0; j < L - 1; j++) {
-    const ids = tf.tensor1d(completions.map((c) => c[j]), 'int32');
+    const ids = tf.tensor1d(
+      completions.map((c) => c[j]),
+      'int32',
+    );
     const next = tf.tidy(() => {
       const r = model.decode(ids, cache);
       steps.push(tf.keep(tf.reshape(model.logits(tf.reshape(r.hidden, [hb.B, 1, D])), [hb.B, 1, V])));
@@ -105,7 +133,9 @@ describe.each([
     await use();
     const model = new Transformer(config, 4);
     const prompts = textPrompts.map((p) => encodePrompt(tok, p));
-    const completions = prompts.map((_, n) => Array.from({ length: 7 }, (_, j) => 6 + ((n * 5 + j * 3) % (tok.size - 6))));
+    const completions = prompts.map((_, n) =>
+      Array.from({ length: 7 }, (_, j) => 6 + ((n * 5 + j * 3) % (tok.size - 6))),
+    );
     const full = await fullLogits(model, prompts, completions);
     const cached = await cachedLogits(model, prompts, completions);
     expect(cached.length).toBe(full.length);
@@ -122,7 +152,11 @@ describe.each([
     const cached = await cachedLogits(model, prompts, completions);
     expect(maxAbsDiff(cached, full)).toBeLessThan(1e-4);
     // The image matters: the same prompt with the other image changes the logits.
-    const swapped = await cachedLogits(model, [encodePrompt(tok, { ...imagePrompts[0], images: [image(3)] })], [completions[0]]);
+    const swapped = await cachedLogits(
+      model,
+      [encodePrompt(tok, { ...imagePrompts[0], images: [image(3)] })],
+      [completions[0]],
+    );
     expect(maxAbsDiff(swapped, cached.slice(0, swapped.length))).toBeGreaterThan(1e-4);
     model.dispose();
   });
@@ -130,18 +164,21 @@ describe.each([
   it.each([
     ['text', textPrompts],
     ['image', imagePrompts],
-  ])('generate with and without the cache samples the same tokens, log-probs within 1e-4 (%s prompts)', async (_kind, prompts) => {
-    await use();
-    const model = new Transformer(config, 6);
-    for (const opts of [{ temperature: 1 }, { temperature: 0.7, topK: 3 }]) {
-      const o = { maxNewTokens: 8, seed: 11, ...opts };
-      const cached = await generate(model, tok, prompts, 3, { ...o, kvCache: true });
-      const full = await generate(model, tok, prompts, 3, { ...o, kvCache: false });
-      expectSameRollouts(cached, full);
-      expect(new Set(cached.completionIds.map((c) => c.join())).size).toBeGreaterThan(1); // really sampled
-    }
-    model.dispose();
-  });
+  ])(
+    'generate with and without the cache samples the same tokens, log-probs within 1e-4 (%s prompts)',
+    async (_kind, prompts) => {
+      await use();
+      const model = new Transformer(config, 6);
+      for (const opts of [{ temperature: 1 }, { temperature: 0.7, topK: 3 }]) {
+        const o = { maxNewTokens: 8, seed: 11, ...opts };
+        const cached = await generate(model, tok, prompts, 3, { ...o, kvCache: true });
+        const full = await generate(model, tok, prompts, 3, { ...o, kvCache: false });
+        expectSameRollouts(cached, full);
+        expect(new Set(cached.completionIds.map((c) => c.join())).size).toBeGreaterThan(1); // really sampled
+      }
+      model.dispose();
+    },
+  );
 
   it('greedy decoding is identical with and without the cache', async () => {
     await use();
@@ -181,7 +218,9 @@ describe.each([
     await use();
     const model = new Transformer(config, 10);
     for (const kvCache of [true, false]) {
-      await expect(generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxNewTokens: 30, kvCache })).rejects.toThrow(/exceeds contextLength 32/);
+      await expect(
+        generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxNewTokens: 30, kvCache }),
+      ).rejects.toThrow(/exceeds contextLength 32/);
     }
     model.dispose();
   });

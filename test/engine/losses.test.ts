@@ -1,6 +1,14 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { computeAdvantages, contextSelectionLoss, daRlReward, grpoLoss, maskedCrossEntropy, stopGradient, zeroStdGroups } from '../../src/engine/index.ts';
+import {
+  computeAdvantages,
+  contextSelectionLoss,
+  daRlReward,
+  grpoLoss,
+  maskedCrossEntropy,
+  stopGradient,
+  zeroStdGroups,
+} from '../../src/engine/index.ts';
 import { useCpu } from './helpers.ts';
 
 beforeAll(useCpu);
@@ -22,7 +30,8 @@ describe('computeAdvantages', () => {
     expect(computeAdvantages(r, 4, 'none')).toEqual([0.5, -0.5, -0.5, 0.5, 0, 0, 0, 0]);
   });
   it('advantages are zero for a group with equal rewards', () => {
-    for (const s of ['group', 'batch', 'none'] as const) expect(computeAdvantages([0.3, 0.3, 0.3], 3, s)).toEqual([0, 0, 0]);
+    for (const s of ['group', 'batch', 'none'] as const)
+      expect(computeAdvantages([0.3, 0.3, 0.3], 3, s)).toEqual([0, 0, 0]);
     expect(zeroStdGroups(r, 4)).toEqual([false, true]);
   });
   it('rejects a batch that is not whole groups', () => {
@@ -33,9 +42,21 @@ describe('computeAdvantages', () => {
 describe('grpoLoss', () => {
   // ratio 1.5 with A > 0 (high clip), ratio 1, ratio 0.5 with A < 0 (low clip); one padded slot each.
   const make = () => {
-    const oldLogp = tf.tensor2d([[-1, -2, -3], [-1, -2, -3]]);
-    const logp = tf.add(oldLogp, tf.tensor2d([[Math.log(1.5), 0, 0], [Math.log(0.5), 0, 0]])) as tf.Tensor2D;
-    const mask = tf.tensor2d([[1, 1, 0], [1, 0, 0]]);
+    const oldLogp = tf.tensor2d([
+      [-1, -2, -3],
+      [-1, -2, -3],
+    ]);
+    const logp = tf.add(
+      oldLogp,
+      tf.tensor2d([
+        [Math.log(1.5), 0, 0],
+        [Math.log(0.5), 0, 0],
+      ]),
+    ) as tf.Tensor2D;
+    const mask = tf.tensor2d([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     return { logp, oldLogp, mask, advantages: [1, -0.5] };
   };
   const opts = { epsLow: 0.2, epsHigh: 0.2, beta: 0, maxCompletionLength: 3 };
@@ -66,7 +87,13 @@ describe('grpoLoss', () => {
     const k3 = (d: number) => Math.exp(d) - d - 1;
     const r = tf.tidy(() => {
       const inp = make();
-      const refLogp = tf.add(inp.logp, tf.tensor2d([[0.5, 0, 9], [-0.5, 9, 9]])) as tf.Tensor2D;
+      const refLogp = tf.add(
+        inp.logp,
+        tf.tensor2d([
+          [0.5, 0, 9],
+          [-0.5, 9, 9],
+        ]),
+      ) as tf.Tensor2D;
       return grpoLoss({ ...inp, refLogp }, { ...opts, beta: 0.1, lossType: 'dapo' });
     });
     const kl = (k3(0.5) + k3(-0.5)) / 3;
@@ -75,7 +102,23 @@ describe('grpoLoss', () => {
     tf.dispose(Object.values(r));
   });
   it('with rho = 1 the gradient w.r.t. logp is -A * mask / tokens (dapo)', async () => {
-    const g = tf.tidy(() => tf.grad((lp: tf.Tensor) => grpoLoss({ logp: lp as tf.Tensor2D, oldLogp: stopGradient(lp) as tf.Tensor2D, mask: tf.tensor2d([[1, 1, 0], [1, 0, 0]]), advantages: [1, -0.5] }, { ...opts, lossType: 'dapo' }).loss)(tf.zeros([2, 3])));
+    const g = tf.tidy(() =>
+      tf.grad(
+        (lp: tf.Tensor) =>
+          grpoLoss(
+            {
+              logp: lp as tf.Tensor2D,
+              oldLogp: stopGradient(lp) as tf.Tensor2D,
+              mask: tf.tensor2d([
+                [1, 1, 0],
+                [1, 0, 0],
+              ]),
+              advantages: [1, -0.5],
+            },
+            { ...opts, lossType: 'dapo' },
+          ).loss,
+      )(tf.zeros([2, 3])),
+    );
     expect(Array.from(await g.data())).toEqual([-1 / 3, -1 / 3, 0, 0.5 / 3, 0, 0].map((x) => expect.closeTo(x, 6)));
     g.dispose();
   });
@@ -86,7 +129,9 @@ describe('contextSelectionLoss', () => {
   const sp = (x: number) => Math.log1p(Math.exp(x));
   const sig = (x: number) => 1 / (1 + Math.exp(-x));
   it('hard: value -log sigmoid(clip(delta)), gradient exactly 0 outside [-c, c]', async () => {
-    const { value, grad: grads } = tf.tidy(() => tf.valueAndGrad((d: tf.Tensor) => contextSelectionLoss(d as tf.Tensor1D, 5, 'hard'))(tf.tensor1d(delta)));
+    const { value, grad: grads } = tf.tidy(() =>
+      tf.valueAndGrad((d: tf.Tensor) => contextSelectionLoss(d as tf.Tensor1D, 5, 'hard'))(tf.tensor1d(delta)),
+    );
     expect((await value.data())[0]).toBeCloseTo((sp(0) + sp(-2) + sp(-5) + sp(5)) / 4, 5);
     const g = Array.from(await grads.data());
     expect(g[0]).toBeCloseTo(-0.5 / 4, 6);
@@ -96,7 +141,9 @@ describe('contextSelectionLoss', () => {
     tf.dispose([value, grads]);
   });
   it('soft: c * tanh(delta / c) keeps a gradient outside', async () => {
-    const { value, grad: grads } = tf.tidy(() => tf.valueAndGrad((d: tf.Tensor) => contextSelectionLoss(d as tf.Tensor1D, 5, 'soft'))(tf.tensor1d(delta)));
+    const { value, grad: grads } = tf.tidy(() =>
+      tf.valueAndGrad((d: tf.Tensor) => contextSelectionLoss(d as tf.Tensor1D, 5, 'soft'))(tf.tensor1d(delta)),
+    );
     const x = delta.map((d) => 5 * Math.tanh(d / 5));
     expect((await value.data())[0]).toBeCloseTo(x.reduce((a, v) => a + sp(-v), 0) / 4, 5);
     const g = Array.from(await grads.data());
@@ -108,11 +155,28 @@ describe('contextSelectionLoss', () => {
 
 describe('maskedCrossEntropy and daRlReward', () => {
   it('cross-entropy averages -log p over masked tokens only', async () => {
-    const v = tf.tidy(() => maskedCrossEntropy(tf.tensor3d([[[0, 0], [5, 0]]]), tf.tensor2d([[0, 1]], [1, 2], 'int32'), tf.tensor2d([[1, 0]])));
+    const v = tf.tidy(() =>
+      maskedCrossEntropy(
+        tf.tensor3d([
+          [
+            [0, 0],
+            [5, 0],
+          ],
+        ]),
+        tf.tensor2d([[0, 1]], [1, 2], 'int32'),
+        tf.tensor2d([[1, 0]]),
+      ),
+    );
     expect((await v.data())[0]).toBeCloseTo(Math.log(2), 6);
     v.dispose();
   });
-  it.each([['A', 'A', 1], [' B <eos>', 'B', 1], ['A', 'B', 0], ['A B', 'A', 0], ['', 'A', 0]] as const)('daRlReward(%j, %s) = %d', (c, l, r) => {
+  it.each([
+    ['A', 'A', 1],
+    [' B <eos>', 'B', 1],
+    ['A', 'B', 0],
+    ['A B', 'A', 0],
+    ['', 'A', 0],
+  ] as const)('daRlReward(%j, %s) = %d', (c, l, r) => {
     expect(daRlReward(c, l)).toBe(r);
   });
 });

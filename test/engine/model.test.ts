@@ -1,6 +1,15 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { buildBatch, disposeInputs, encodePrompt, maskedCrossEntropy, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../src/engine/index.ts';
+import {
+  buildBatch,
+  disposeInputs,
+  encodePrompt,
+  maskedCrossEntropy,
+  modelConfig,
+  toModelInputs,
+  Tokenizer,
+  Transformer,
+} from '../../src/engine/index.ts';
 import type { RGBImage } from '../../src/tasks/types.ts';
 import { useCpu } from './helpers.ts';
 
@@ -16,17 +25,32 @@ describe('model config', () => {
     expect(() => modelConfig('nano', 100, override)).toThrow(message);
   });
   it('presets have the sizes of the issue', () => {
-    expect(modelConfig('micro', 100)).toMatchObject({ nLayer: 4, dModel: 128, nHead: 4, contextLength: 512, dMlp: 512 });
+    expect(modelConfig('micro', 100)).toMatchObject({
+      nLayer: 4,
+      dModel: 128,
+      nHead: 4,
+      contextLength: 512,
+      dMlp: 512,
+    });
     expect(modelConfig('small', 100)).toMatchObject({ nLayer: 6, dModel: 256, nHead: 8, contextLength: 1024 });
   });
 });
 
 const tok = new Tokenizer(['a', 'b', 'c'], { nPatches: 4 });
-const tiny = () => modelConfig({ nLayer: 2, dModel: 8, nHead: 2, contextLength: 16 }, tok.size, { imageSize: 4, patchSize: 2, initStd: 0.3 });
-const image = (k: number): RGBImage => ({ width: 4, height: 4, data: Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + k * 11) % 256) });
+const tiny = () =>
+  modelConfig({ nLayer: 2, dModel: 8, nHead: 2, contextLength: 16 }, tok.size, {
+    imageSize: 4,
+    patchSize: 2,
+    initStd: 0.3,
+  });
+const image = (k: number): RGBImage => ({
+  width: 4,
+  height: 4,
+  data: Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + k * 11) % 256),
+});
 
 describe('Transformer', () => {
-  it('left padding does not change a row\'s outputs (masks and positions are right)', async () => {
+  it("left padding does not change a row's outputs (masks and positions are right)", async () => {
     const model = new Transformer({ ...tiny(), vocabSize: tok.size }, 1);
     const short = encodePrompt(tok, { text: 'a b ->', images: [] });
     const long = encodePrompt(tok, { text: 'c c a b c a ->', images: [] });
@@ -68,13 +92,21 @@ describe('Transformer', () => {
   });
 
   it('rejects an image count that does not match the <img> markers', () => {
-    expect(() => encodePrompt(tok, { text: '<img> <img> a', images: [image(0)] })).toThrow(/2 <img> markers but 1 images/);
+    expect(() => encodePrompt(tok, { text: '<img> <img> a', images: [image(0)] })).toThrow(
+      /2 <img> markers but 1 images/,
+    );
   });
 
   it('finite differences match the gradient of every parameter tensor (whole model, float32)', async () => {
     const model = new Transformer({ ...tiny(), vocabSize: tok.size }, 3);
-    const prompts = [encodePrompt(tok, { text: '<img> a b ->', images: [image(2)] }), encodePrompt(tok, { text: 'c ->', images: [] })];
-    const hb = buildBatch(tok, model.config, prompts, [[tok.id('a') as number, tok.eos], [tok.id('c') as number, tok.id('b') as number, tok.eos]]);
+    const prompts = [
+      encodePrompt(tok, { text: '<img> a b ->', images: [image(2)] }),
+      encodePrompt(tok, { text: 'c ->', images: [] }),
+    ];
+    const hb = buildBatch(tok, model.config, prompts, [
+      [tok.id('a') as number, tok.eos],
+      [tok.id('c') as number, tok.id('b') as number, tok.eos],
+    ]);
     const inp = toModelInputs(hb);
     const targets = tf.tensor2d(hb.targets, [hb.B, hb.L], 'int32');
     const mask = tf.tensor2d(hb.targetMask, [hb.B, hb.L]);
@@ -93,7 +125,10 @@ describe('Transformer', () => {
     for (const [name, v] of model.params) {
       const variable = v as tf.Variable;
       const orig = tf.clone(variable);
-      const dir = tf.tidy(() => { const r = tf.randomNormal(variable.shape, 0, 1, 'float32', seed++); return tf.div(r, tf.norm(r)); }); // unit direction
+      const dir = tf.tidy(() => {
+        const r = tf.randomNormal(variable.shape, 0, 1, 'float32', seed++);
+        return tf.div(r, tf.norm(r));
+      }); // unit direction
       const analytic = (await tf.tidy(() => tf.sum(tf.mul(grads[variable.name], dir))).data())[0];
       variable.assign(tf.tidy(() => tf.add(orig, tf.mul(dir, eps))));
       const up = await evalLoss();
@@ -102,7 +137,9 @@ describe('Transformer', () => {
       variable.assign(orig);
       const fd = (up - down) / (2 * eps);
       // float32 loss ~2: the difference quotient carries ~1e-5 absolute noise; O(eps^2) truncation.
-      expect(Math.abs(fd - analytic), `${name}: fd ${fd} vs analytic ${analytic}`).toBeLessThan(1e-4 + 1e-2 * Math.abs(analytic));
+      expect(Math.abs(fd - analytic), `${name}: fd ${fd} vs analytic ${analytic}`).toBeLessThan(
+        1e-4 + 1e-2 * Math.abs(analytic),
+      );
       worst = Math.max(worst, Math.abs(fd - analytic) / Math.max(1e-2, Math.abs(analytic)));
       tf.dispose([orig, dir]);
     }
@@ -120,7 +157,8 @@ describe('init', () => {
     for (const seed of [0, 1]) {
       const a = new Transformer(cfg, seed);
       const b = new Transformer(cfg, seed);
-      for (const [name, t] of a.params) expect(Array.from(await t.data()), name).toEqual(Array.from(await (b.params.get(name) as tf.Tensor).data()));
+      for (const [name, t] of a.params)
+        expect(Array.from(await t.data()), name).toEqual(Array.from(await (b.params.get(name) as tf.Tensor).data()));
       a.dispose();
       b.dispose();
     }

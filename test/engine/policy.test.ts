@@ -9,7 +9,10 @@ beforeAll(useCpu);
 
 const tok = toyTokenizer();
 const small = { nLayer: 1, dModel: 16, nHead: 2, contextLength: 24 };
-const score = (r: Rollouts, answers: string[]) => ({ ...r, rewards: r.texts.map((t, i) => (t === answers[Math.floor(i / r.groupSize)] ? 1 : 0)) });
+const score = (r: Rollouts, answers: string[]) => ({
+  ...r,
+  rewards: r.texts.map((t, i) => (t === answers[Math.floor(i / r.groupSize)] ? 1 : 0)),
+});
 
 async function snapshot(p: Policy): Promise<Float32Array[]> {
   return Promise.all(p.model.variables().map((v) => v.data() as Promise<Float32Array>));
@@ -24,7 +27,11 @@ describe('Policy steps', () => {
       if (kind === 'sft') await p.sftStep(sftBatch(2, 4, 1));
       if (kind === 'ca') await p.caStep(pairBatch(2, 4));
       if (kind === 'grpo') {
-        const r = await p.generate(items.map((x) => x.prompt), 4, { maxNewTokens: 3 });
+        const r = await p.generate(
+          items.map((x) => x.prompt),
+          4,
+          { maxNewTokens: 3 },
+        );
         await p.grpoStep({ ...r, rewards: [1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1] }, pairBatch(3, 4));
       }
       const after = await snapshot(p);
@@ -42,8 +49,18 @@ describe('Policy steps', () => {
       sft: () => p.sftStep(sftBatch(4, 4, 1)),
       ca: () => p.caStep(pairBatch(5, 4)),
       grpo: async () => {
-        const r = await p.generate(items.map((x) => x.prompt), 2, { maxNewTokens: 3, topK: 4 });
-        return p.grpoStep(score(r, items.map((x) => x.answer)), pairBatch(6, 2));
+        const r = await p.generate(
+          items.map((x) => x.prompt),
+          2,
+          { maxNewTokens: 3, topK: 4 },
+        );
+        return p.grpoStep(
+          score(
+            r,
+            items.map((x) => x.answer),
+          ),
+          pairBatch(6, 2),
+        );
       },
       score: () => p.scorePairs(pairBatch(7, 3)),
     };
@@ -63,7 +80,14 @@ describe('Policy steps', () => {
 
   it('generate returns G completions per prompt with masks that stop at eos', async () => {
     const p = new Policy(tok, { model: small, seed: 3 });
-    const r = await p.generate([{ text: 'copy w1 ->', images: [] }, { text: 'copy w2 w3 w4 ->', images: [] }], 3, { maxNewTokens: 5, seed: 9 });
+    const r = await p.generate(
+      [
+        { text: 'copy w1 ->', images: [] },
+        { text: 'copy w2 w3 w4 ->', images: [] },
+      ],
+      3,
+      { maxNewTokens: 5, seed: 9 },
+    );
     expect(r.completionIds.length).toBe(6);
     r.completionIds.forEach((c, i) => {
       expect(c.length).toBeGreaterThan(0);
@@ -73,7 +97,14 @@ describe('Policy steps', () => {
       expect(r.logp[i].length).toBe(c.length);
       r.logp[i].forEach((lp) => expect(lp).toBeLessThanOrEqual(0));
     });
-    const again = await p.generate([{ text: 'copy w1 ->', images: [] }, { text: 'copy w2 w3 w4 ->', images: [] }], 3, { maxNewTokens: 5, seed: 9 });
+    const again = await p.generate(
+      [
+        { text: 'copy w1 ->', images: [] },
+        { text: 'copy w2 w3 w4 ->', images: [] },
+      ],
+      3,
+      { maxNewTokens: 5, seed: 9 },
+    );
     expect(again.completionIds).toEqual(r.completionIds); // seeded
     p.dispose();
   });
@@ -81,7 +112,11 @@ describe('Policy steps', () => {
   it('a GRPO + L_CA step reports every METHOD.md section 7 metric, finite', async () => {
     const p = new Policy(tok, { model: small, seed: 6, grpo: { beta: 0.01, numIterations: 2 } });
     const items = copyItems(8, 3, 1);
-    const r = await p.generate(items.map((x) => x.prompt), 4, { maxNewTokens: 3 });
+    const r = await p.generate(
+      items.map((x) => x.prompt),
+      4,
+      { maxNewTokens: 3 },
+    );
     const m = await p.grpoStep({ ...r, rewards: [1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1] }, pairBatch(9, 4));
     for (const name of METRIC_NAMES) expect(Number.isFinite(m[name]), name).toBe(true);
     expect(m.frac_reward_zero_std).toBeCloseTo(1 / 3, 10);
@@ -92,7 +127,11 @@ describe('Policy steps', () => {
   it('dropZeroStdGroups skips a batch whose groups all have equal rewards', async () => {
     const p = new Policy(tok, { model: small, seed: 7, grpo: { dropZeroStdGroups: true, beta: 0 } });
     const items = copyItems(9, 2, 1);
-    const r = await p.generate(items.map((x) => x.prompt), 3, { maxNewTokens: 3 });
+    const r = await p.generate(
+      items.map((x) => x.prompt),
+      3,
+      { maxNewTokens: 3 },
+    );
     const before = await snapshot(p);
     const m = await p.grpoStep({ ...r, rewards: [1, 1, 1, 0, 0, 0] });
     expect(m.skipped).toBe(1);

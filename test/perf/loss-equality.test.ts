@@ -22,12 +22,19 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('PyTorch reference', () => {
   it(`matches our loss and gradient norm on nano for sft, L_CA and GRPO (needs torch for ${PYTHON})`, async () => {
     // Never a silent skip: without PyTorch the reference check cannot run, and that is a failure.
-    if (!hasTorch) throw new Error(`PyTorch is not importable by ${PYTHON}: install Debian's python3-torch (apt-get install -y python3-torch); .ci/run does.`);
+    if (!hasTorch)
+      throw new Error(
+        `PyTorch is not importable by ${PYTHON}: install Debian's python3-torch (apt-get install -y python3-torch); .ci/run does.`,
+      );
     await useWasm();
     const manifests: string[] = [];
     await runWorkload(workloadShape('nano', { batch: 4 }), {
-      warmup: 1, reps: 0, phases: ['sft', 'ca', 'grpo_update'],
-      onCheck: (c) => { manifests.push(writeCheck(dir, 'nano', c)); },
+      warmup: 1,
+      reps: 0,
+      phases: ['sft', 'ca', 'grpo_update'],
+      onCheck: (c) => {
+        manifests.push(writeCheck(dir, 'nano', c));
+      },
     });
     expect(manifests).toHaveLength(3);
     const r = await runTorch(PYTHON, { device: 'cpu', checks: manifests, timings: [] }, () => undefined);
@@ -39,10 +46,22 @@ describe('PyTorch reference', () => {
   });
 
   it(`samples with a KV cache that equals its full-forward sampler (needs torch for ${PYTHON})`, async () => {
-    if (!hasTorch) throw new Error(`PyTorch is not importable by ${PYTHON}: install Debian's python3-torch (apt-get install -y python3-torch); .ci/run does.`);
+    if (!hasTorch)
+      throw new Error(
+        `PyTorch is not importable by ${PYTHON}: install Debian's python3-torch (apt-get install -y python3-torch); .ci/run does.`,
+      );
     const tok = benchTokenizer();
     const presets = ['nano', 'micro'] as const;
-    const r = await runTorch(PYTHON, { device: 'cpu', checks: [], kv_checks: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size) })), timings: [] }, () => undefined);
+    const r = await runTorch(
+      PYTHON,
+      {
+        device: 'cpu',
+        checks: [],
+        kv_checks: presets.map((preset) => ({ preset, config: modelConfig(preset, tok.size) })),
+        timings: [],
+      },
+      () => undefined,
+    );
     const kvChecks = r.kv_checks ?? [];
     expect(kvChecks.map((k) => k.preset)).toEqual([...presets]);
     for (const k of kvChecks) {

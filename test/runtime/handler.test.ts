@@ -12,20 +12,32 @@ const config = { ...tinyRun({ method: 'contextrl', steps: 6, evalEvery: 3, beta:
 function harness() {
   const msgs: FromWorker[] = [];
   const waiters: { pred: (m: FromWorker) => boolean; resolve: () => void }[] = [];
-  const h = createHandler((m) => {
-    msgs.push(m);
-    for (const w of waiters.splice(0)) {
-      if (w.pred(m)) w.resolve();
-      else waiters.push(w);
-    }
-  }, { createSession: (req) => createRunSession(req.config, { checkpoint: req.checkpoint, backend: req.backend }), flushMs: 0 });
-  const until = (pred: (m: FromWorker) => boolean) => new Promise<void>((resolve) => (msgs.some(pred) ? resolve() : waiters.push({ pred, resolve })));
-  const rows = () => msgs.flatMap((m) => (m.type === 'metrics' ? m.rows : [])).map(({ t: _t, ...r }) => r as Omit<MetricRow, 't'>);
-  const lastCheckpoint = () => [...msgs].reverse().find((m) => m.type === 'checkpoint') as Extract<FromWorker, { type: 'checkpoint' }>;
+  const h = createHandler(
+    (m) => {
+      msgs.push(m);
+      for (const w of waiters.splice(0)) {
+        if (w.pred(m)) w.resolve();
+        else waiters.push(w);
+      }
+    },
+    {
+      createSession: (req) => createRunSession(req.config, { checkpoint: req.checkpoint, backend: req.backend }),
+      flushMs: 0,
+    },
+  );
+  const until = (pred: (m: FromWorker) => boolean) =>
+    new Promise<void>((resolve) => (msgs.some(pred) ? resolve() : waiters.push({ pred, resolve })));
+  const rows = () =>
+    msgs.flatMap((m) => (m.type === 'metrics' ? m.rows : [])).map(({ t: _t, ...r }) => r as Omit<MetricRow, 't'>);
+  const lastCheckpoint = () =>
+    [...msgs].reverse().find((m) => m.type === 'checkpoint') as Extract<FromWorker, { type: 'checkpoint' }>;
   return { h, msgs, until, rows, lastCheckpoint };
 }
 
-const weights = (b: ArrayBuffer) => unpackRunCheckpoint(b).tensors.filter((t) => t.name.startsWith('w/')).map((t) => t.data);
+const weights = (b: ArrayBuffer) =>
+  unpackRunCheckpoint(b)
+    .tensors.filter((t) => t.name.startsWith('w/'))
+    .map((t) => t.data);
 const isState = (s: string) => (m: FromWorker) => m.type === 'state' && m.state === s;
 
 describe('worker handler', () => {
@@ -33,7 +45,15 @@ describe('worker handler', () => {
 
   beforeAll(async () => {
     const a = harness();
-    await a.h.handle({ type: 'init', backendOrder: ['wasm', 'cpu'], wasmPaths: { 'tfjs-backend-wasm.wasm': `${nodeWasmDir()}tfjs-backend-wasm.wasm`, 'tfjs-backend-wasm-simd.wasm': `${nodeWasmDir()}tfjs-backend-wasm-simd.wasm`, 'tfjs-backend-wasm-threaded-simd.wasm': `${nodeWasmDir()}tfjs-backend-wasm-threaded-simd.wasm` } });
+    await a.h.handle({
+      type: 'init',
+      backendOrder: ['wasm', 'cpu'],
+      wasmPaths: {
+        'tfjs-backend-wasm.wasm': `${nodeWasmDir()}tfjs-backend-wasm.wasm`,
+        'tfjs-backend-wasm-simd.wasm': `${nodeWasmDir()}tfjs-backend-wasm-simd.wasm`,
+        'tfjs-backend-wasm-threaded-simd.wasm': `${nodeWasmDir()}tfjs-backend-wasm-threaded-simd.wasm`,
+      },
+    });
     expect(a.msgs.find((m) => m.type === 'backend')).toBeTruthy();
     await a.h.handle({ type: 'start', runId: 'r1', config });
     await a.until(isState('done'));
@@ -90,7 +110,7 @@ describe('worker handler', () => {
 });
 
 describe('worker handler on WebGPU (Dawn, OpenGL ES)', () => {
-  it('compiles each phase\'s shaders before its first step, counting them up to the total', async () => {
+  it("compiles each phase's shaders before its first step, counting them up to the total", async () => {
     const why = await installNodeWebGPU('opengles');
     if (why) throw new Error(`webgpu unavailable here: ${why}`);
     const w = harness();

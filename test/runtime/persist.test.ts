@@ -15,7 +15,15 @@ async function fresh(): Promise<RunStore> {
 afterEach(() => stores.splice(0).forEach((s) => s.close()));
 
 function summary(id: string, createdAt = 1): RunSummary {
-  return { id, name: `run ${id}`, config: withDefaults({ seed: 3 }), createdAt, state: 'running', step: 7, backend: 'wasm' };
+  return {
+    id,
+    name: `run ${id}`,
+    config: withDefaults({ seed: 3 }),
+    createdAt,
+    state: 'running',
+    step: 7,
+    backend: 'wasm',
+  };
 }
 
 describe('RunStore', () => {
@@ -23,7 +31,10 @@ describe('RunStore', () => {
     const s = await fresh();
     await s.saveRun(summary('a', 1));
     await s.saveRun(summary('b', 2));
-    await s.appendMetrics('a', [{ step: 1, t: 10, reward: 0.1 }, { step: 2, t: 20, reward: 0.2 }]);
+    await s.appendMetrics('a', [
+      { step: 1, t: 10, reward: 0.1 },
+      { step: 2, t: 20, reward: 0.2 },
+    ]);
     await s.appendMetrics('a', [{ step: 3, t: 30, reward: 0.3 }]);
     await s.appendMetrics('b', [{ step: 1, t: 1, reward: 1 }]);
     await s.saveEval('a', { step: 2, accuracies: { 'trace/in-distribution': 0.5 } });
@@ -78,9 +89,13 @@ describe('RunStore', () => {
     const s = await fresh();
     const proto = IDBObjectStore.prototype as unknown as { put: (...a: unknown[]) => unknown };
     const put = proto.put;
-    proto.put = () => { throw new DOMException('The quota has been exceeded.', 'QuotaExceededError'); };
+    proto.put = () => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    };
     try {
-      await expect(s.saveCheckpoint('a', 5, new ArrayBuffer(8))).rejects.toThrow(/Storage is full: could not save the checkpoint of step 5/);
+      await expect(s.saveCheckpoint('a', 5, new ArrayBuffer(8))).rejects.toThrow(
+        /Storage is full: could not save the checkpoint of step 5/,
+      );
     } finally {
       proto.put = put;
     }

@@ -7,7 +7,14 @@ import { pretrainBatch } from '../../src/runtime/pretrain.ts';
 import { PRETRAIN_SPECS, stageAt, type PretrainSpec } from '../../src/config/presets.ts';
 
 const spec: PretrainSpec = {
-  name: 't', domain: 'trace', modelSize: 'nano', batchSize: 20, learningRate: 3e-3, warmupSteps: 0, steps: 30, easyPairShare: 0.25,
+  name: 't',
+  domain: 'trace',
+  modelSize: 'nano',
+  batchSize: 20,
+  learningRate: 3e-3,
+  warmupSteps: 0,
+  steps: 30,
+  easyPairShare: 0.25,
   stages: [
     { name: 'first', untilStep: 10, knobs: { depth: 'lookup', vars: 2, steps: 2, noise: 0 }, easyPairShare: 0.5 },
     { name: 'second', knobs: { depth: 'lookup', vars: 3, steps: 4, noise: 1 } },
@@ -54,7 +61,12 @@ describe('pretraining curriculum', () => {
 describe('pretraining with pairLoss "ca"', () => {
   beforeAll(useWasm);
   it('takes a supervised step on the items and a separate L_CA step on the pairs', async () => {
-    const tiny: PretrainSpec = { ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, pairLoss: 'ca' };
+    const tiny: PretrainSpec = {
+      ...spec,
+      model: { dModel: 32, nHead: 2, contextLength: 64 },
+      batchSize: 8,
+      pairLoss: 'ca',
+    };
     const p = Pretrainer.create(tiny, 3);
     try {
       const r = await p.trainStep();
@@ -71,7 +83,14 @@ describe('pretraining with pairLoss "ca"', () => {
   });
 
   it('without pairs (share 0) only the supervised step runs', async () => {
-    const tiny: PretrainSpec = { ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, pairLoss: 'ca', easyPairShare: 0, stages: [{ name: 'only', knobs: spec.stages[0].knobs }] };
+    const tiny: PretrainSpec = {
+      ...spec,
+      model: { dModel: 32, nHead: 2, contextLength: 64 },
+      batchSize: 8,
+      pairLoss: 'ca',
+      easyPairShare: 0,
+      stages: [{ name: 'only', knobs: spec.stages[0].knobs }],
+    };
     const p = Pretrainer.create(tiny, 3);
     try {
       const r = await p.trainStep();
@@ -83,12 +102,20 @@ describe('pretraining with pairLoss "ca"', () => {
   });
 
   it('a pair kind the distribution does not yield has no figure, not 0%', async () => {
-    const tiny: PretrainSpec = { ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, stages: [{ name: 'only', knobs: spec.stages[0].knobs }] };
+    const tiny: PretrainSpec = {
+      ...spec,
+      model: { dModel: 32, nHead: 2, contextLength: 64 },
+      batchSize: 8,
+      stages: [{ name: 'only', knobs: spec.stages[0].knobs }],
+    };
     const p = Pretrainer.create(tiny, 3);
     try {
       const d = getDomain('trace');
       const k = spec.stages[0].knobs;
-      const f = await baseFigures(p.policy, evalSets(d, k, 4), probePairs(d, k, 4, 'easy'), [], { maxNewTokens: 3, seed: 0 });
+      const f = await baseFigures(p.policy, evalSets(d, k, 4), probePairs(d, k, 4, 'easy'), [], {
+        maxNewTokens: 3,
+        seed: 0,
+      });
       expect(f.hardPairAccuracy).toBeUndefined();
       expect(f.easyPairAccuracy).toBeGreaterThanOrEqual(0);
       expect(f.easyPairAccuracy).toBeLessThanOrEqual(1);
@@ -99,8 +126,14 @@ describe('pretraining with pairLoss "ca"', () => {
 
   it("a stage's learningRate replaces the spec's from its first step on", async () => {
     const tiny: PretrainSpec = {
-      ...spec, model: { dModel: 32, nHead: 2, contextLength: 64 }, batchSize: 8, easyPairShare: 0,
-      stages: [{ name: 'fast', untilStep: 1, knobs: spec.stages[0].knobs }, { name: 'slow', knobs: spec.stages[0].knobs, learningRate: 1e-3 }],
+      ...spec,
+      model: { dModel: 32, nHead: 2, contextLength: 64 },
+      batchSize: 8,
+      easyPairShare: 0,
+      stages: [
+        { name: 'fast', untilStep: 1, knobs: spec.stages[0].knobs },
+        { name: 'slow', knobs: spec.stages[0].knobs, learningRate: 1e-3 },
+      ],
     };
     const p = Pretrainer.create(tiny, 3);
     try {

@@ -10,7 +10,8 @@ beforeAll(async () => {
   base = await tinyBase(100);
 });
 
-const open = (c: Partial<RunConfig>, opts: { baseModel?: ArrayBuffer; checkpoint?: ArrayBuffer } = {}) => RunSession.create(c as RunConfig, opts);
+const open = (c: Partial<RunConfig>, opts: { baseModel?: ArrayBuffer; checkpoint?: ArrayBuffer } = {}) =>
+  RunSession.create(c as RunConfig, opts);
 const strip = (rows: MetricRow[]) => rows.map(({ t: _t, ...rest }) => rest);
 
 async function runAll(s: RunSession): Promise<MetricRow[]> {
@@ -20,50 +21,77 @@ async function runAll(s: RunSession): Promise<MetricRow[]> {
 }
 
 function weights(buf: ArrayBuffer): Float32Array[] {
-  return unpackRunCheckpoint(buf).tensors.filter((t) => t.name.startsWith('w/')).map((t) => t.data);
+  return unpackRunCheckpoint(buf)
+    .tensors.filter((t) => t.name.startsWith('w/'))
+    .map((t) => t.data);
 }
 
 describe('a short real run of each method raises its training reward', () => {
-  it.each(['grpo', 'da-sft', 'da-rl', 'contextrl'] as Method[])('%s', async (method) => {
-    const s = await open(tinyRun({ method, steps: 25, evalEvery: 0, batchSize: 8, groupSize: 8, learningRate: 3e-3, beta: 0, pairShare: 0.15 }), { baseModel: base });
-    while (s.rlStep === 0 && s.unit < s.plan.daSftSteps) await s.stepOnce(); // da-sft: its supervised warm-up on the pairs
-    const before = await s.sampledReward(32);
-    const rows = await runAll(s);
-    const after = await s.sampledReward(32);
-    s.dispose();
-    expect(rows.filter((r) => r.step > 0)).toHaveLength(25);
-    expect(rows.every((r) => Number.isFinite(r.reward) || r.step <= 0)).toBe(true);
-    expect(after, `${method}: held-out training reward ${before.toFixed(3)} -> ${after.toFixed(3)}`).toBeGreaterThan(before + 0.05);
-  }, 120_000);
+  it.each(['grpo', 'da-sft', 'da-rl', 'contextrl'] as Method[])(
+    '%s',
+    async (method) => {
+      const s = await open(
+        tinyRun({
+          method,
+          steps: 25,
+          evalEvery: 0,
+          batchSize: 8,
+          groupSize: 8,
+          learningRate: 3e-3,
+          beta: 0,
+          pairShare: 0.15,
+        }),
+        { baseModel: base },
+      );
+      while (s.rlStep === 0 && s.unit < s.plan.daSftSteps) await s.stepOnce(); // da-sft: its supervised warm-up on the pairs
+      const before = await s.sampledReward(32);
+      const rows = await runAll(s);
+      const after = await s.sampledReward(32);
+      s.dispose();
+      expect(rows.filter((r) => r.step > 0)).toHaveLength(25);
+      expect(rows.every((r) => Number.isFinite(r.reward) || r.step <= 0)).toBe(true);
+      expect(after, `${method}: held-out training reward ${before.toFixed(3)} -> ${after.toFixed(3)}`).toBeGreaterThan(
+        before + 0.05,
+      );
+    },
+    120_000,
+  );
 });
 
 describe('determinism', () => {
   // da-sft from scratch crosses both phase boundaries (warm start -> DA-SFT -> RL); contextrl keeps a reference (beta > 0) and L_CA.
   const configs: [string, Partial<RunConfig>][] = [
     ['da-sft from scratch', tinyRun({ method: 'da-sft', warmStartSteps: 3, steps: 4, evalEvery: 2 })],
-    ['contextrl with a reference policy', tinyRun({ method: 'contextrl', warmStartSteps: 2, steps: 5, evalEvery: 5, beta: 0.05 })],
+    [
+      'contextrl with a reference policy',
+      tinyRun({ method: 'contextrl', warmStartSteps: 2, steps: 5, evalEvery: 5, beta: 0.05 }),
+    ],
   ];
 
-  it.each(configs)('save, load and continue equals an uninterrupted run (%s)', async (_name, config) => {
-    const a = await open(config);
-    const rowsA = await runAll(a);
-    const endA = await a.save();
-    a.dispose();
-    for (const cut of [2, a.totalUnits - 3]) {
-      const b = await open(config);
-      const rowsB: MetricRow[] = [];
-      while (b.unit < cut) rowsB.push(...(await b.stepOnce()).rows);
-      const ck = await b.save();
-      b.dispose();
-      const c = await open({}, { checkpoint: ck });
-      expect(c.unit).toBe(cut);
-      rowsB.push(...(await runAll(c)));
-      const endC = await c.save();
-      c.dispose();
-      expect(strip(rowsB)).toEqual(strip(rowsA));
-      expect(weights(endC)).toEqual(weights(endA));
-    }
-  }, 120_000);
+  it.each(configs)(
+    'save, load and continue equals an uninterrupted run (%s)',
+    async (_name, config) => {
+      const a = await open(config);
+      const rowsA = await runAll(a);
+      const endA = await a.save();
+      a.dispose();
+      for (const cut of [2, a.totalUnits - 3]) {
+        const b = await open(config);
+        const rowsB: MetricRow[] = [];
+        while (b.unit < cut) rowsB.push(...(await b.stepOnce()).rows);
+        const ck = await b.save();
+        b.dispose();
+        const c = await open({}, { checkpoint: ck });
+        expect(c.unit).toBe(cut);
+        rowsB.push(...(await runAll(c)));
+        const endC = await c.save();
+        c.dispose();
+        expect(strip(rowsB)).toEqual(strip(rowsA));
+        expect(weights(endC)).toEqual(weights(endA));
+      }
+    },
+    120_000,
+  );
 
   it('the same seed gives the same run; another seed does not', async () => {
     const c = tinyRun({ method: 'da-rl', steps: 3, evalEvery: 3 });
@@ -86,7 +114,10 @@ describe('determinism', () => {
       const r = await s.stepOnce();
       if (r.eval) evals.push(r.eval.step);
       selections += r.selection?.length ?? 0;
-      if (r.eval) expect(Object.keys(r.eval.accuracies)).toEqual(expect.arrayContaining(['trace/in-distribution', 'trace/hard', 'probe/selection']));
+      if (r.eval)
+        expect(Object.keys(r.eval.accuracies)).toEqual(
+          expect.arrayContaining(['trace/in-distribution', 'trace/hard', 'probe/selection']),
+        );
     }
     s.dispose();
     expect(evals).toEqual([0, 2, 4]);

@@ -11,7 +11,9 @@ const config = { ...tinyRun({ method: 'contextrl', steps: 2, evalEvery: 2, beta:
 const cache = () => (tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache;
 const pipelines = () => Object.keys(cache()).length;
 /** Forget every compiled pipeline, so the next run starts as a fresh page would (tfjs recompiles on demand). */
-const forgetPipelines = () => { for (const k of Object.keys(cache())) delete cache()[k]; };
+const forgetPipelines = () => {
+  for (const k of Object.keys(cache())) delete cache()[k];
+};
 
 /** The run's rows (wall time dropped) and the pipelines each unit compiled; with or without a warm-up before each phase. */
 async function run(warm: boolean) {
@@ -45,19 +47,36 @@ describe('shader warm-up (compile-only mode) on WebGPU (Dawn, OpenGL ES)', () =>
   });
 
   it('compiles without running: a compile-only piece leaves its inputs untouched and its kernels cached', async () => {
-    const x = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const x = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const before = pipelines();
     let read: ArrayLike<number> | undefined;
-    const r = await compileOnly([async () => { x.assign(tf.mul(tf.sin(tf.matMul(x, x)), 3)); read = await x.data(); }]);
+    const r = await compileOnly([
+      async () => {
+        x.assign(tf.mul(tf.sin(tf.matMul(x, x)), 3));
+        read = await x.data();
+      },
+    ]);
     expect(read?.length).toBe(0); // nothing ran: reads in compile-only mode return no values
     expect(r.programs).toBe(pipelines() - before);
     expect(r.programs).toBeGreaterThanOrEqual(2);
     x.dispose();
     // The assignment recorded an output nobody computed; it is disposed with the scope, and a real run now reuses the pipelines.
-    const y = tf.variable(tf.tensor2d([[1, 2], [3, 4]]));
+    const y = tf.variable(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    );
     const n = pipelines();
     const out = tf.mul(tf.sin(tf.matMul(y, y)), 3);
-    expect(Array.from(await out.data()).map((v) => +v.toFixed(4))).toEqual([7, 10, 15, 22].map((v) => +(3 * Math.sin(v)).toFixed(4)));
+    expect(Array.from(await out.data()).map((v) => +v.toFixed(4))).toEqual(
+      [7, 10, 15, 22].map((v) => +(3 * Math.sin(v)).toFixed(4)),
+    );
     expect(pipelines()).toBe(n);
     tf.dispose([y, out]);
   });
@@ -66,7 +85,9 @@ describe('shader warm-up (compile-only mode) on WebGPU (Dawn, OpenGL ES)', () =>
     const cold = await run(false);
     const warm = await run(true);
     expect(warm.rows).toEqual(cold.rows);
-    console.log(`pipelines per unit, cold ${cold.fresh.join(' ')}, warmed ${warm.fresh.join(' ')} (warm-ups: ${warm.warmed.join(', ')})`);
+    console.log(
+      `pipelines per unit, cold ${cold.fresh.join(' ')}, warmed ${warm.fresh.join(' ')} (warm-ups: ${warm.warmed.join(', ')})`,
+    );
     // One warm-up per phase (warm start, RL), each compiling shaders.
     expect(warm.warmed.length).toBe(2);
     for (const n of warm.warmed) expect(n).toBeGreaterThan(10);

@@ -14,9 +14,20 @@ describe('runs survive a reload', () => {
     await startPersistence((m) => errors.push(m));
     addRun(newRunEntry('p1', '#1 contextrl · seed 0', defaultRunConfig(), 1000));
     handleMessage({ type: 'state', runId: 'p1', state: 'running' });
-    handleMessage({ type: 'metrics', runId: 'p1', rows: [{ step: 1, t: 10, reward: 0.25 }, { step: 2, t: 20, reward: 0.5 }] });
+    handleMessage({
+      type: 'metrics',
+      runId: 'p1',
+      rows: [
+        { step: 1, t: 10, reward: 0.25 },
+        { step: 2, t: 20, reward: 0.5 },
+      ],
+    });
     handleMessage({ type: 'eval', runId: 'p1', record: { step: 2, accuracies: { 'probe/selection': 0.625 } } });
-    handleMessage({ type: 'progress', runId: 'p1', progress: { step: 2, totalSteps: 10, phase: 'rl', stepsPerSec: 1, etaSec: 8 } });
+    handleMessage({
+      type: 'progress',
+      runId: 'p1',
+      progress: { step: 2, totalSteps: 10, phase: 'rl', stepsPerSec: 1, etaSec: 8 },
+    });
     handleMessage({ type: 'state', runId: 'p1', state: 'running' });
     await settle();
 

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { BENCH_VERSION, buildBenchmarkSuite, domains, formatItemPrompt, QUESTION_TYPES, verifyPair } from '../../src/tasks/index.ts';
+import {
+  BENCH_VERSION,
+  buildBenchmarkSuite,
+  domains,
+  formatItemPrompt,
+  QUESTION_TYPES,
+  verifyPair,
+} from '../../src/tasks/index.ts';
 
 describe('benchmark suite', () => {
   const suite = buildBenchmarkSuite({ size: 20, probeSize: 20 });

@@ -58,7 +58,10 @@ describe('data CLI', () => {
     [['pairs', '--domain', 'audio', '--n', '3', '--out', 'x'], /--domain must be one of/],
     [['pairs', '--domain', 'trace', '--out', 'x'], /missing --n/],
     [['pairs', '--domain', 'trace', '--n', 'many', '--out', 'x'], /--n must be a non-negative integer/],
-    [['pairs', '--domain', 'trace', '--n', '3', '--out', 'x', '--knob', 'depth=deep'], /knob trace.depth must be one of/],
+    [
+      ['pairs', '--domain', 'trace', '--n', '3', '--out', 'x', '--knob', 'depth=deep'],
+      /knob trace.depth must be one of/,
+    ],
     [['validate'], /exactly one FILE/],
   ])('bad arguments %j print usage and exit 2', (args, message) => {
     const r = run(args as string[]);

@@ -16,7 +16,8 @@ describe('document items', () => {
   it("each item's stated answer is what the document says", () => {
     fc.assert(
       fc.property(fc.nat(), knobs, fc.boolean(), (seed, k, decoy) => {
-        for (const it of documentDomain.items(seed, 8, { ...k, decoy })) expect(readDocument(it.context, it.query)).toBe(it.answer);
+        for (const it of documentDomain.items(seed, 8, { ...k, decoy }))
+          expect(readDocument(it.context, it.query)).toBe(it.answer);
       }),
       { numRuns: 60 },
     );
@@ -24,17 +25,26 @@ describe('document items', () => {
 
   it('the entities knob limits documents and easy pairs to the first N entities, never below the facts asked for', () => {
     const small = new Set(ENTITIES.slice(0, 3));
-    const named = (text: string) => text.split(/[\s.]+/).map((w) => w.split(/[:@]/)[0]).filter((w) => (ENTITIES as readonly string[]).includes(w));
+    const named = (text: string) =>
+      text
+        .split(/[\s.]+/)
+        .map((w) => w.split(/[:@]/)[0])
+        .filter((w) => (ENTITIES as readonly string[]).includes(w));
     for (const it of documentDomain.items(5, 40, { facts: 2, entities: 3, filler: 0 })) {
-      for (const e of [...named(it.context), it.query.split(' ')[1]]) expect(small.has(e as (typeof ENTITIES)[number]), `${e} in "${it.context}"`).toBe(true);
+      for (const e of [...named(it.context), it.query.split(' ')[1]])
+        expect(small.has(e as (typeof ENTITIES)[number]), `${e} in "${it.context}"`).toBe(true);
     }
     for (const p of documentDomain.pairs(5, 20, { facts: 2, entities: 3, filler: 0, hardness: 'easy' }).pairs) {
-      for (const e of [...named(p.positive as string), ...named(p.negative as string)]) expect(small.has(e as (typeof ENTITIES)[number])).toBe(true);
+      for (const e of [...named(p.positive as string), ...named(p.negative as string)])
+        expect(small.has(e as (typeof ENTITIES)[number])).toBe(true);
     }
     // Four facts from a pool of two: the pool grows to four rather than repeating an entity.
-    for (const it of documentDomain.items(6, 10, { facts: 4, entities: 2, filler: 0 })) expect(new Set(named(it.context)).size).toBe(4);
+    for (const it of documentDomain.items(6, 10, { facts: 4, entities: 2, filler: 0 }))
+      expect(new Set(named(it.context)).size).toBe(4);
     // The default is the whole pool (the benchmark suites, built with default knobs, are unchanged: test/tasks/bench.test.ts).
-    expect(documentDomain.items(7, 5).map((x) => x.context)).toEqual(documentDomain.items(7, 5, { entities: 16 }).map((x) => x.context));
+    expect(documentDomain.items(7, 5).map((x) => x.context)).toEqual(
+      documentDomain.items(7, 5, { entities: 16 }).map((x) => x.context),
+    );
   });
 
   it('bare: 1 writes every fact sentence as the fact unit alone, and the default changes nothing', () => {
@@ -49,7 +59,8 @@ describe('document items', () => {
       if (s.kind !== 'text') throw new Error('text span expected');
       expect(it.context.slice(s.start, s.end)).toBe(`${it.query.split(' ')[1]}:${it.answer}`);
     }
-    for (const it of documentDomain.items(9, 30, { facts: 2, filler: 0, bare: 1 })) expect(it.context.split(' ').every(isFact)).toBe(true);
+    for (const it of documentDomain.items(9, 30, { facts: 2, filler: 0, bare: 1 }))
+      expect(it.context.split(' ').every(isFact)).toBe(true);
     for (const p of documentDomain.pairs(8, 20, { facts: 2, filler: 0, bare: 1, hardness: 'easy' }).pairs) {
       for (const c of [p.positive as string, p.negative as string]) expect(c.split(' ').every(isFact)).toBe(true);
     }
@@ -103,10 +114,16 @@ describe('document pairs', () => {
   it('a hard pair holds the same entities and values in both contexts, so counting the answer word does not pick C+', () => {
     // The decisive value trades places with another entity's value (C+ `lamp:red cup:blue`, C- `lamp:blue cup:red`).
     // An edit to a value held elsewhere would leave C+ with one more copy of the answer word in every pair.
-    const words = (c: string) => c.split(' ').flatMap((t) => (/[:@]/.test(t) ? [t.split(/[:@]/)[0], t.slice(t.search(/[:@]/))] : [t])).sort().join(' ');
+    const words = (c: string) =>
+      c
+        .split(' ')
+        .flatMap((t) => (/[:@]/.test(t) ? [t.split(/[:@]/)[0], t.slice(t.search(/[:@]/))] : [t]))
+        .sort()
+        .join(' ');
     const settings: Knobs[] = [{}, { facts: 3, filler: 1 }, { facts: 6, relations: 2, filler: 4 }];
     for (const k of settings) {
-      for (const p of documentDomain.pairs(80_001, 40, k).pairs) expect(words(p.negative as string), p.id).toBe(words(p.positive as string));
+      for (const p of documentDomain.pairs(80_001, 40, k).pairs)
+        expect(words(p.negative as string), p.id).toBe(words(p.positive as string));
     }
   });
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { answerQuestion, imageDomain, imageSimilarity, parseImage, QUESTION_TYPES, verifyPair, type RGBImage } from '../../src/tasks/index.ts';
+import {
+  answerQuestion,
+  imageDomain,
+  imageSimilarity,
+  parseImage,
+  QUESTION_TYPES,
+  verifyPair,
+  type RGBImage,
+} from '../../src/tasks/index.ts';
 import { expectDiffersOnlyInside } from './helpers.ts';
 
 /** The answer computed from the pixels alone (the scene parsed back out of the image). */
@@ -30,17 +38,22 @@ describe('image items', () => {
 describe('image pairs', () => {
   it('every kept edit pair passes its verifier, changes pixels only in the edited region, and the pixels give its answers', () => {
     fc.assert(
-      fc.property(fc.nat(), fc.constantFrom('any', ...QUESTION_TYPES), fc.integer({ min: 1, max: 5 }), (seed, question, objects) => {
-        const { pairs } = imageDomain.pairs(seed, 4, { question, objects });
-        expect(pairs).toHaveLength(4);
-        for (const p of pairs) {
-          expect(verifyPair(p)).toEqual({ ok: true });
-          expectDiffersOnlyInside(p);
-          expect(seen(p.positive as RGBImage, p.query)).toBe(p.answer);
-          expect(seen(p.negative as RGBImage, p.query)).toBe(p.negativeAnswer);
-          expect(p.answer).not.toBe(p.negativeAnswer);
-        }
-      }),
+      fc.property(
+        fc.nat(),
+        fc.constantFrom('any', ...QUESTION_TYPES),
+        fc.integer({ min: 1, max: 5 }),
+        (seed, question, objects) => {
+          const { pairs } = imageDomain.pairs(seed, 4, { question, objects });
+          expect(pairs).toHaveLength(4);
+          for (const p of pairs) {
+            expect(verifyPair(p)).toEqual({ ok: true });
+            expectDiffersOnlyInside(p);
+            expect(seen(p.positive as RGBImage, p.query)).toBe(p.answer);
+            expect(seen(p.negative as RGBImage, p.query)).toBe(p.negativeAnswer);
+            expect(p.answer).not.toBe(p.negativeAnswer);
+          }
+        },
+      ),
       { numRuns: 40 },
     );
   });
@@ -63,7 +76,8 @@ describe('image pairs', () => {
   it('unrelated random scenes are rarely above the similarity threshold', () => {
     const items = imageDomain.items(5, 200);
     let above = 0;
-    for (let i = 0; i + 1 < items.length; i += 2) if (imageSimilarity(items[i].image as RGBImage, items[i + 1].image as RGBImage) >= 0.85) above++;
+    for (let i = 0; i + 1 < items.length; i += 2)
+      if (imageSimilarity(items[i].image as RGBImage, items[i + 1].image as RGBImage) >= 0.85) above++;
     expect(above / 100).toBeLessThan(0.1);
   });
 

@@ -1,29 +1,64 @@
 import { describe, expect, it } from 'vitest';
 import { encode } from 'fast-png';
-import { base64ToBytes, bytesToBase64, domains, encodeImagePng, pairsToJsonl, parsePairsJsonl, render, verifyPair } from '../../src/tasks/index.ts';
+import {
+  base64ToBytes,
+  bytesToBase64,
+  domains,
+  encodeImagePng,
+  pairsToJsonl,
+  parsePairsJsonl,
+  render,
+  verifyPair,
+} from '../../src/tasks/index.ts';
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const row = (over: Record<string, unknown> = {}) =>
-  JSON.stringify({ id: 'p1', domain: 'trace', query: 'final c', answer: '7', positive: 'c=3 ; c=7', negative: 'c=7 ; c=3', negative_answer: '3', ...over });
-const png = (w: number, h: number, channels = 3) => bytesToBase64(encode({ width: w, height: h, data: new Uint8Array(w * h * channels), channels, depth: 8 }));
-const scene = { png: bytesToBase64(encodeImagePng(render({ objects: [{ colour: 'red', kind: 'square', size: 6, x: 2, y: 2 }] }))) };
-const scene2 = { png: bytesToBase64(encodeImagePng(render({ objects: [{ colour: 'blue', kind: 'square', size: 6, x: 2, y: 2 }] }))) };
-const imageRow = (over: Record<string, unknown> = {}) => row({ domain: 'image', query: 'colour of square', answer: 'red', negative_answer: 'blue', positive: scene, negative: scene2, ...over });
+  JSON.stringify({
+    id: 'p1',
+    domain: 'trace',
+    query: 'final c',
+    answer: '7',
+    positive: 'c=3 ; c=7',
+    negative: 'c=7 ; c=3',
+    negative_answer: '3',
+    ...over,
+  });
+const png = (w: number, h: number, channels = 3) =>
+  bytesToBase64(encode({ width: w, height: h, data: new Uint8Array(w * h * channels), channels, depth: 8 }));
+const scene = {
+  png: bytesToBase64(encodeImagePng(render({ objects: [{ colour: 'red', kind: 'square', size: 6, x: 2, y: 2 }] }))),
+};
+const scene2 = {
+  png: bytesToBase64(encodeImagePng(render({ objects: [{ colour: 'blue', kind: 'square', size: 6, x: 2, y: 2 }] }))),
+};
+const imageRow = (over: Record<string, unknown> = {}) =>
+  row({
+    domain: 'image',
+    query: 'colour of square',
+    answer: 'red',
+    negative_answer: 'blue',
+    positive: scene,
+    negative: scene2,
+    ...over,
+  });
 
 describe('JSON Lines round trip', () => {
-  it.each(['trace', 'document', 'image'] as const)('%s pairs survive export and import, and still pass the verifier', (name) => {
-    const { pairs } = domains[name].pairs(1, 20);
-    const back = parsePairsJsonl(enc(pairsToJsonl(pairs)));
-    expect(back.errors).toEqual([]);
-    expect(back.pairs).toHaveLength(20);
-    back.pairs.forEach((p, i) => {
-      expect(p.positive).toEqual(pairs[i].positive);
-      expect(p.negative).toEqual(pairs[i].negative);
-      expect(p.answer).toBe(pairs[i].answer);
-      expect(p.negativeAnswer).toBe(pairs[i].negativeAnswer);
-      expect(verifyPair(p)).toEqual({ ok: true });
-    });
-  });
+  it.each(['trace', 'document', 'image'] as const)(
+    '%s pairs survive export and import, and still pass the verifier',
+    (name) => {
+      const { pairs } = domains[name].pairs(1, 20);
+      const back = parsePairsJsonl(enc(pairsToJsonl(pairs)));
+      expect(back.errors).toEqual([]);
+      expect(back.pairs).toHaveLength(20);
+      back.pairs.forEach((p, i) => {
+        expect(p.positive).toEqual(pairs[i].positive);
+        expect(p.negative).toEqual(pairs[i].negative);
+        expect(p.answer).toBe(pairs[i].answer);
+        expect(p.negativeAnswer).toBe(pairs[i].negativeAnswer);
+        expect(verifyPair(p)).toEqual({ ok: true });
+      });
+    },
+  );
 
   it('a minimal line (spec fields only) imports, with the decisive span taken from the difference', () => {
     const { pairs, errors } = parsePairsJsonl(row({ negative_answer: undefined }));
@@ -34,7 +69,8 @@ describe('JSON Lines round trip', () => {
 
   it('base64 matches the standard encoding and rejects malformed input', () => {
     const bytes = new Uint8Array([0, 1, 2, 250, 251, 252, 253]);
-    for (let n = 0; n <= bytes.length; n++) expect(bytesToBase64(bytes.subarray(0, n))).toBe(Buffer.from(bytes.subarray(0, n)).toString('base64'));
+    for (let n = 0; n <= bytes.length; n++)
+      expect(bytesToBase64(bytes.subarray(0, n))).toBe(Buffer.from(bytes.subarray(0, n)).toString('base64'));
     expect(base64ToBytes('AAEC+vv8/Q==')).toEqual(bytes);
     for (const bad of ['abc', 'ab$=', '=AAA', 'A===']) expect(base64ToBytes(bad)).toBeNull();
   });
@@ -45,18 +81,68 @@ const cases: Case[] = [
   ['malformed JSON', `${row()}\n{"id": "x",`, { line: 2, message: /malformed JSON/ }],
   ['not an object', '[1, 2]', { line: 1, message: /expected a JSON object \(got array\)/ }],
   ['a missing field', row({ query: undefined }), { line: 1, field: 'query', message: /missing field "query"/ }],
-  ['a mistyped field', row({ answer: 7 }), { line: 1, field: 'answer', message: /field "answer" must be a string \(got number\)/ }],
-  ['an unknown domain', row({ domain: 'audio' }), { line: 1, field: 'domain', message: /must be one of trace, document, image/ }],
-  ['a context of the wrong shape', row({ positive: 5 }), { line: 1, field: 'positive', message: /must be a string \(text\) or \{"png"/ }],
-  ['an image context in a text domain', row({ negative: scene }), { line: 1, field: 'negative', message: /trace contexts must be strings/ }],
-  ['a text context in the image domain', imageRow({ positive: 'red' }), { line: 1, field: 'positive', message: /image contexts must be/ }],
-  ['a line over the size limit', row({ positive: 'x '.repeat(200) + 'c=7' }), { line: 1, message: /more than the limit of 300/ }, { maxLineBytes: 300 }],
-  ['a file over the line limit', [row(), row({ id: 'p2' }), row({ id: 'p3' })].join('\n'), { line: 3, message: /more than the limit of 2/ }, { maxLines: 2 }],
-  ['bytes that are not UTF-8', new Uint8Array([...enc(row()), 10, ...enc('{"id": "'), 0xff, 0xfe, ...enc('"}')]), { line: 2, message: /not valid UTF-8/ }],
-  ['an image of the wrong size', imageRow({ negative: { png: png(16, 16) } }), { line: 1, field: 'negative.png', message: /must be 24x24 \(got 16x16\)/ }],
-  ['an image that is not base64', imageRow({ positive: { png: 'not base64!' } }), { line: 1, field: 'positive.png', message: /not valid base64/ }],
-  ['an image that is not a PNG', imageRow({ positive: { png: bytesToBase64(enc('hello world!')) } }), { line: 1, field: 'positive.png', message: /not a decodable PNG/ }],
-  ['a grey image', imageRow({ positive: { png: png(24, 24, 1) } }), { line: 1, field: 'positive.png', message: /8-bit RGB or RGBA/ }],
+  [
+    'a mistyped field',
+    row({ answer: 7 }),
+    { line: 1, field: 'answer', message: /field "answer" must be a string \(got number\)/ },
+  ],
+  [
+    'an unknown domain',
+    row({ domain: 'audio' }),
+    { line: 1, field: 'domain', message: /must be one of trace, document, image/ },
+  ],
+  [
+    'a context of the wrong shape',
+    row({ positive: 5 }),
+    { line: 1, field: 'positive', message: /must be a string \(text\) or \{"png"/ },
+  ],
+  [
+    'an image context in a text domain',
+    row({ negative: scene }),
+    { line: 1, field: 'negative', message: /trace contexts must be strings/ },
+  ],
+  [
+    'a text context in the image domain',
+    imageRow({ positive: 'red' }),
+    { line: 1, field: 'positive', message: /image contexts must be/ },
+  ],
+  [
+    'a line over the size limit',
+    row({ positive: 'x '.repeat(200) + 'c=7' }),
+    { line: 1, message: /more than the limit of 300/ },
+    { maxLineBytes: 300 },
+  ],
+  [
+    'a file over the line limit',
+    [row(), row({ id: 'p2' }), row({ id: 'p3' })].join('\n'),
+    { line: 3, message: /more than the limit of 2/ },
+    { maxLines: 2 },
+  ],
+  [
+    'bytes that are not UTF-8',
+    new Uint8Array([...enc(row()), 10, ...enc('{"id": "'), 0xff, 0xfe, ...enc('"}')]),
+    { line: 2, message: /not valid UTF-8/ },
+  ],
+  [
+    'an image of the wrong size',
+    imageRow({ negative: { png: png(16, 16) } }),
+    { line: 1, field: 'negative.png', message: /must be 24x24 \(got 16x16\)/ },
+  ],
+  [
+    'an image that is not base64',
+    imageRow({ positive: { png: 'not base64!' } }),
+    { line: 1, field: 'positive.png', message: /not valid base64/ },
+  ],
+  [
+    'an image that is not a PNG',
+    imageRow({ positive: { png: bytesToBase64(enc('hello world!')) } }),
+    { line: 1, field: 'positive.png', message: /not a decodable PNG/ },
+  ],
+  [
+    'a grey image',
+    imageRow({ positive: { png: png(24, 24, 1) } }),
+    { line: 1, field: 'positive.png', message: /8-bit RGB or RGBA/ },
+  ],
   ['identical contexts', row({ negative: 'c=3 ; c=7' }), { line: 1, field: 'negative', message: /identical/ }],
   ['identical images', imageRow({ negative: scene }), { line: 1, field: 'negative', message: /identical/ }],
   ['equal answers', row({ negative_answer: '7' }), { line: 1, field: 'negative_answer', message: /equals answer/ }],
@@ -68,7 +154,9 @@ const cases: Case[] = [
 describe('JSON Lines import errors', () => {
   it.each(cases)('%s', (_, input, expected, opts) => {
     const result = parsePairsJsonl(typeof input === 'string' ? enc(input) : input, opts);
-    expect(result.errors).toContainEqual(expect.objectContaining({ ...expected, message: expect.stringMatching(expected.message) }));
+    expect(result.errors).toContainEqual(
+      expect.objectContaining({ ...expected, message: expect.stringMatching(expected.message) }),
+    );
     expect(result.pairs).toEqual([]);
   });
 

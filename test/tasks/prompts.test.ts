@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { allVocabulary, domains, DOMAIN_NAMES, formatItemPrompt, formatPairPrompt, pairSideSeed, promptTokens } from '../../src/tasks/index.ts';
+import {
+  allVocabulary,
+  domains,
+  DOMAIN_NAMES,
+  formatItemPrompt,
+  formatPairPrompt,
+  pairSideSeed,
+  promptTokens,
+} from '../../src/tasks/index.ts';
 
 describe('prompt format', () => {
   it('an item prompt is `context | query ->` and the target is the answer', () => {

@@ -57,12 +57,21 @@ describe('Rng', () => {
 
 describe('Rng.weighted', () => {
   it('draws each entry about as often as its weight, and is reproducible', () => {
-    const table = [['a', 0.7], ['b', 0.2], ['c', 0.1]] as const;
-    const draw = (seed: number) => { const r = new Rng(seed); return Array.from({ length: 5000 }, () => r.weighted(table)); };
+    const table = [
+      ['a', 0.7],
+      ['b', 0.2],
+      ['c', 0.1],
+    ] as const;
+    const draw = (seed: number) => {
+      const r = new Rng(seed);
+      return Array.from({ length: 5000 }, () => r.weighted(table));
+    };
     const xs = draw(3);
     const share = (v: string) => xs.filter((x) => x === v).length / xs.length;
-    expect(share('a')).toBeGreaterThan(0.67); expect(share('a')).toBeLessThan(0.73);
-    expect(share('c')).toBeGreaterThan(0.08); expect(share('c')).toBeLessThan(0.12);
+    expect(share('a')).toBeGreaterThan(0.67);
+    expect(share('a')).toBeLessThan(0.73);
+    expect(share('c')).toBeGreaterThan(0.08);
+    expect(share('c')).toBeLessThan(0.12);
     expect(draw(3)).toEqual(xs);
   });
 });

@@ -76,7 +76,8 @@ describe('trace pairs', () => {
           expect(readTrace(p.positive as string, p.query)).toBe(p.answer);
           expect(readTrace(p.negative as string, p.query)).toBe(p.negativeAnswer);
           expect(p.answer).not.toBe(p.negativeAnswer);
-          for (const a of [p.answer, p.negativeAnswer]) expect(mentions(p.positive as string, a)).toBe(mentions(p.negative as string, a));
+          for (const a of [p.answer, p.negativeAnswer])
+            expect(mentions(p.positive as string, a)).toBe(mentions(p.negative as string, a));
         }
       }),
       { numRuns: 60 },

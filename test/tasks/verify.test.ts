@@ -1,9 +1,24 @@
 import { describe, expect, it } from 'vitest';
 import { domains, render, verifyPair, type Pair, type RejectionReason } from '../../src/tasks/index.ts';
 
-const scene = render({ objects: [{ colour: 'red', kind: 'square', size: 6, x: 2, y: 2 }, { colour: 'blue', kind: 'circle', size: 6, x: 14, y: 14 }] });
-const edited = render({ objects: [{ colour: 'green', kind: 'square', size: 6, x: 2, y: 2 }, { colour: 'blue', kind: 'circle', size: 6, x: 14, y: 14 }] });
-const far = render({ objects: [{ colour: 'red', kind: 'square', size: 6, x: 2, y: 2 }, { colour: 'blue', kind: 'circle', size: 6, x: 4, y: 16 }] });
+const scene = render({
+  objects: [
+    { colour: 'red', kind: 'square', size: 6, x: 2, y: 2 },
+    { colour: 'blue', kind: 'circle', size: 6, x: 14, y: 14 },
+  ],
+});
+const edited = render({
+  objects: [
+    { colour: 'green', kind: 'square', size: 6, x: 2, y: 2 },
+    { colour: 'blue', kind: 'circle', size: 6, x: 14, y: 14 },
+  ],
+});
+const far = render({
+  objects: [
+    { colour: 'red', kind: 'square', size: 6, x: 2, y: 2 },
+    { colour: 'blue', kind: 'circle', size: 6, x: 4, y: 16 },
+  ],
+});
 const region = { kind: 'region' as const, x: 2, y: 2, w: 6, h: 6 };
 
 /** A text pair: `c=3 ; b=1 ; c=7` vs `c=7 ; b=1 ; c=3` (the lookup swap), spans on the two c tokens. */
@@ -16,8 +31,14 @@ function textPair(over: Partial<Pair> = {}): Pair {
     negativeAnswer: '3',
     positive: 'c=3 ; b=1 ; c=7',
     negative: 'c=7 ; b=1 ; c=3',
-    decisivePositive: [{ kind: 'text', start: 0, end: 3 }, { kind: 'text', start: 12, end: 15 }],
-    decisiveNegative: [{ kind: 'text', start: 0, end: 3 }, { kind: 'text', start: 12, end: 15 }],
+    decisivePositive: [
+      { kind: 'text', start: 0, end: 3 },
+      { kind: 'text', start: 12, end: 15 },
+    ],
+    decisiveNegative: [
+      { kind: 'text', start: 0, end: 3 },
+      { kind: 'text', start: 12, end: 15 },
+    ],
     hardness: 'hard',
     meta: {},
     ...over,
@@ -53,11 +74,28 @@ const cases: [string, Pair, RejectionReason | null][] = [
   ['double space', textPair({ negative: 'c=7  b=1 ; c=3' }), 'formatting-differs'],
   ['lengths differ', textPair({ negative: 'c=7 ; bbbbbbbb=1 ; c=3' }), 'length-disparity'],
   ['differs outside the spans', textPair({ negative: 'c=7 ; b=2 ; c=3' }), 'differs-outside-decisive'],
-  ['image differs outside the region', imagePair({ negative: far, negativeAnswer: 'green' }), 'differs-outside-decisive'],
-  ['image sizes differ', imagePair({ negative: { width: 2, height: 2, data: new Uint8Array(12) } }), 'formatting-differs'],
+  [
+    'image differs outside the region',
+    imagePair({ negative: far, negativeAnswer: 'green' }),
+    'differs-outside-decisive',
+  ],
+  [
+    'image sizes differ',
+    imagePair({ negative: { width: 2, height: 2, data: new Uint8Array(12) } }),
+    'formatting-differs',
+  ],
   ['text against an image', textPair({ negative: scene }), 'formatting-differs'],
   ['the answer only in C+', textPair({ positive: 'c=3 ; b=1 ; c=7', negative: 'c=5 ; b=1 ; c=3' }), 'answer-leak'],
-  ['similarity below threshold', imagePair({ negative: far, decisivePositive: [{ kind: 'region', x: 0, y: 0, w: 24, h: 24 }], decisiveNegative: [], meta: { method: 'similar' } }), 'similarity-below-threshold'],
+  [
+    'similarity below threshold',
+    imagePair({
+      negative: far,
+      decisivePositive: [{ kind: 'region', x: 0, y: 0, w: 24, h: 24 }],
+      decisiveNegative: [],
+      meta: { method: 'similar' },
+    }),
+    'similarity-below-threshold',
+  ],
   ['an easy pair may differ anywhere', textPair({ negative: 'x y z', hardness: 'easy' }), null],
 ];
 

@@ -14,20 +14,43 @@ function marked(html: string, attr: string): string[] {
   return [...html.matchAll(new RegExp(`<mark[^>]*${attr}="true"[^>]*>([^<]*)</mark>`, 'g'))].map((m) => m[1]);
 }
 
-const rec = (o: Partial<SelectionRecord>): SelectionRecord => ({ pairId: 'p1', step: 10, chosen: 'B', target: 'B', pA: 0.2, pB: 0.8, delta: 1.386, atClip: false, ...o });
+const rec = (o: Partial<SelectionRecord>): SelectionRecord => ({
+  pairId: 'p1',
+  step: 10,
+  chosen: 'B',
+  target: 'B',
+  pA: 0.2,
+  pB: 0.8,
+  delta: 1.386,
+  atClip: false,
+  ...o,
+});
 
 describe('TextCompare', () => {
   const pos = 'run x=3 | log ok | x=7 | done';
   const neg = 'run x=3 | log ok | x=9 | done';
   const at = pos.indexOf('7');
   it('marks exactly the decisive span as changed and decisive in both contexts', () => {
-    const html = renderToStaticMarkup(<TextCompare positive={pos} negative={neg}
-      decisivePositive={[{ kind: 'text', start: at, end: at + 1 }]} decisiveNegative={[{ kind: 'text', start: at, end: at + 1 }]} />);
+    const html = renderToStaticMarkup(
+      <TextCompare
+        positive={pos}
+        negative={neg}
+        decisivePositive={[{ kind: 'text', start: at, end: at + 1 }]}
+        decisiveNegative={[{ kind: 'text', start: at, end: at + 1 }]}
+      />,
+    );
     expect(marked(html, 'data-changed')).toEqual(['7', '9']);
     expect(marked(html, 'data-decisive')).toEqual(['7', '9']);
   });
   it('renders user text as text, never as HTML', () => {
-    const html = renderToStaticMarkup(<TextCompare positive={'<img src=x onerror=alert(1)> a'} negative={'<img src=x onerror=alert(1)> b'} decisivePositive={[]} decisiveNegative={[]} />);
+    const html = renderToStaticMarkup(
+      <TextCompare
+        positive={'<img src=x onerror=alert(1)> a'}
+        negative={'<img src=x onerror=alert(1)> b'}
+        decisivePositive={[]}
+        decisiveNegative={[]}
+      />,
+    );
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
   });
@@ -55,9 +78,17 @@ describe('SelectionReadout', () => {
 
 describe('PairView and FunnelView', () => {
   const pair: Pair = {
-    id: 't1', domain: 'document', query: 'color lamp', answer: 'blue', negativeAnswer: 'green',
-    positive: 'the lamp is blue . the door is red .', negative: 'the lamp is green . the door is red .',
-    decisivePositive: [{ kind: 'text', start: 12, end: 16 }], decisiveNegative: [{ kind: 'text', start: 12, end: 17 }], hardness: 'hard', meta: { benchmark: 'probe/document' },
+    id: 't1',
+    domain: 'document',
+    query: 'color lamp',
+    answer: 'blue',
+    negativeAnswer: 'green',
+    positive: 'the lamp is blue . the door is red .',
+    negative: 'the lamp is green . the door is red .',
+    decisivePositive: [{ kind: 'text', start: 12, end: 16 }],
+    decisiveNegative: [{ kind: 'text', start: 12, end: 17 }],
+    hardness: 'hard',
+    meta: { benchmark: 'probe/document' },
   };
   it('shows the query, both answers, the verdict and the decisive words', () => {
     const html = renderToStaticMarkup(<PairView pair={pair} />);
@@ -68,7 +99,16 @@ describe('PairView and FunnelView', () => {
     expect(marked(html, 'data-decisive')).toEqual(['blue', 'green']);
   });
   it('lists the funnel stages and rejections', () => {
-    const html = renderToStaticMarkup(<FunnelView funnel={{ candidates: 10, stages: [{ name: 'same template', kept: 8 }], rejections: { 'answer-leak': 3 }, kept: 5 }} />);
+    const html = renderToStaticMarkup(
+      <FunnelView
+        funnel={{
+          candidates: 10,
+          stages: [{ name: 'same template', kept: 8 }],
+          rejections: { 'answer-leak': 3 },
+          kept: 5,
+        }}
+      />,
+    );
     expect(html).toContain('5 of 10 candidates kept (50.0%)');
     expect(html).toContain('rejected: answer-leak</th><td>3');
   });
@@ -88,10 +128,20 @@ describe('ComparisonTable', () => {
 
 describe('RolloutViewer pieces', () => {
   it('GroupView shows each completion with reward, advantage and per-token log p', () => {
-    const html = renderToStaticMarkup(<GroupView index={0} g={{ prompt: 'q', answer: '7', tag: 'mixed', completions: [
-      { text: '7', tokens: ['7'], logp: [-0.1], reward: 1, advantage: 0.87 },
-      { text: '3', tokens: ['3'], logp: [-2.3], reward: 0, advantage: -0.87 },
-    ] }} />);
+    const html = renderToStaticMarkup(
+      <GroupView
+        index={0}
+        g={{
+          prompt: 'q',
+          answer: '7',
+          tag: 'mixed',
+          completions: [
+            { text: '7', tokens: ['7'], logp: [-0.1], reward: 1, advantage: 0.87 },
+            { text: '3', tokens: ['3'], logp: [-2.3], reward: 0, advantage: -0.87 },
+          ],
+        }}
+      />,
+    );
     expect(html).toContain('class="tag mixed">mixed');
     expect(html).toContain('title="log p = -0.1"');
     expect(html).toContain('+0.87');

@@ -12,31 +12,53 @@ import { displayHeat, heatRuns } from '../../src/ui/lib/heat.ts';
 import { GroundingPairView } from '../../src/ui/panels/GroundingView.tsx';
 
 const pair: Pair = {
-  id: 'p', domain: 'trace', query: 'final d', answer: '5', negativeAnswer: '2',
-  positive: 'd=2 ; d=5 ; b=4', negative: 'd=5 ; d=2 ; b=4',
-  decisivePositive: [{ kind: 'text', start: 6, end: 9 }], decisiveNegative: [{ kind: 'text', start: 6, end: 9 }], hardness: 'hard', meta: {},
+  id: 'p',
+  domain: 'trace',
+  query: 'final d',
+  answer: '5',
+  negativeAnswer: '2',
+  positive: 'd=2 ; d=5 ; b=4',
+  negative: 'd=5 ; d=2 ; b=4',
+  decisivePositive: [{ kind: 'text', start: 6, end: 9 }],
+  decisiveNegative: [{ kind: 'text', start: 6, end: 9 }],
+  hardness: 'hard',
+  meta: {},
 };
 const tok = new Tokenizer(['d=2', 'd=5', 'b=4', ';', 'final', 'd', '5', '2']);
 
 /** A reply as the worker sends it, with the attribution given per context token. */
 function reply(layout: PromptLayout, perContext: number[][]) {
   const scores = new Array(layout.ids.length).fill(0);
-  layout.contexts.forEach((c, k) => c.positions.forEach((p, i) => { scores[p] = perContext[k][i] ?? 0; }));
+  layout.contexts.forEach((c, k) =>
+    c.positions.forEach((p, i) => {
+      scores[p] = perContext[k][i] ?? 0;
+    }),
+  );
   const total = scores.reduce((a, b) => a + b, 0);
   const norm = scores.map((x) => x / total);
   return { contexts: layout.contexts, scores: norm, score: groundingScore(layout, norm), objective: 1.25 };
 }
 
 /** [text, heat] of every heat mark, in order. */
-const marks = (html: string) => [...html.matchAll(/<mark[^>]*data-heat="([\d.]+)"[^>]*>([^<]*)<\/mark>/g)].map((m) => [m[2], Number(m[1])] as const);
+const marks = (html: string) =>
+  [...html.matchAll(/<mark[^>]*data-heat="([\d.]+)"[^>]*>([^<]*)<\/mark>/g)].map((m) => [m[2], Number(m[1])] as const);
 /** The texts inside each outlined decisive span. */
-const outlined = (html: string) => [...html.matchAll(/<span data-decisive="true"[^>]*>(.*?)<\/span><span>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
+const outlined = (html: string) =>
+  [...html.matchAll(/<span data-decisive="true"[^>]*>(.*?)<\/span><span>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
 
 describe('GroundingPairView', () => {
   const layout = pairLayout(tok, pair, false); // C+ is option B
   it('puts the strongest heat on the token the attribution chose, and outlines the decisive span in C+ and C−', () => {
     // C+ tokens: d=2 ; d=5 ; b=4 -> the mass on d=5 (index 2); C-: a little on d=5 (index 0).
-    const html = renderToStaticMarkup(<GroundingPairView pair={pair} reply={reply(layout, [[0, 0, 6, 0, 1], [1, 0, 2, 0, 0]])} />);
+    const html = renderToStaticMarkup(
+      <GroundingPairView
+        pair={pair}
+        reply={reply(layout, [
+          [0, 0, 6, 0, 1],
+          [1, 0, 2, 0, 0],
+        ])}
+      />,
+    );
     const m = marks(html);
     expect(m.map(([t]) => t)).toEqual(['d=2', ';', 'd=5', ';', 'b=4', 'd=5', ';', 'd=2', ';', 'b=4']);
     const hottest = m.reduce((a, b) => (b[1] > a[1] ? b : a));
@@ -50,9 +72,25 @@ describe('GroundingPairView', () => {
   });
 
   it('is 0% when no mass is on the span, 100% when all is', () => {
-    const none = renderToStaticMarkup(<GroundingPairView pair={pair} reply={reply(layout, [[1, 0, 0, 0, 1], [0, 0, 0, 0, 3]])} />);
+    const none = renderToStaticMarkup(
+      <GroundingPairView
+        pair={pair}
+        reply={reply(layout, [
+          [1, 0, 0, 0, 1],
+          [0, 0, 0, 0, 3],
+        ])}
+      />,
+    );
     expect(none).toContain('aria-label="Decisive share">0.0%');
-    const all = renderToStaticMarkup(<GroundingPairView pair={pair} reply={reply(layout, [[0, 0, 1, 0, 0], [0, 0, 1, 0, 0]])} />);
+    const all = renderToStaticMarkup(
+      <GroundingPairView
+        pair={pair}
+        reply={reply(layout, [
+          [0, 0, 1, 0, 0],
+          [0, 0, 1, 0, 0],
+        ])}
+      />,
+    );
     expect(all).toContain('aria-label="Decisive share">100.0%');
   });
 
@@ -62,7 +100,16 @@ describe('GroundingPairView', () => {
     const l = pairLayout(itok, ip, true);
     const c = l.contexts[0];
     const heat = c.positions.map((_, i) => (i === c.decisive[0] ? 1 : 0.1));
-    const html = renderToStaticMarkup(<HeatImage image={ip.positive as never} heat={heat} perSide={6} decisive={c.decisive} regions={ip.decisivePositive} label="C+ heat map" />);
+    const html = renderToStaticMarkup(
+      <HeatImage
+        image={ip.positive as never}
+        heat={heat}
+        perSide={6}
+        decisive={c.decisive}
+        regions={ip.decisivePositive}
+        label="C+ heat map"
+      />,
+    );
     const rects = [...html.matchAll(/<rect data-patch="(\d+)" data-heat="([\d.]+)"( data-decisive="true")?/g)];
     expect(rects.length).toBe(36);
     expect(rects.filter((r) => r[3]).map((r) => Number(r[1]))).toEqual(c.decisive);
@@ -75,10 +122,21 @@ describe('GroundingPairView', () => {
 describe('heat helpers', () => {
   it('heatRuns groups decisive tokens (and the space between them) into one outlined run', () => {
     const text = 'a bb c d';
-    const ranges = [{ start: 0, end: 1 }, { start: 2, end: 4 }, { start: 5, end: 6 }, { start: 7, end: 8 }];
+    const ranges = [
+      { start: 0, end: 1 },
+      { start: 2, end: 4 },
+      { start: 5, end: 6 },
+      { start: 7, end: 8 },
+    ];
     const runs = heatRuns(text, ranges, [0, 1, 0.5, 0], [1, 2]);
-    expect(runs.map((r) => [r.decisive, r.segments.map((s) => s.text).join('')])).toEqual([[false, 'a '], [true, 'bb c'], [false, ' d']]);
-    const html = renderToStaticMarkup(<HeatText text={text} ranges={ranges} heat={[0, 1, 0.5, 0]} decisive={[1, 2]} label="t" />);
+    expect(runs.map((r) => [r.decisive, r.segments.map((s) => s.text).join('')])).toEqual([
+      [false, 'a '],
+      [true, 'bb c'],
+      [false, ' d'],
+    ]);
+    const html = renderToStaticMarkup(
+      <HeatText text={text} ranges={ranges} heat={[0, 1, 0.5, 0]} decisive={[1, 2]} label="t" />,
+    );
     expect(html).toContain('aria-label="decisive span"');
   });
 
@@ -88,7 +146,7 @@ describe('heat helpers', () => {
     expect(displayHeat([ctx([1])], [0, 0])).toEqual([[0]]);
   });
 
-  it('keepSpread caps the slider\'s checkpoints, keeping the first and the latest spread out', () => {
+  it("keepSpread caps the slider's checkpoints, keeping the first and the latest spread out", () => {
     let kept: number[] = [];
     for (let u = 25; u <= 1000; u += 25) kept = keepSpread(kept, u, 6);
     expect(kept.length).toBe(6);

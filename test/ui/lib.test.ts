@@ -89,13 +89,18 @@ describe('image difference mask', () => {
 
 describe('export', () => {
   it('CSV has one column per metric and empty cells for missing values', () => {
-    const csv = metricsToCsv([{ step: 1, t: 10, reward: 0.5, kl: 0.01 }, { step: 2, t: 20, reward: 0.75 }]);
+    const csv = metricsToCsv([
+      { step: 1, t: 10, reward: 0.5, kl: 0.01 },
+      { step: 2, t: 20, reward: 0.75 },
+    ]);
     expect(csv).toBe('step,t,kl,reward\n1,10,0.01,0.5\n2,20,,0.75\n');
   });
   it('a run round-trips through its file', () => {
     let run = newRunEntry('r1', 'test', defaultRunConfig(), 1);
     run = withRollouts(run, 3, [{ prompt: 'p', answer: 'a', tag: 'all-pass', completions: [] }]);
-    run = withSelection(run, [{ pairId: 'p1', step: 3, chosen: 'A', target: 'A', pA: 0.7, pB: 0.3, delta: 0.85, atClip: false }]);
+    run = withSelection(run, [
+      { pairId: 'p1', step: 3, chosen: 'A', target: 'A', pA: 0.7, pB: 0.3, delta: 0.85, atClip: false },
+    ]);
     const file = JSON.stringify(runToFile(run, [{ step: 3, t: 1, reward: 1 }]));
     const back = runFromFile(file);
     expect(back.run.selection).toEqual(run.selection);
@@ -122,8 +127,10 @@ describe('comparison statistics', () => {
     expect(s.mean).toBe(2);
     expect(s.ci95).toBeCloseTo((4.303 * 1) / Math.sqrt(3), 6);
     const c = compare([
-      { method: 'grpo', seed: 1, benchmark: 'b', accuracy: 0.5 }, { method: 'grpo', seed: 2, benchmark: 'b', accuracy: 0.6 },
-      { method: 'contextrl', seed: 1, benchmark: 'b', accuracy: 0.7 }, { method: 'contextrl', seed: 2, benchmark: 'b', accuracy: 0.8 },
+      { method: 'grpo', seed: 1, benchmark: 'b', accuracy: 0.5 },
+      { method: 'grpo', seed: 2, benchmark: 'b', accuracy: 0.6 },
+      { method: 'contextrl', seed: 1, benchmark: 'b', accuracy: 0.7 },
+      { method: 'contextrl', seed: 2, benchmark: 'b', accuracy: 0.8 },
     ]);
     expect(c.methods).toEqual(['grpo', 'contextrl']);
     expect(c.cells.contextrl.b.diff).toBeCloseTo(0.2, 10);

@@ -30,31 +30,44 @@ function batchMatMul(orig: Originals): KernelFunc {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     const backend = args.backend as WebGPUBackend;
-    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return orig.BatchMatMul(args);
-    const ra = a.shape.length, rb = b.shape.length;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2)
+      return orig.BatchMatMul(args);
+    const ra = a.shape.length,
+      rb = b.shape.length;
     const M = transposeA ? a.shape[ra - 1] : a.shape[ra - 2];
     const K = transposeA ? a.shape[ra - 2] : a.shape[ra - 1];
     const N = transposeB ? b.shape[rb - 2] : b.shape[rb - 1];
-    const outerA = a.shape.slice(0, -2), outerB = b.shape.slice(0, -2);
-    const batchA = outerA.reduce((x, y) => x * y, 1), batchB = outerB.reduce((x, y) => x * y, 1);
+    const outerA = a.shape.slice(0, -2),
+      outerB = b.shape.slice(0, -2);
+    const batchA = outerA.reduce((x, y) => x * y, 1),
+      batchB = outerB.reduce((x, y) => x * y, 1);
     // Broadcast only whole batches (one side 1 or both equal and of the same shape).
     const sameOuter = outerA.length === outerB.length && outerA.every((d, i) => d === outerB[i]);
     if (!(sameOuter || batchA === 1 || batchB === 1)) return orig.BatchMatMul(args);
     const outer = batchA >= batchB ? outerA : outerB;
     const batch = Math.max(batchA, batchB);
     if (M % 4 === 0 && N % 4 === 0 && K % 4 === 0) {
-      return backend.runWebGPUProgram(vec4MatMul(M, K, N, batch, batchA, batchB, transposeA, transposeB, outer), [a, b], 'float32');
+      return backend.runWebGPUProgram(
+        vec4MatMul(M, K, N, batch, batchA, batchB, transposeA, transposeB, outer),
+        [a, b],
+        'float32',
+      );
     }
     // Other shapes: a 4 x 4 block of scalar loads, 8 loads per 16 multiply-adds.
-    const cols4 = Math.ceil(N / 4), rows4 = Math.ceil(M / 4);
-    const aIdx = (r: string, c: string) => (transposeA ? `aOff + (${c}) * ${M} + (${r})` : `aOff + (${r}) * ${K} + (${c})`);
-    const bIdx = (r: string, c: string) => (transposeB ? `bOff + (${c}) * ${K} + (${r})` : `bOff + (${r}) * ${N} + (${c})`);
+    const cols4 = Math.ceil(N / 4),
+      rows4 = Math.ceil(M / 4);
+    const aIdx = (r: string, c: string) =>
+      transposeA ? `aOff + (${c}) * ${M} + (${r})` : `aOff + (${r}) * ${K} + (${c})`;
+    const bIdx = (r: string, c: string) =>
+      transposeB ? `bOff + (${c}) * ${K} + (${r})` : `bOff + (${r}) * ${N} + (${c})`;
     // Clamp reads past the last row / column only where the block can overrun.
     const rowsAt = [0, 1, 2, 3].map((d) => (M % 4 === 0 ? `row + ${d}` : `min(row + ${d}, ${M - 1})`));
     const colsAt = [0, 1, 2, 3].map((d) => (N % 4 === 0 ? `col + ${d}` : `min(col + ${d}, ${N - 1})`));
     // B as vec4 when a block's four columns are contiguous and aligned.
     const bVec4 = !transposeB && N % 4 === 0;
-    const bRead = bVec4 ? `vec4<f32>(B[(bOff + k * ${N} + col) / 4])` : `vec4<f32>(f32(B[${bIdx('k', colsAt[0])}]), f32(B[${bIdx('k', colsAt[1])}]), f32(B[${bIdx('k', colsAt[2])}]), f32(B[${bIdx('k', colsAt[3])}]))`;
+    const bRead = bVec4
+      ? `vec4<f32>(B[(bOff + k * ${N} + col) / 4])`
+      : `vec4<f32>(f32(B[${bIdx('k', colsAt[0])}]), f32(B[${bIdx('k', colsAt[1])}]), f32(B[${bIdx('k', colsAt[2])}]), f32(B[${bIdx('k', colsAt[3])}]))`;
     const body = `
         let bi = i / ${rows4 * cols4};
         let rem = i % ${rows4 * cols4};
@@ -81,7 +94,14 @@ function batchMatMul(orig: Originals): KernelFunc {
           }
         }`;
     const key = `cpuMatMul_${batchA}_${batchB}_${M}_${K}_${N}_${transposeA}_${transposeB}`;
-    const program = flatProgram(key, ['A', 'B'], [...outer, M, N], batch * rows4 * cols4, body, bVec4 ? { variableComponents: [1, 4] } : {});
+    const program = flatProgram(
+      key,
+      ['A', 'B'],
+      [...outer, M, N],
+      batch * rows4 * cols4,
+      body,
+      bVec4 ? { variableComponents: [1, 4] } : {},
+    );
     return backend.runWebGPUProgram(program, [a, b], 'float32');
   };
 }
@@ -92,15 +112,35 @@ function batchMatMul(orig: Originals): KernelFunc {
  * loads per 128 multiply-adds). On llvmpipe 1.3-1.7x faster than the scalar 4 x 4 block for every
  * matMul of the model, and R = 8 another 10-25% over R = 4 (Node, ops timed in one run).
  */
-function vec4MatMul(M: number, K: number, N: number, batch: number, batchA: number, batchB: number, tA: boolean, tB: boolean, outer: number[]): WebGPUProgram {
+function vec4MatMul(
+  M: number,
+  K: number,
+  N: number,
+  batch: number,
+  batchA: number,
+  batchB: number,
+  tA: boolean,
+  tB: boolean,
+  outer: number[],
+): WebGPUProgram {
   // R output rows per invocation: 8 where M allows (more multiply-adds per load), else 4.
   const R = M % 8 === 0 ? 8 : 4;
-  const cols4 = N / 4, rowsR = M / R, q = [0, 1, 2, 3], rs = [...Array(R).keys()], groups = [...Array(R / 4).keys()];
+  const cols4 = N / 4,
+    rowsR = M / R,
+    q = [0, 1, 2, 3],
+    rs = [...Array(R).keys()],
+    groups = [...Array(R / 4).keys()];
   // vec4 loads: A rows (over k) or, transposed, slices of A's k-th row (over output rows); B likewise.
   const aLoads = tA
-    ? q.flatMap((kk) => groups.map((g) => `let a${kk}_${g} = vec4<f32>(A[(aOff + (k + ${kk}) * ${M} + row + ${4 * g}) / 4]);`))
+    ? q.flatMap((kk) =>
+        groups.map((g) => `let a${kk}_${g} = vec4<f32>(A[(aOff + (k + ${kk}) * ${M} + row + ${4 * g}) / 4]);`),
+      )
     : rs.map((r) => `let a${r} = vec4<f32>(A[(aOff + (row + ${r}) * ${K} + k) / 4]);`);
-  const bLoads = q.map((j) => (tB ? `let b${j} = vec4<f32>(B[(bOff + (col + ${j}) * ${K} + k) / 4]);` : `let b${j} = vec4<f32>(B[(bOff + (k + ${j}) * ${N} + col) / 4]);`));
+  const bLoads = q.map((j) =>
+    tB
+      ? `let b${j} = vec4<f32>(B[(bOff + (col + ${j}) * ${K} + k) / 4]);`
+      : `let b${j} = vec4<f32>(B[(bOff + (k + ${j}) * ${N} + col) / 4]);`,
+  );
   const aAt = (r: number, kk: number) => (tA ? `a${kk}_${r >> 2}[${r & 3}]` : `a${r}[${kk}]`); // A[row + r, k + kk]
   const bRow = (kk: number) => (tB ? `vec4<f32>(b0[${kk}], b1[${kk}], b2[${kk}], b3[${kk}])` : `b${kk}`); // B[k + kk, col..col+3]
   const body = `
@@ -119,7 +159,14 @@ function vec4MatMul(M: number, K: number, N: number, batch: number, batchA: numb
         }
         let o = (bi * ${M * N} + row * ${N} + col) / 4;
         ${rs.map((r) => `result[o + ${r * cols4}] = s${r};`).join(' ')}`;
-  return flatProgram(`cpuMatMulVec4_${R}_${batchA}_${batchB}_${M}_${K}_${N}_${tA}_${tB}`, ['A', 'B'], [...outer, M, N], batch * rowsR * cols4, body, { variableComponents: [4, 4], outputComponent: 4 });
+  return flatProgram(
+    `cpuMatMulVec4_${R}_${batchA}_${batchB}_${M}_${K}_${N}_${tA}_${tB}`,
+    ['A', 'B'],
+    [...outer, M, N],
+    batch * rowsR * cols4,
+    body,
+    { variableComponents: [4, 4], outputComponent: 4 },
+  );
 }
 
 /** Softmax over the last axis: one invocation per row (max, sum of exp, normalise). */
@@ -139,7 +186,11 @@ function softmax(orig: Originals): KernelFunc {
         var s = 0.0;
         for (var c = 0; c < ${cols}; c++) { s += exp(f32(A[base + c]) - mx); }
         for (var c = 0; c < ${cols}; c++) { result[base + c] = exp(f32(A[base + c]) - mx) / s; }`;
-    return backend.runWebGPUProgram(flatProgram(`cpuSoftmax_${rows}_${cols}`, ['A'], logits.shape, rows, body), [logits], 'float32');
+    return backend.runWebGPUProgram(
+      flatProgram(`cpuSoftmax_${rows}_${cols}`, ['A'], logits.shape, rows, body),
+      [logits],
+      'float32',
+    );
   };
 }
 
@@ -159,7 +210,11 @@ function argMax(orig: Originals): KernelFunc {
         var at = 0;
         for (var c = 1; c < ${cols}; c++) { let v = f32(A[base + c]); if (v > best) { best = v; at = c; } }
         result[i] = at;`;
-    return backend.runWebGPUProgram(flatProgram(`cpuArgMax_${rows}_${cols}`, ['A'], x.shape.slice(0, -1), rows, body), [x], 'int32');
+    return backend.runWebGPUProgram(
+      flatProgram(`cpuArgMax_${rows}_${cols}`, ['A'], x.shape.slice(0, -1), rows, body),
+      [x],
+      'int32',
+    );
   };
 }
 
@@ -194,7 +249,17 @@ function transpose(orig: Originals): KernelFunc {
     const size = outShape.reduce((p, d) => p * d, 1);
     // Output coordinate k (stride outStrides[k]) is input axis perm[k].
     const terms = outShape.map((d, k) => `((i / ${outStrides[k]}) % ${d}) * ${inStrides[perm[k]]}`).join(' + ');
-    return backend.runWebGPUProgram(flatProgram(`cpuTranspose_${x.shape.join('x')}_${perm.join('_')}`, ['A'], outShape, size, `result[i] = f32(A[${terms}]);`), [x], 'float32');
+    return backend.runWebGPUProgram(
+      flatProgram(
+        `cpuTranspose_${x.shape.join('x')}_${perm.join('_')}`,
+        ['A'],
+        outShape,
+        size,
+        `result[i] = f32(A[${terms}]);`,
+      ),
+      [x],
+      'float32',
+    );
   };
 }
 
@@ -217,17 +282,32 @@ function reduce(kind: ReduceKind, name: string, orig: Originals, transposeKernel
       const outSize = x.shape.slice(sorted.length).reduce((p, d) => p * d, 1);
       const outShape = x.shape.slice(sorted.length);
       const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-      return backend.runWebGPUProgram(flatProgram(`cpuReduceLead_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, reduceBody(kind, inSize, `r * ${outSize} + i`)), [x], 'float32');
+      return backend.runWebGPUProgram(
+        flatProgram(
+          `cpuReduceLead_${kind}_${outSize}_${inSize}`,
+          ['A'],
+          shape,
+          outSize,
+          reduceBody(kind, inSize, `r * ${outSize} + i`),
+        ),
+        [x],
+        'float32',
+      );
     }
     let input = x;
-    if (perm != null) input = transposeKernel({ inputs: { x }, attrs: { perm }, backend } as unknown as Args) as TensorInfo;
+    if (perm != null)
+      input = transposeKernel({ inputs: { x }, attrs: { perm }, backend } as unknown as Args) as TensorInfo;
     const inner = tf.backend_util.getInnerMostAxes(axes.length, rank);
     const [outShape, reduceShape] = tf.backend_util.computeOutAndReduceShapes(input.shape, inner);
     const inSize = reduceShape.reduce((p, d) => p * d, 1);
     const outSize = outShape.reduce((p, d) => p * d, 1);
     const body = reduceBody(kind, inSize, `i * ${inSize} + r`);
     const shape = keepDims ? tf.backend_util.expandShapeToKeepDim(outShape, axes) : outShape;
-    const res = backend.runWebGPUProgram(flatProgram(`cpuReduce_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, body), [input], 'float32');
+    const res = backend.runWebGPUProgram(
+      flatProgram(`cpuReduce_${kind}_${outSize}_${inSize}`, ['A'], shape, outSize, body),
+      [input],
+      'float32',
+    );
     if (input !== x) backend.disposeData(input.dataId);
     return res;
   };
@@ -237,12 +317,26 @@ const KERNELS = ['BatchMatMul', 'Softmax', 'Sum', 'Mean', 'Max', 'Min', 'ArgMax'
 let originals: Originals | undefined;
 
 /** Whether an adapter runs its shaders on the CPU (these kernels help there). */
-export function isCpuAdapter(a: { vendor?: string; architecture?: string; description?: string; device?: string; isFallbackAdapter?: boolean }): boolean {
-  return Boolean(a.isFallbackAdapter) || /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device ?? ''}`);
+export function isCpuAdapter(a: {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  device?: string;
+  isFallbackAdapter?: boolean;
+}): boolean {
+  return (
+    Boolean(a.isFallbackAdapter) ||
+    /llvmpipe|lavapipe|swiftshader|softpipe/i.test(`${a.vendor} ${a.architecture} ${a.description} ${a.device ?? ''}`)
+  );
 }
 
 /** Whether the adapter says nothing about itself (Chromium hides vendor, architecture and device). */
-export function isUnidentifiedAdapter(a: { vendor?: string; architecture?: string; description?: string; device?: string }): boolean {
+export function isUnidentifiedAdapter(a: {
+  vendor?: string;
+  architecture?: string;
+  description?: string;
+  device?: string;
+}): boolean {
   return !`${a.vendor ?? ''}${a.architecture ?? ''}${a.description ?? ''}${a.device ?? ''}`.trim();
 }
 
@@ -290,7 +384,10 @@ export function uninstallCpuKernels(): void {
 
 /** Milliseconds of one attention-sized workload (scores, softmax, weighted values, row sums) on the active backend. */
 async function attentionMs(): Promise<number> {
-  const [q, k] = tf.tidy(() => [tf.randomNormal([32, 128, 16], 0, 1, 'float32', 1), tf.randomNormal([32, 128, 16], 0, 1, 'float32', 2)]);
+  const [q, k] = tf.tidy(() => [
+    tf.randomNormal([32, 128, 16], 0, 1, 'float32', 1),
+    tf.randomNormal([32, 128, 16], 0, 1, 'float32', 2),
+  ]);
   const once = () => tf.tidy(() => tf.sum(tf.matMul(tf.softmax(tf.matMul(q, k, false, true)), k), -1));
   let best = Infinity;
   for (let i = 0; i < 3; i++) {

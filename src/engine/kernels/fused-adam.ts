@@ -43,22 +43,44 @@ export function fusedAdamAvailable(): boolean {
  */
 export function fusedMoments(mv: tf.Tensor, g: tf.Tensor, scale: tf.Tensor, c: AdamConstants): tf.Tensor {
   const n = g.size;
-  return runFlat(flatProgram(`adam_mv_${n}`, ['MV', 'G', 'S'], mv.shape, n, `
+  return runFlat(
+    flatProgram(
+      `adam_mv_${n}`,
+      ['MV', 'G', 'S'],
+      mv.shape,
+      n,
+      `
         let gs = G[i] * S[0];
         result[i] = uniforms.beta1 * MV[i] + (1.0 - uniforms.beta1) * gs;
         result[${n} + i] = uniforms.beta2 * MV[${n} + i] + (1.0 - uniforms.beta2) * (gs * gs);`,
-  { uniforms: UNIFORMS }), [mv, g, scale], 'float32', constants(c));
+      { uniforms: UNIFORMS },
+    ),
+    [mv, g, scale],
+    'float32',
+    constants(c),
+  );
 }
 
 /** The new value of one variable x whose moments start at `offset` in mv [2N] (fusedMoments' output). */
 export function fusedParamUpdate(x: tf.Tensor, mv: tf.Tensor, offset: number, c: AdamConstants): tf.Tensor {
   const n = x.size;
   const N = mv.size / 2;
-  return runFlat(flatProgram(`adam_x_${n}_${N}`, ['X', 'MV'], x.shape, n, `
+  return runFlat(
+    flatProgram(
+      `adam_x_${n}_${N}`,
+      ['X', 'MV'],
+      x.shape,
+      n,
+      `
         let k = i32(uniforms.off) + i;
         let upd = (MV[k] / uniforms.bc1) / (sqrt(MV[${N} + k] / uniforms.bc2) + uniforms.eps) + uniforms.wd * X[i];
         result[i] = X[i] - uniforms.lr * upd;`,
-  { uniforms: `${UNIFORMS} off : f32,` }), [x, mv], 'float32', [...constants(c), offset]);
+      { uniforms: `${UNIFORMS} off : f32,` },
+    ),
+    [x, mv],
+    'float32',
+    [...constants(c), offset],
+  );
 }
 
 /**
@@ -70,11 +92,24 @@ export function sumOfSquares(g: tf.Tensor): tf.Scalar {
   const n = g.size;
   const CH = 1024;
   const parts = Math.ceil(n / CH);
-  return tf.tidy(() => tf.sum(runFlat(flatProgram(`sumsq_${n}`, ['G'], [parts], parts, `
+  return tf.tidy(() =>
+    tf.sum(
+      runFlat(
+        flatProgram(
+          `sumsq_${n}`,
+          ['G'],
+          [parts],
+          parts,
+          `
         var s = 0.0;
         let end = min((i + 1) * ${CH}, ${n});
         for (var e = i * ${CH}; e < end; e++) { let x = G[e]; s += x * x; }
-        result[i] = s;`), [g]))) as tf.Scalar;
+        result[i] = s;`,
+        ),
+        [g],
+      ),
+    ),
+  ) as tf.Scalar;
 }
 
 const constants = (c: AdamConstants) => [c.lr, c.beta1, c.beta2, c.bc1, c.bc2, c.eps, c.weightDecay];

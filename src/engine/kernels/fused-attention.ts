@@ -47,7 +47,14 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
   const row = (bt: string) => `((${bt}) * ${D3})`;
   const key = `${B}_${T}_${H}_${dh}`;
 
-  const probs = (x: tf.Tensor) => runFlat(flatProgram(`attn_p_${key}`, ['QKV', 'MASK'], [B, H, T, T], B * H * T, `
+  const probs = (x: tf.Tensor) =>
+    runFlat(
+      flatProgram(
+        `attn_p_${key}`,
+        ['QKV', 'MASK'],
+        [B, H, T, T],
+        B * H * T,
+        `
         let t = i % ${T};
         let bh = i / ${T};
         let h = bh % ${H};
@@ -64,9 +71,19 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
         }
         var sum = 0.0;
         for (var s = 0; s < ${T}; s++) { let e = exp(result[i * ${T} + s] - mx); result[i * ${T} + s] = e; sum += e; }
-        for (var s = 0; s < ${T}; s++) { result[i * ${T} + s] = result[i * ${T} + s] / sum; }`), [x, keyMask]);
+        for (var s = 0; s < ${T}; s++) { result[i * ${T} + s] = result[i * ${T} + s] / sum; }`,
+      ),
+      [x, keyMask],
+    );
 
-  const weighted = (p: tf.Tensor, x: tf.Tensor) => runFlat(flatProgram(`attn_y_${key}`, ['P', 'QKV'], [B, T, D], B * T * D, `
+  const weighted = (p: tf.Tensor, x: tf.Tensor) =>
+    runFlat(
+      flatProgram(
+        `attn_y_${key}`,
+        ['P', 'QKV'],
+        [B, T, D],
+        B * T * D,
+        `
         let c = i % ${D};
         let bt = i / ${D};
         let t = bt % ${T};
@@ -75,7 +92,10 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
         let pRow = ((b * ${H} + h) * ${T} + t) * ${T};
         var acc = 0.0;
         for (var s = 0; s < ${T}; s++) { acc += f32(P[pRow + s]) * f32(QKV[${row(`b * ${T} + s`)} + ${2 * D} + c]); }
-        result[i] = acc;`), [p, x]);
+        result[i] = acc;`,
+      ),
+      [p, x],
+    );
 
   const f = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
     const p = probs(x);
@@ -86,7 +106,13 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sp, sy] = saved;
         // dS[b, h, t, s] = P (dy_t . v_s - dy_t . y_t) over head h's columns.
-        const dS = runFlat(flatProgram(`attn_ds_${key}`, ['P', 'QKV', 'DY', 'Y'], [B, H, T, T], B * H * T * T, `
+        const dS = runFlat(
+          flatProgram(
+            `attn_ds_${key}`,
+            ['P', 'QKV', 'DY', 'Y'],
+            [B, H, T, T],
+            B * H * T * T,
+            `
         let s = i % ${T};
         let r = i / ${T};
         let t = r % ${T};
@@ -104,9 +130,18 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
           dp += g * f32(QKV[vo + d]);
           dd += g * f32(Y[yo + d]);
         }
-        result[i] = p * (dp - dd);`), [sp, sx, dy, sy]);
+        result[i] = p * (dp - dd);`,
+          ),
+          [sp, sx, dy, sy],
+        );
         // d[q | k | v] at [b, t, part * D + c]; c = h * dh + d.
-        const dqkv = runFlat(flatProgram(`attn_dqkv_${key}`, ['DS', 'P', 'QKV', 'DY'], [B, T, D3], B * T * D3, `
+        const dqkv = runFlat(
+          flatProgram(
+            `attn_dqkv_${key}`,
+            ['DS', 'P', 'QKV', 'DY'],
+            [B, T, D3],
+            B * T * D3,
+            `
         let cc = i % ${D3};
         let bt = i / ${D3};
         let t = bt % ${T};
@@ -128,7 +163,10 @@ export function fusedCausalAttention(qkv: tf.Tensor, keyMask: tf.Tensor, nHead: 
           // dv_t = sum_q P[q, t] dy_q (t as the key)
           for (var q = 0; q < ${T}; q++) { acc += f32(P[(base + q) * ${T} + t]) * f32(DY[(b * ${T} + q) * ${D} + c]); }
         }
-        result[i] = acc;`), [dS, sp, sx, dy]);
+        result[i] = acc;`,
+          ),
+          [dS, sp, sx, dy],
+        );
         dS.dispose();
         return [dqkv];
       },

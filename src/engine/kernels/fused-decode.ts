@@ -74,7 +74,13 @@ function writeSlot(cache: tf.Tensor, qkv: tf.Tensor, j: number, part: 'key' | 'v
   const D = H * dh;
   // The innermost axis is s for keys and d for values.
   const [inner, outer] = key ? ['s', 'd'] : ['d', 's'];
-  return runFlat(flatProgram(`kvslot_${part}_${B}_${H}_${a}_${c}`, ['C', 'QKV'], cache.shape, cache.size, `
+  return runFlat(
+    flatProgram(
+      `kvslot_${part}_${B}_${H}_${a}_${c}`,
+      ['C', 'QKV'],
+      cache.shape,
+      cache.size,
+      `
         let ${inner} = i % ${c};
         let r = i / ${c};
         let ${outer} = r % ${a};
@@ -82,22 +88,35 @@ function writeSlot(cache: tf.Tensor, qkv: tf.Tensor, j: number, part: 'key' | 'v
         let b = bh / ${H};
         let h = bh % ${H};
         if (s == i32(uniforms.j)) { result[i] = f32(QKV[b * ${3 * D} + ${key ? D : 2 * D} + h * ${dh} + d]); } else { result[i] = f32(C[i]); }`,
-  { uniforms: 'j : f32,' }), [cache, qkv], 'float32', [j]);
+      { uniforms: 'j : f32,' },
+    ),
+    [cache, qkv],
+    'float32',
+    [j],
+  );
 }
 
 /** keys [B, H, dh, S] (transposed cache) with slot j = the key part of qkv [B, 3D]. */
 export const writeKeySlot = (keys: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor => writeSlot(keys, qkv, j, 'key');
 
 /** values [B, H, S, dh] with slot j = the value part of qkv [B, 3D]. */
-export const writeValueSlot = (values: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor => writeSlot(values, qkv, j, 'value');
+export const writeValueSlot = (values: tf.Tensor, qkv: tf.Tensor, j: number): tf.Tensor =>
+  writeSlot(values, qkv, j, 'value');
 
 /**
  * Attention of one new position per row: queries from qkv [B, 3D]; the prompt's keys [B, H, dh, Tp]
  * (transposed) and values [B, H, Tp, dh] with their bias [B, 1, 1, Tp]; the slots' keys
  * [B, H, dh, S] and values [B, H, S, dh], of which 0..j are filled.  -> merged heads [B, D]
  */
-export function decodeAttention(qkv: tf.Tensor, promptKeys: tf.Tensor, promptValues: tf.Tensor, promptBias: tf.Tensor,
-  keys: tf.Tensor, values: tf.Tensor, j: number): tf.Tensor {
+export function decodeAttention(
+  qkv: tf.Tensor,
+  promptKeys: tf.Tensor,
+  promptValues: tf.Tensor,
+  promptBias: tf.Tensor,
+  keys: tf.Tensor,
+  values: tf.Tensor,
+  j: number,
+): tf.Tensor {
   const [B, H, dh, Tp] = promptKeys.shape;
   const S = keys.shape[3];
   const D = H * dh;
@@ -110,7 +129,13 @@ export function decodeAttention(qkv: tf.Tensor, promptKeys: tf.Tensor, promptVal
           l = l * corr + w;
           for (var d = 0; d < ${dh}; d++) { acc[d] = acc[d] * corr + w * f32(${VA}[${vOff} + d]); }
           m = mNew;`;
-  return runFlat(flatProgram(`decode_attn_${B}_${H}_${dh}_${Tp}_${S}`, ['QKV', 'PK', 'PV', 'PB', 'K', 'V'], [B, D], B * H, `
+  return runFlat(
+    flatProgram(
+      `decode_attn_${B}_${H}_${dh}_${Tp}_${S}`,
+      ['QKV', 'PK', 'PV', 'PB', 'K', 'V'],
+      [B, D],
+      B * H,
+      `
         let b = i / ${H};
         let h = i % ${H};
         let bh = b * ${H} + h;
@@ -131,7 +156,12 @@ export function decodeAttention(qkv: tf.Tensor, promptKeys: tf.Tensor, promptVal
           let sc = dot * ${scale};${update('V', `(bh * ${S} + t) * ${dh}`)}
         }
         for (var d = 0; d < ${dh}; d++) { result[b * ${D} + h * ${dh} + d] = acc[d] / l; }`,
-  { uniforms: 'j : f32,' }), [qkv, promptKeys, promptValues, promptBias, keys, values], 'float32', [j]);
+      { uniforms: 'j : f32,' },
+    ),
+    [qkv, promptKeys, promptValues, promptBias, keys, values],
+    'float32',
+    [j],
+  );
 }
 
 /**
@@ -140,11 +170,23 @@ export function decodeAttention(qkv: tf.Tensor, promptKeys: tf.Tensor, promptVal
  * log_softmax(scaled)[choice]; rows already finished (prev row 3) emit token 0 with alive 0.
  * prev: the previous step's [4, N] (zeros at the first step).  -> [4, N]: token, logp * alive, alive, finished
  */
-export function sampleStep(logits: tf.Tensor, noise: tf.Tensor | undefined, prev: tf.Tensor, temperature: number, eos: number): tf.Tensor {
+export function sampleStep(
+  logits: tf.Tensor,
+  noise: tf.Tensor | undefined,
+  prev: tf.Tensor,
+  temperature: number,
+  eos: number,
+): tf.Tensor {
   const [N, V] = logits.shape;
   const inputs = noise ? [logits, prev, noise] : [logits, prev];
   const scaled = temperature > 0 ? 'f32(L[off + v]) / uniforms.temp' : 'f32(L[off + v])';
-  return runFlat(flatProgram(`sample_step_${N}_${V}_${noise ? 'gumbel' : 'greedy'}_${temperature > 0}`, noise ? ['L', 'P', 'G'] : ['L', 'P'], [4, N], N, `
+  return runFlat(
+    flatProgram(
+      `sample_step_${N}_${V}_${noise ? 'gumbel' : 'greedy'}_${temperature > 0}`,
+      noise ? ['L', 'P', 'G'] : ['L', 'P'],
+      [4, N],
+      N,
+      `
         let off = i * ${V};
         var mx = -3.0e38;
         var best = -3.0e38;
@@ -165,13 +207,22 @@ export function sampleStep(logits: tf.Tensor, noise: tf.Tensor | undefined, prev
         result[${N} + i] = lp * alive;
         result[${2 * N} + i] = alive;
         result[${3 * N} + i] = max(f32(P[3 * ${N} + i]), select(0.0, alive, picked == ${eos}.0));`,
-  { uniforms: 'temp : f32,' }), inputs, 'float32', [temperature]);
+      { uniforms: 'temp : f32,' },
+    ),
+    inputs,
+    'float32',
+    [temperature],
+  );
 }
 
 /** Row 0 of sampleStep's [4, N] as int32 token ids [N]. */
 export function tokenOf(step: tf.Tensor): tf.Tensor1D {
   const N = step.shape[1] as number;
-  return runFlat(flatProgram(`sample_token_${N}`, ['S'], [N], N, 'result[i] = i32(f32(S[i]));'), [step], 'int32') as tf.Tensor1D;
+  return runFlat(
+    flatProgram(`sample_token_${N}`, ['S'], [N], N, 'result[i] = i32(f32(S[i]));'),
+    [step],
+    'int32',
+  ) as tf.Tensor1D;
 }
 
 export interface RowDenseOptions {
@@ -189,22 +240,38 @@ export function rowDense(x: tf.Tensor, w: tf.Tensor, o: RowDenseOptions = {}): t
   const O = w.shape[1] as number;
   const names = ['X', 'W'];
   const ts = [x, w];
-  const add = (name: string, t: tf.Tensor) => { names.push(name); ts.push(t); };
-  if (o.ln) { add('LG', o.ln.g); add('LB', o.ln.b); }
+  const add = (name: string, t: tf.Tensor) => {
+    names.push(name);
+    ts.push(t);
+  };
+  if (o.ln) {
+    add('LG', o.ln.g);
+    add('LB', o.ln.b);
+  }
   if (o.bias) add('BIAS', o.bias);
   if (o.residual) add('RES', o.residual);
   const C = Math.sqrt(2 / Math.PI);
   const key = `row_dense_${R}_${I}_${O}_${o.ln ? o.ln.eps : 'x'}_${o.bias ? 'b' : ''}${o.gelu ? 'g' : ''}${o.residual ? 'r' : ''}`;
-  return runFlat(flatProgram(key, names, [R, O], R * O, `
+  return runFlat(
+    flatProgram(
+      key,
+      names,
+      [R, O],
+      R * O,
+      `
         let r = i / ${O};
         let c = i % ${O};
         let base = r * ${I};
-        ${o.ln ? `var s = 0.0;
+        ${
+          o.ln
+            ? `var s = 0.0;
         for (var k = 0; k < ${I}; k++) { s += f32(X[base + k]); }
         let mu = s / ${I}.0;
         var v = 0.0;
         for (var k = 0; k < ${I}; k++) { let d = f32(X[base + k]) - mu; v += d * d; }
-        let rs = 1.0 / sqrt(v / ${I}.0 + ${o.ln.eps});` : ''}
+        let rs = 1.0 / sqrt(v / ${I}.0 + ${o.ln.eps});`
+            : ''
+        }
         var acc = 0.0;
         for (var k = 0; k < ${I}; k++) {
           let xv = ${o.ln ? '(f32(X[base + k]) - mu) * rs * f32(LG[k]) + f32(LB[k])' : 'f32(X[base + k])'};
@@ -213,17 +280,39 @@ export function rowDense(x: tf.Tensor, w: tf.Tensor, o: RowDenseOptions = {}): t
         ${o.bias ? 'acc += f32(BIAS[c]);' : ''}
         ${o.gelu ? `acc = 0.5 * acc * (1.0 + tanhSafe(${C} * (acc + 0.044715 * acc * acc * acc)));` : ''}
         ${o.residual ? 'acc += f32(RES[i]);' : ''}
-        result[i] = acc;`, { prelude: o.gelu ? TANH : '' }), ts);
+        result[i] = acc;`,
+      { prelude: o.gelu ? TANH : '' },
+    ),
+    ts,
+  );
 }
 
 /** wte[ids] + wpe[positions + j] for ids and positions [B] (int32).  -> [B, D] */
-export function embedTokens(wte: tf.Tensor, wpe: tf.Tensor, ids: tf.Tensor, positions: tf.Tensor, j: number): tf.Tensor {
+export function embedTokens(
+  wte: tf.Tensor,
+  wpe: tf.Tensor,
+  ids: tf.Tensor,
+  positions: tf.Tensor,
+  j: number,
+): tf.Tensor {
   const B = ids.shape[0] as number;
   const D = wte.shape[1] as number;
-  return runFlat(flatProgram(`embed_tokens_${B}_${D}`, ['WTE', 'WPE', 'IDS', 'POS'], [B, D], B * D, `
+  return runFlat(
+    flatProgram(
+      `embed_tokens_${B}_${D}`,
+      ['WTE', 'WPE', 'IDS', 'POS'],
+      [B, D],
+      B * D,
+      `
         let b = i / ${D};
         let d = i % ${D};
         let id = i32(IDS[b]);
         let p = i32(POS[b]) + i32(uniforms.j);
-        result[i] = f32(WTE[id * ${D} + d]) + f32(WPE[p * ${D} + d]);`, { uniforms: 'j : f32,' }), [wte, wpe, ids, positions], 'float32', [j]);
+        result[i] = f32(WTE[id * ${D} + d]) + f32(WPE[p * ${D} + d]);`,
+      { uniforms: 'j : f32,' },
+    ),
+    [wte, wpe, ids, positions],
+    'float32',
+    [j],
+  );
 }

@@ -18,17 +18,33 @@ export const TANH = `
 
 /** t = tanh(u) of element i, then `body`. */
 const gelu = (key: string, inputs: string[], x: tf.Tensor, body: string, ts: tf.Tensor[]) =>
-  runFlat(flatProgram(`gelu_${key}`, inputs, x.shape, x.size, `
+  runFlat(
+    flatProgram(
+      `gelu_${key}`,
+      inputs,
+      x.shape,
+      x.size,
+      `
         let x = X[i];
         let t = tanhSafe(${C} * (x + 0.044715 * x * x * x));
-        ${body}`, { prelude: TANH, sizeFree: true }), ts);
+        ${body}`,
+      { prelude: TANH, sizeFree: true },
+    ),
+    ts,
+  );
 
 const geluKernel = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   return {
     value: gelu('fwd', ['X'], x, 'result[i] = 0.5 * x * (1.0 + t);', [x]),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      gelu('bwd', ['X', 'DY'], saved[0], `result[i] = DY[i] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * ${C} * (1.0 + ${3 * 0.044715} * x * x));`, [saved[0], dy]),
+      gelu(
+        'bwd',
+        ['X', 'DY'],
+        saved[0],
+        `result[i] = DY[i] * (0.5 * (1.0 + t) + 0.5 * x * (1.0 - t * t) * ${C} * (1.0 + ${3 * 0.044715} * x * x));`,
+        [saved[0], dy],
+      ),
     ],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor) => tf.Tensor;

@@ -13,11 +13,25 @@ import { flatProgram, runFlat } from './webgpu-program.ts';
 // Size-free: the row count and the invocations are uniforms, so a new batch or sequence length
 // reuses the compiled pipelines (only D and eps are in the shader).
 const run = (key: string, inputs: string[], shape: number[], n: number, body: string, ts: tf.Tensor[], rows?: number) =>
-  runFlat(flatProgram(`ln_${key}`, inputs, shape, n, body, { sizeFree: true, ...(rows !== undefined ? { intUniforms: 'rows : i32,' } : {}) }), ts, 'float32', [], rows !== undefined ? [rows] : []);
+  runFlat(
+    flatProgram(`ln_${key}`, inputs, shape, n, body, {
+      sizeFree: true,
+      ...(rows !== undefined ? { intUniforms: 'rows : i32,' } : {}),
+    }),
+    ts,
+    'float32',
+    [],
+    rows !== undefined ? [rows] : [],
+  );
 
 /** [rows, 2]: mean and 1 / sqrt(var + eps) of each row of x [rows * D]. */
 function rowStats(x: tf.Tensor, rows: number, D: number, eps: number): tf.Tensor {
-  return run(`stats_${D}_${eps}`, ['X'], [rows, 2], rows, `
+  return run(
+    `stats_${D}_${eps}`,
+    ['X'],
+    [rows, 2],
+    rows,
+    `
         let base = i * ${D};
         var s = 0.0;
         for (var j = 0; j < ${D}; j++) { s += X[base + j]; }
@@ -25,7 +39,9 @@ function rowStats(x: tf.Tensor, rows: number, D: number, eps: number): tf.Tensor
         var v = 0.0;
         for (var j = 0; j < ${D}; j++) { let d = X[base + j] - mu; v += d * d; }
         result[2 * i] = mu;
-        result[2 * i + 1] = 1.0 / sqrt(v / ${D}.0 + ${eps});`, [x]);
+        result[2 * i + 1] = 1.0 / sqrt(v / ${D}.0 + ${eps});`,
+    [x],
+  );
 }
 
 const XHAT = (D: number) => `let r = i / ${D}; let j = i % ${D}; let xhat = (X[i] - ST[2 * r]) * ST[2 * r + 1];`;
@@ -36,32 +52,63 @@ export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: nu
   const rows = x.size / D;
   const f = tf.customGrad(((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
     const stats = rowStats(xx, rows, D, eps);
-    const y = run(`fwd_${D}`, ['X', 'ST', 'G', 'B'], xx.shape, xx.size, `${XHAT(D)} result[i] = xhat * G[j] + B[j];`, [xx, stats, gg, bb]);
+    const y = run(`fwd_${D}`, ['X', 'ST', 'G', 'B'], xx.shape, xx.size, `${XHAT(D)} result[i] = xhat * G[j] + B[j];`, [
+      xx,
+      stats,
+      gg,
+      bb,
+    ]);
     save([xx, gg, stats]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sx, sg, st] = saved;
         // Per row: mean(dy g) and mean(dy g xhat).
-        const sums = run(`rowsums_${D}`, ['X', 'DY', 'G', 'ST'], [rows, 2], rows, `
+        const sums = run(
+          `rowsums_${D}`,
+          ['X', 'DY', 'G', 'ST'],
+          [rows, 2],
+          rows,
+          `
         let base = i * ${D};
         let mu = ST[2 * i]; let rs = ST[2 * i + 1];
         var a = 0.0; var c = 0.0;
         for (var j = 0; j < ${D}; j++) { let dg = DY[base + j] * G[j]; a += dg; c += dg * (X[base + j] - mu) * rs; }
         result[2 * i] = a / ${D}.0;
-        result[2 * i + 1] = c / ${D}.0;`, [sx, dy, sg, st]);
-        const dx = run(`dx_${D}`, ['X', 'DY', 'G', 'ST', 'SU'], sx.shape, sx.size,
-          `${XHAT(D)} result[i] = ST[2 * r + 1] * (DY[i] * G[j] - SU[2 * r] - xhat * SU[2 * r + 1]);`, [sx, dy, sg, st, sums]);
-        const column = (key: string, inputs: string[], term: string, ts: tf.Tensor[]) => run(`${key}_${D}`, inputs, [D], D, `
+        result[2 * i + 1] = c / ${D}.0;`,
+          [sx, dy, sg, st],
+        );
+        const dx = run(
+          `dx_${D}`,
+          ['X', 'DY', 'G', 'ST', 'SU'],
+          sx.shape,
+          sx.size,
+          `${XHAT(D)} result[i] = ST[2 * r + 1] * (DY[i] * G[j] - SU[2 * r] - xhat * SU[2 * r + 1]);`,
+          [sx, dy, sg, st, sums],
+        );
+        const column = (key: string, inputs: string[], term: string, ts: tf.Tensor[]) =>
+          run(
+            `${key}_${D}`,
+            inputs,
+            [D],
+            D,
+            `
         var s = 0.0;
         for (var r = 0; r < uniforms.rows; r++) { let k = r * ${D} + i; ${term} }
-        result[i] = s;`, ts, rows);
+        result[i] = s;`,
+            ts,
+            rows,
+          );
         const dgOut = column('dg', ['X', 'DY', 'ST'], 's += DY[k] * (X[k] - ST[2 * r]) * ST[2 * r + 1];', [sx, dy, st]);
         const dbOut = column('db', ['DY'], 's += DY[k];', [dy]);
         sums.dispose();
         return [dx, dgOut, dbOut];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor, c: tf.Tensor) => tf.Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (
+    a: tf.Tensor,
+    b: tf.Tensor,
+    c: tf.Tensor,
+  ) => tf.Tensor;
   return f(x, g, b);
 }

@@ -38,7 +38,10 @@ export function canCompileOnly(): boolean {
  * the next from recording), then waits for the new pipelines, reporting (done, total) as each one
  * finishes. A no-op returning zero programs on any other backend.
  */
-export async function compileOnly(pieces: (() => Promise<unknown>)[], onProgress?: (done: number, total: number) => void): Promise<CompileOnlyResult> {
+export async function compileOnly(
+  pieces: (() => Promise<unknown>)[],
+  onProgress?: (done: number, total: number) => void,
+): Promise<CompileOnlyResult> {
   const t0 = performance.now();
   if (!canCompileOnly()) return { programs: 0, ms: 0, stopped: [] };
   const backend = tf.backend() as unknown as PipelineCacheOwner;
@@ -49,7 +52,9 @@ export async function compileOnly(pieces: (() => Promise<unknown>)[], onProgress
   for (const piece of pieces) {
     env.set(FLAG, true);
     // tfjs warns on every read in this mode; the reads are expected here.
-    console.warn = (...a: unknown[]) => { if (!String(a[0]).includes(FLAG)) warn(...a); };
+    console.warn = (...a: unknown[]) => {
+      if (!String(a[0]).includes(FLAG)) warn(...a);
+    };
     tf.engine().startScope();
     try {
       await piece();
@@ -64,7 +69,9 @@ export async function compileOnly(pieces: (() => Promise<unknown>)[], onProgress
   const fresh = Object.keys(backend.pipelineCache).filter((k) => !before.has(k));
   let done = 0;
   onProgress?.(0, fresh.length);
-  await Promise.all(fresh.map((k) => Promise.resolve(backend.pipelineCache[k]).then(() => onProgress?.(++done, fresh.length))));
+  await Promise.all(
+    fresh.map((k) => Promise.resolve(backend.pipelineCache[k]).then(() => onProgress?.(++done, fresh.length))),
+  );
   // Swaps the settled promises for the pipelines themselves (dispatch refuses a promise).
   await backend.checkCompileCompletionAsync();
   return { programs: fresh.length, ms: performance.now() - t0, stopped };

@@ -27,7 +27,14 @@ export interface FlatProgramOptions {
 }
 
 /** A program tfjs's backend runs: inputs are the arrays named in `inputs`, the output is `result`. */
-export function flatProgram(key: string, inputs: string[], outputShape: number[], invocations: number, body: string, opts: FlatProgramOptions = {}): WebGPUProgram {
+export function flatProgram(
+  key: string,
+  inputs: string[],
+  outputShape: number[],
+  invocations: number,
+  body: string,
+  opts: FlatProgramOptions = {},
+): WebGPUProgram {
   const ints = `${opts.sizeFree ? 'n : i32,' : ''}${opts.intUniforms ?? ''}`;
   const uniforms = `${ints}${opts.uniforms ?? ''}`;
   return {
@@ -55,9 +62,19 @@ export function flatProgram(key: string, inputs: string[], outputShape: number[]
  * Runs a program on the active webgpu backend and returns a tensor the caller owns; `uniforms`
  * are the f32 fields, `ints` the i32 fields of `intUniforms` (a size-free program's n comes first, by itself).
  */
-export function runFlat(p: WebGPUProgram, inputs: tf.Tensor[], dtype: 'float32' | 'int32' = 'float32', uniforms: number[] = [], ints: number[] = []): tf.Tensor {
+export function runFlat(
+  p: WebGPUProgram,
+  inputs: tf.Tensor[],
+  dtype: 'float32' | 'int32' = 'float32',
+  uniforms: number[] = [],
+  ints: number[] = [],
+): tf.Tensor {
   const backend = tf.backend() as WebGPUBackend;
   const n = (p as unknown as { flatSize?: number }).flatSize;
-  const u = [...(n !== undefined ? [n] : []), ...ints].map((d) => ({ type: 'int32', data: [d] })).concat(uniforms.map((d) => ({ type: 'float32', data: [d] })));
-  return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(p, inputs, dtype, (u.length ? u : undefined) as never));
+  const u = [...(n !== undefined ? [n] : []), ...ints]
+    .map((d) => ({ type: 'int32', data: [d] }))
+    .concat(uniforms.map((d) => ({ type: 'float32', data: [d] })));
+  return tf
+    .engine()
+    .makeTensorFromTensorInfo(backend.runWebGPUProgram(p, inputs, dtype, (u.length ? u : undefined) as never));
 }

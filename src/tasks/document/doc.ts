@@ -4,11 +4,20 @@
  */
 import type { DecisiveSpan } from '../types.ts';
 import type { Rng } from '../rng.ts';
-import { BARE_TEMPLATE, ENTITIES, FACT_TEMPLATES, FILLERS, RELATION_NAMES, RELATIONS, fact, type Entity, type Relation } from './vocab.ts';
+import {
+  BARE_TEMPLATE,
+  ENTITIES,
+  FACT_TEMPLATES,
+  FILLERS,
+  RELATION_NAMES,
+  RELATIONS,
+  fact,
+  type Entity,
+  type Relation,
+} from './vocab.ts';
 
 export type Sentence =
-  | { kind: 'fact'; entity: Entity; rel: Relation; value: string; template: number }
-  | { kind: 'filler'; index: number };
+  { kind: 'fact'; entity: Entity; rel: Relation; value: string; template: number } | { kind: 'filler'; index: number };
 
 export interface Doc {
   sentences: Sentence[];
@@ -47,12 +56,27 @@ export function generateDoc(rng: Rng, k: DocKnobs, decoy: boolean, ask?: Doc['qu
   const count = Math.max(1, Math.min(ENTITIES.length, Math.round(k.facts)));
   // A smaller pool makes every fact token (`desk:red`) frequent; it never holds fewer than `count`.
   const pool = ENTITIES.slice(0, Math.max(count, Math.min(ENTITIES.length, Math.round(k.entities ?? ENTITIES.length))));
-  const ents = ask ? [ask.entity, ...rng.sample(pool.filter((e) => e !== ask.entity), count - 1)] : rng.sample(pool, count);
+  const ents = ask
+    ? [
+        ask.entity,
+        ...rng.sample(
+          pool.filter((e) => e !== ask.entity),
+          count - 1,
+        ),
+      ]
+    : rng.sample(pool, count);
   const rels = RELATION_NAMES.slice(0, Math.max(1, Math.min(2, Math.round(k.relations))));
   const query = ask ?? { entity: ents[0], rel: rng.pick(rels) };
   const facts: Sentence[] = [];
   for (const e of ents) {
-    for (const rel of rels) facts.push({ kind: 'fact', entity: e, rel, value: rng.pick(RELATIONS[rel].values), template: rng.int(0, FACT_TEMPLATES.length - 1) });
+    for (const rel of rels)
+      facts.push({
+        kind: 'fact',
+        entity: e,
+        rel,
+        value: rng.pick(RELATIONS[rel].values),
+        template: rng.int(0, FACT_TEMPLATES.length - 1),
+      });
   }
   // Drawn only when asked for, so documents with the default (0) are the same as before the knob.
   const bare = k.bare ?? 0;
@@ -64,7 +88,10 @@ export function generateDoc(rng: Rng, k: DocKnobs, decoy: boolean, ask?: Doc['qu
     b.value = v;
     c.value = rng.pick(RELATIONS[query.rel].values.filter((x) => x !== v));
   }
-  const fillers: Sentence[] = Array.from({ length: Math.max(0, Math.round(k.filler)) }, () => ({ kind: 'filler', index: rng.int(0, FILLERS.length - 1) }));
+  const fillers: Sentence[] = Array.from({ length: Math.max(0, Math.round(k.filler)) }, () => ({
+    kind: 'filler',
+    index: rng.int(0, FILLERS.length - 1),
+  }));
   const main = same[0];
   const rest = rng.shuffle([...facts.filter((x) => x !== main), ...fillers]);
   const n = rest.length + 1;

@@ -20,14 +20,52 @@ import { documentPairs } from './pairs.ts';
 import { documentVocabulary } from './vocab.ts';
 
 export const DOCUMENT_KNOBS: KnobSpec[] = [
-  { name: 'facts', default: 4, min: 1, max: 16, help: 'Entities the document states facts about (hard pairs need 3 for decoys).' },
-  { name: 'entities', default: 16, min: 1, max: 16, help: 'How many different entities documents draw from (fewer: each fact is seen more often; pretraining starts small).' },
+  {
+    name: 'facts',
+    default: 4,
+    min: 1,
+    max: 16,
+    help: 'Entities the document states facts about (hard pairs need 3 for decoys).',
+  },
+  {
+    name: 'entities',
+    default: 16,
+    min: 1,
+    max: 16,
+    help: 'How many different entities documents draw from (fewer: each fact is seen more often; pretraining starts small).',
+  },
   { name: 'relations', default: 1, min: 1, max: 2, help: 'Facts per entity: colour only (1) or colour and place (2).' },
-  { name: 'filler', default: 2, min: 0, max: 200, help: 'Filler sentences that state nothing (the haystack; the needle set uses many).' },
-  { name: 'bare', default: 0, min: 0, max: 1, help: 'Share of fact sentences written as the fact unit alone, without template words (pretraining starts at 1: selection is learned far sooner there).' },
-  { name: 'position', default: 'any', options: ['any', 'early', 'middle', 'late'], help: 'Where the decisive sentence sits in the document.' },
-  { name: 'decoy', default: true, help: 'Items only: another entity shares the answer, so the answer word alone does not find the fact.' },
-  { name: 'hardness', default: 'hard', options: ['hard', 'easy'], help: 'Pairs only: hard pairs differ in the decisive sentence, easy ones are different documents.' },
+  {
+    name: 'filler',
+    default: 2,
+    min: 0,
+    max: 200,
+    help: 'Filler sentences that state nothing (the haystack; the needle set uses many).',
+  },
+  {
+    name: 'bare',
+    default: 0,
+    min: 0,
+    max: 1,
+    help: 'Share of fact sentences written as the fact unit alone, without template words (pretraining starts at 1: selection is learned far sooner there).',
+  },
+  {
+    name: 'position',
+    default: 'any',
+    options: ['any', 'early', 'middle', 'late'],
+    help: 'Where the decisive sentence sits in the document.',
+  },
+  {
+    name: 'decoy',
+    default: true,
+    help: 'Items only: another entity shares the answer, so the answer word alone does not find the fact.',
+  },
+  {
+    name: 'hardness',
+    default: 'hard',
+    options: ['hard', 'easy'],
+    help: 'Pairs only: hard pairs differ in the decisive sentence, easy ones are different documents.',
+  },
 ];
 
 export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardness: 'hard' | 'easy' } {
@@ -57,7 +95,13 @@ export function documentItems(seed: number, n: number, knobs?: Knobs): RLItem[] 
       context: r.text,
       answer: r.answer,
       decisive: decisiveSpan(r, d),
-      meta: { facts: k.facts, filler: k.filler, sentences: d.sentences.length, position: d.decisive, tokens: r.text.split(' ').length },
+      meta: {
+        facts: k.facts,
+        filler: k.filler,
+        sentences: d.sentences.length,
+        position: d.decisive,
+        tokens: r.text.split(' ').length,
+      },
     };
   });
 }

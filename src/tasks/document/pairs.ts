@@ -12,7 +12,17 @@ import { FunnelCounter } from '../funnel.ts';
 import { cascadeStages, runCascade, type CascadeSide } from '../cascade.ts';
 import { verifyPair } from '../verify.ts';
 import { FILLERS, RELATIONS } from './vocab.ts';
-import { decisiveSpan, docQuery, docStructure, generateDoc, renderDoc, type Doc, type DocKnobs, type DocRender, type Sentence } from './doc.ts';
+import {
+  decisiveSpan,
+  docQuery,
+  docStructure,
+  generateDoc,
+  renderDoc,
+  type Doc,
+  type DocKnobs,
+  type DocRender,
+  type Sentence,
+} from './doc.ts';
 
 const MUTATIONS = [
   ['decisive', 0.4],
@@ -37,7 +47,9 @@ type Fact = Extract<Sentence, { kind: 'fact' }>;
 export function editDecisive(rng: Rng, d: Doc): Doc {
   const c = clone(d);
   const main = c.sentences[d.decisive] as Fact;
-  const others = c.sentences.map((s, i) => ({ s, i })).filter(({ s, i }) => i !== d.decisive && s.kind === 'fact' && s.rel === main.rel && s.value !== main.value);
+  const others = c.sentences
+    .map((s, i) => ({ s, i }))
+    .filter(({ s, i }) => i !== d.decisive && s.kind === 'fact' && s.rel === main.rel && s.value !== main.value);
   if (others.length === 0) return c;
   const { s, i } = rng.pick(others);
   const other = s as Fact;
@@ -76,10 +88,18 @@ const side = (d: Doc, r: DocRender, partner?: number): CascadeSide => ({
   decisive: decisiveSpan(r, d, partner),
 });
 
-export const HARD_STAGES = [...cascadeStages('same entities', 'same sentence structure', 'same length and format'), 'verifier'];
+export const HARD_STAGES = [
+  ...cascadeStages('same entities', 'same sentence structure', 'same length and format'),
+  'verifier',
+];
 export const EASY_STAGES = ['another document', 'different answer', 'verifier'];
 
-export function documentPairs(seed: number, n: number, k: DocKnobs, hardness: 'easy' | 'hard'): { pairs: Pair[]; funnel: Funnel } {
+export function documentPairs(
+  seed: number,
+  n: number,
+  k: DocKnobs,
+  hardness: 'easy' | 'hard',
+): { pairs: Pair[]; funnel: Funnel } {
   const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
   const rng = new Rng(seed).fork(`document-pairs-${hardness}`);
   const pairs: Pair[] = [];

@@ -2,7 +2,24 @@
  * The document domain's words. A fact is ONE token: `lamp:blue` (colour) or `lamp@attic`
  * (place), so looking a fact up is a single attention hop.
  */
-export const ENTITIES = ['lamp', 'desk', 'book', 'cup', 'door', 'key', 'coat', 'shoe', 'vase', 'clock', 'rug', 'bowl', 'chair', 'box', 'pen', 'hat'] as const;
+export const ENTITIES = [
+  'lamp',
+  'desk',
+  'book',
+  'cup',
+  'door',
+  'key',
+  'coat',
+  'shoe',
+  'vase',
+  'clock',
+  'rug',
+  'bowl',
+  'chair',
+  'box',
+  'pen',
+  'hat',
+] as const;
 export type Entity = (typeof ENTITIES)[number];
 
 export const RELATIONS = {

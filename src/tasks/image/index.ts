@@ -20,12 +20,45 @@ import { ANSWER_WORDS, QUESTION_TYPES, QUESTION_WORDS, type QuestionType } from 
 import { imagePairs, sceneWithQuestion, type ImageKnobs } from './pairs.ts';
 
 export const IMAGE_KNOBS: KnobSpec[] = [
-  { name: 'question', default: 'any', options: ['any', ...QUESTION_TYPES], help: 'Which of the twelve question types to ask (any: a random one per item).' },
-  { name: 'objects', default: 3, min: 1, max: 5, help: 'Most shapes in a scene (some question types need at least two or three).' },
-  { name: 'method', default: 'edit', options: ['edit', 'similar', 'mixed'], help: 'Pairs only: a localized edit of one object, similarity search in a pool, or half of each.' },
-  { name: 'threshold', default: 0.85, min: 0, max: 1, help: 'Pairs only: the smallest embedding cosine for a similarity-search pair.' },
-  { name: 'pool', default: 400, min: 20, max: 20000, help: 'Pairs only: scenes in the similarity-search pool (at least 4 per requested pair).' },
-  { name: 'hardness', default: 'hard', options: ['hard', 'easy'], help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes.' },
+  {
+    name: 'question',
+    default: 'any',
+    options: ['any', ...QUESTION_TYPES],
+    help: 'Which of the twelve question types to ask (any: a random one per item).',
+  },
+  {
+    name: 'objects',
+    default: 3,
+    min: 1,
+    max: 5,
+    help: 'Most shapes in a scene (some question types need at least two or three).',
+  },
+  {
+    name: 'method',
+    default: 'edit',
+    options: ['edit', 'similar', 'mixed'],
+    help: 'Pairs only: a localized edit of one object, similarity search in a pool, or half of each.',
+  },
+  {
+    name: 'threshold',
+    default: 0.85,
+    min: 0,
+    max: 1,
+    help: 'Pairs only: the smallest embedding cosine for a similarity-search pair.',
+  },
+  {
+    name: 'pool',
+    default: 400,
+    min: 20,
+    max: 20000,
+    help: 'Pairs only: scenes in the similarity-search pool (at least 4 per requested pair).',
+  },
+  {
+    name: 'hardness',
+    default: 'hard',
+    options: ['hard', 'easy'],
+    help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes.',
+  },
 ];
 
 export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: 'hard' | 'easy' } {
@@ -58,7 +91,11 @@ export function imageItems(seed: number, n: number, knobs?: Knobs): RLItem[] {
       image: render(scene),
       answer,
       decisive,
-      meta: { question: type, objects: scene.objects.length, scene: scene.objects.map((o) => `${o.colour}-${o.kind}-${o.size}@${o.x},${o.y}`).join(' ') },
+      meta: {
+        question: type,
+        objects: scene.objects.length,
+        scene: scene.objects.map((o) => `${o.colour}-${o.kind}-${o.size}@${o.x},${o.y}`).join(' '),
+      },
     };
   });
 }

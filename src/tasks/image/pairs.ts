@@ -10,7 +10,21 @@ import type { DecisiveSpan, Funnel, Pair } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { FunnelCounter } from '../funnel.ts';
 import { verifyPair } from '../verify.ts';
-import { COLOURS, IMAGE_SIZE, KINDS, SIZES, objectRect, randomObject, randomScene, render, unionRect, validScene, type Rect, type Scene, type SceneObject } from './scene.ts';
+import {
+  COLOURS,
+  IMAGE_SIZE,
+  KINDS,
+  SIZES,
+  objectRect,
+  randomObject,
+  randomScene,
+  render,
+  unionRect,
+  validScene,
+  type Rect,
+  type Scene,
+  type SceneObject,
+} from './scene.ts';
 import { answerQuestion, proposeQuestion, type QuestionType } from './questions.ts';
 import { cosine, embedImage } from './embed.ts';
 
@@ -31,7 +45,11 @@ export function objectCount(rng: Rng, type: QuestionType, max: number): number {
 }
 
 /** A scene and a well-posed question of `type` about it. */
-export function sceneWithQuestion(rng: Rng, type: QuestionType, maxObjects: number): { scene: Scene; query: string; answer: string } {
+export function sceneWithQuestion(
+  rng: Rng,
+  type: QuestionType,
+  maxObjects: number,
+): { scene: Scene; query: string; answer: string } {
   for (let t = 0; ; t++) {
     const scene = randomScene(rng, objectCount(rng, type, maxObjects));
     const query = proposeQuestion(rng, scene, type);
@@ -87,11 +105,35 @@ export function editRect(e: SceneEdit): Rect {
 }
 
 const unchanged = (e: SceneEdit) =>
-  e.before !== null && e.after !== null && (Object.keys(e.before) as (keyof SceneObject)[]).every((k) => e.before?.[k] === e.after?.[k]);
+  e.before !== null &&
+  e.after !== null &&
+  (Object.keys(e.before) as (keyof SceneObject)[]).every((k) => e.before?.[k] === e.after?.[k]);
 
-function basePair(id: string, query: string, answer: string, negativeAnswer: string, a: Scene, b: Scene, rect: Rect | null, hardness: Pair['hardness'], meta: Pair['meta']): Pair {
+function basePair(
+  id: string,
+  query: string,
+  answer: string,
+  negativeAnswer: string,
+  a: Scene,
+  b: Scene,
+  rect: Rect | null,
+  hardness: Pair['hardness'],
+  meta: Pair['meta'],
+): Pair {
   const r = rect ? [region(rect)] : [];
-  return { id, domain: 'image', query, answer, negativeAnswer, positive: render(a), negative: render(b), decisivePositive: r, decisiveNegative: r.slice(), hardness, meta };
+  return {
+    id,
+    domain: 'image',
+    query,
+    answer,
+    negativeAnswer,
+    positive: render(a),
+    negative: render(b),
+    decisivePositive: r,
+    decisiveNegative: r.slice(),
+    hardness,
+    meta,
+  };
 }
 
 /** Bounding box of the pixels where two equal-sized images differ. */
@@ -108,8 +150,19 @@ export function diffRect(a: Pair['positive'], b: Pair['negative']): Rect | null 
   return x1 < 0 ? null : { x: x0, y: y0, w: x1 - x0 + 1, h: y1 - y0 + 1 };
 }
 
-export const EDIT_STAGES = ['edit changes the image', 'edit stays local', 'question still well-posed', 'answer changes', 'verifier'];
-export const SIMILAR_STAGES = ['question well-posed', 'neighbour at or above threshold', 'neighbour answer differs', 'verifier'];
+export const EDIT_STAGES = [
+  'edit changes the image',
+  'edit stays local',
+  'question still well-posed',
+  'answer changes',
+  'verifier',
+];
+export const SIMILAR_STAGES = [
+  'question well-posed',
+  'neighbour at or above threshold',
+  'neighbour answer differs',
+  'verifier',
+];
 export const EASY_STAGES = ['another scene, question well-posed', 'different answer', 'verifier'];
 
 type Type = () => QuestionType;
@@ -130,7 +183,10 @@ function editPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
       else if (neg === answer) counter.reject(3, 'equal-answers');
       else {
         const rect = editRect(e);
-        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, rect, 'hard', { method: 'edit', question: t });
+        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, rect, 'hard', {
+          method: 'edit',
+          question: t,
+        });
         const v = verifyPair(pair);
         if (v.ok) {
           counter.keep();
@@ -195,7 +251,11 @@ function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: R
     }
     const neg = answerQuestion(pool[hit.j], query) as string;
     const rect = diffRect(images[i], images[hit.j]);
-    const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', { method: 'similar', question: t, similarity: Number(hit.cos.toFixed(4)) });
+    const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', {
+      method: 'similar',
+      question: t,
+      similarity: Number(hit.cos.toFixed(4)),
+    });
     const v = verifyPair(pair, { similarityThreshold: k.threshold });
     if (v.ok) {
       counter.keep();
@@ -217,7 +277,10 @@ function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
     if (neg === null) counter.reject(0, 'template-mismatch');
     else if (neg === answer) counter.reject(1, 'equal-answers');
     else {
-      const pair = basePair(`image-easy-${seed}-${c}`, query, answer, neg, scene, other, null, 'easy', { method: 'easy', question: t });
+      const pair = basePair(`image-easy-${seed}-${c}`, query, answer, neg, scene, other, null, 'easy', {
+        method: 'easy',
+        question: t,
+      });
       const v = verifyPair(pair);
       if (v.ok) {
         counter.keep();
@@ -228,7 +291,13 @@ function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
   return { pairs, funnel: counter.funnel() };
 }
 
-export function imagePairs(seed: number, n: number, k: ImageKnobs, hardness: 'easy' | 'hard', types: readonly QuestionType[]): { pairs: Pair[]; funnel: Funnel } {
+export function imagePairs(
+  seed: number,
+  n: number,
+  k: ImageKnobs,
+  hardness: 'easy' | 'hard',
+  types: readonly QuestionType[],
+): { pairs: Pair[]; funnel: Funnel } {
   const rng = new Rng(seed).fork(`image-pairs-${hardness}-${k.method}`);
   const pickType = rng.fork('types');
   const type: Type = () => (k.question === 'any' ? pickType.pick(types) : k.question);
@@ -239,12 +308,16 @@ export function imagePairs(seed: number, n: number, k: ImageKnobs, hardness: 'ea
   const a = editPairs(seed, Math.ceil(n / 2), k, type, rng.fork('edit'));
   const b = similarPairs(seed, n - a.pairs.length, k, type, rng.fork('similar'));
   const rejections = { ...a.funnel.rejections };
-  for (const [key, v] of Object.entries(b.funnel.rejections)) rejections[key as keyof typeof rejections] = (rejections[key as keyof typeof rejections] ?? 0) + (v ?? 0);
+  for (const [key, v] of Object.entries(b.funnel.rejections))
+    rejections[key as keyof typeof rejections] = (rejections[key as keyof typeof rejections] ?? 0) + (v ?? 0);
   return {
     pairs: [...a.pairs, ...b.pairs],
     funnel: {
       candidates: a.funnel.candidates + b.funnel.candidates,
-      stages: [...a.funnel.stages.map((s) => ({ name: `edit: ${s.name}`, kept: s.kept })), ...b.funnel.stages.map((s) => ({ name: `similar: ${s.name}`, kept: s.kept }))],
+      stages: [
+        ...a.funnel.stages.map((s) => ({ name: `edit: ${s.name}`, kept: s.kept })),
+        ...b.funnel.stages.map((s) => ({ name: `similar: ${s.name}`, kept: s.kept })),
+      ],
       rejections,
       kept: a.funnel.kept + b.funnel.kept,
     },

@@ -9,7 +9,11 @@ import { COLOURS, PALETTE, type Colour, type Scene, type SceneObject } from './s
 
 function colourAt(img: RGBImage, i: number): Colour | null {
   const o = i * 3;
-  return COLOURS.find((c) => PALETTE[c][0] === img.data[o] && PALETTE[c][1] === img.data[o + 1] && PALETTE[c][2] === img.data[o + 2]) ?? null;
+  return (
+    COLOURS.find(
+      (c) => PALETTE[c][0] === img.data[o] && PALETTE[c][1] === img.data[o + 1] && PALETTE[c][2] === img.data[o + 2],
+    ) ?? null
+  );
 }
 
 /** The scene an image shows, or null when a component is not one of the known shapes. */

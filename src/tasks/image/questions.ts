@@ -25,8 +25,42 @@ export const QUESTION_TYPES = [
 export type QuestionType = (typeof QUESTION_TYPES)[number];
 
 export const QUADRANTS = ['top-left', 'top-right', 'bottom-left', 'bottom-right'] as const;
-export const QUESTION_WORDS = ['colour', 'of', 'shape', 'how', 'many', 'left', 'or', 'right', 'above', 'below', 'largest', 'is', 'there', 'a', 'odd', 'same', 'and', 'objects', 'where'];
-export const ANSWER_WORDS = ['yes', 'no', 'left', 'right', 'above', 'below', ...QUADRANTS, '0', '1', '2', '3', '4', '5'];
+export const QUESTION_WORDS = [
+  'colour',
+  'of',
+  'shape',
+  'how',
+  'many',
+  'left',
+  'or',
+  'right',
+  'above',
+  'below',
+  'largest',
+  'is',
+  'there',
+  'a',
+  'odd',
+  'same',
+  'and',
+  'objects',
+  'where',
+];
+export const ANSWER_WORDS = [
+  'yes',
+  'no',
+  'left',
+  'right',
+  'above',
+  'below',
+  ...QUADRANTS,
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+];
 
 const isColour = (w: string): w is Colour => (COLOURS as readonly string[]).includes(w);
 const isKind = (w: string): w is Kind => (KINDS as readonly string[]).includes(w);
@@ -44,12 +78,14 @@ export function questionType(query: string): QuestionType | null {
   if (s === 'how many objects') return 'total-count';
   if (w.length === 3 && w[0] === 'colour' && w[1] === 'of' && isKind(w[2])) return 'colour-of-shape';
   if (w.length === 3 && w[0] === 'shape' && w[1] === 'of' && isColour(w[2])) return 'shape-of-colour';
-  if (w.length === 3 && w[0] === 'how' && w[1] === 'many') return isColour(w[2]) ? 'count-colour' : isKind(w[2]) ? 'count-shape' : null;
+  if (w.length === 3 && w[0] === 'how' && w[1] === 'many')
+    return isColour(w[2]) ? 'count-colour' : isKind(w[2]) ? 'count-shape' : null;
   if (w.length === 6 && isColour(w[0]) && w[2] === 'or' && w[4] === 'of' && isColour(w[5])) {
     return w[1] === 'left' ? 'left-right' : w[1] === 'above' ? 'above-below' : null;
   }
   if (w.length === 5 && s.startsWith('is there a ') && isColour(w[3]) && isKind(w[4])) return 'exists';
-  if (w.length === 5 && w[0] === 'same' && w[1] === 'colour' && w[3] === 'and' && isKind(w[2]) && isKind(w[4])) return 'same-colour';
+  if (w.length === 5 && w[0] === 'same' && w[1] === 'colour' && w[3] === 'and' && isKind(w[2]) && isKind(w[4]))
+    return 'same-colour';
   if (w.length === 3 && w[0] === 'where' && w[1] === 'is' && isColour(w[2])) return 'position';
   return null;
 }
@@ -114,7 +150,8 @@ export function answerQuestion(scene: Scene, query: string): string | null {
 /** A query of the given type about this scene (it may still be ill-posed: check the answer). */
 export function proposeQuestion(rng: Rng, scene: Scene, type: QuestionType): string {
   const objs = scene.objects;
-  const some = <T>(f: (o: SceneObject) => T, all: readonly T[]) => (objs.length && rng.bool(0.8) ? f(rng.pick(objs)) : rng.pick(all));
+  const some = <T>(f: (o: SceneObject) => T, all: readonly T[]) =>
+    objs.length && rng.bool(0.8) ? f(rng.pick(objs)) : rng.pick(all);
   switch (type) {
     case 'colour-of-shape':
       return `colour of ${some((o) => o.kind, KINDS)}`;

@@ -21,13 +21,52 @@ import { tracePairs } from './pairs.ts';
 import { QUERY_WORD, traceVocabulary } from './vocab.ts';
 
 export const TRACE_KNOBS: KnobSpec[] = [
-  { name: 'steps', default: 6, min: 2, max: 80, help: 'Program statements in the trace; long-horizon sets use 40 or more.' },
-  { name: 'noise', default: 2, min: 0, max: 60, help: 'Tool-log noise lines (file listings, test output, status) mixed into the trace.' },
-  { name: 'vars', default: 4, min: 2, max: 5, help: 'Variables in play (a..e); deeper evidence raises it to what it needs.' },
-  { name: 'depth', default: 'lookup', options: [...DEPTHS], help: 'Decisive evidence: the last assignment (lookup), a condition (compare), or a copy of a variable (chain).' },
-  { name: 'position', default: 'any', options: [...POSITIONS], help: 'Where the decisive line sits among the statements.' },
-  { name: 'shortcut', default: 0.8, min: 0, max: 1, help: "How often the queried variable's first assignment already equals its final value (a cheap cue); hard sets use 0." },
-  { name: 'hardness', default: 'hard', options: ['hard', 'easy'], help: 'Pairs only: hard pairs differ at the decisive spot, easy ones are different programs.' },
+  {
+    name: 'steps',
+    default: 6,
+    min: 2,
+    max: 80,
+    help: 'Program statements in the trace; long-horizon sets use 40 or more.',
+  },
+  {
+    name: 'noise',
+    default: 2,
+    min: 0,
+    max: 60,
+    help: 'Tool-log noise lines (file listings, test output, status) mixed into the trace.',
+  },
+  {
+    name: 'vars',
+    default: 4,
+    min: 2,
+    max: 5,
+    help: 'Variables in play (a..e); deeper evidence raises it to what it needs.',
+  },
+  {
+    name: 'depth',
+    default: 'lookup',
+    options: [...DEPTHS],
+    help: 'Decisive evidence: the last assignment (lookup), a condition (compare), or a copy of a variable (chain).',
+  },
+  {
+    name: 'position',
+    default: 'any',
+    options: [...POSITIONS],
+    help: 'Where the decisive line sits among the statements.',
+  },
+  {
+    name: 'shortcut',
+    default: 0.8,
+    min: 0,
+    max: 1,
+    help: "How often the queried variable's first assignment already equals its final value (a cheap cue); hard sets use 0.",
+  },
+  {
+    name: 'hardness',
+    default: 'hard',
+    options: ['hard', 'easy'],
+    help: 'Pairs only: hard pairs differ at the decisive spot, easy ones are different programs.',
+  },
 ];
 
 export function traceKnobs(knobs?: Knobs): TraceKnobs & { hardness: 'hard' | 'easy' } {
@@ -58,7 +97,13 @@ export function traceItems(seed: number, n: number, knobs?: Knobs): RLItem[] {
       answer: run.answer,
       shortcutAnswer: run.shortcut,
       decisive: spansOf(run, p.itemRefs),
-      meta: { depth: k.depth, steps: k.steps, noise: k.noise, shortcut: run.shortcut === run.answer, tokens: run.text.split(' ').length },
+      meta: {
+        depth: k.depth,
+        steps: k.steps,
+        noise: k.noise,
+        shortcut: run.shortcut === run.answer,
+        tokens: run.text.split(' ').length,
+      },
     };
   });
 }

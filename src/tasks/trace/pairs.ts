@@ -51,7 +51,10 @@ function mutate(rng: Rng, p: Program, m: Mutation, k: TraceKnobs): Program {
     if (idx.length) {
       const c = clone(p);
       const i = rng.pick(idx);
-      c.stmts[i] = m === 'value' ? { ...(c.stmts[i] as Extract<Stmt, { op: 'set' }>), value: rng.int(0, 9) } : { op: 'noise', words: noiseLine(rng) };
+      c.stmts[i] =
+        m === 'value'
+          ? { ...(c.stmts[i] as Extract<Stmt, { op: 'set' }>), value: rng.int(0, 9) }
+          : { op: 'noise', words: noiseLine(rng) };
       return c;
     }
   }
@@ -64,7 +67,8 @@ function mutate(rng: Rng, p: Program, m: Mutation, k: TraceKnobs): Program {
       return c;
     }
   }
-  if (m === 'retemplate') return generateProgram(rng, { ...k, depth: rng.pick(DEPTHS.filter((d) => d !== k.depth)) }, false);
+  if (m === 'retemplate')
+    return generateProgram(rng, { ...k, depth: rng.pick(DEPTHS.filter((d) => d !== k.depth)) }, false);
   return generateProgram(rng, k, false);
 }
 
@@ -76,7 +80,15 @@ const side = (p: Program, run: TraceRun): CascadeSide => ({
   decisive: spansOf(run, p.pairRefs),
 });
 
-function makePair(id: string, hardness: 'easy' | 'hard', p: Program, a: TraceRun, q: Program, b: TraceRun, meta: Pair['meta']): Pair {
+function makePair(
+  id: string,
+  hardness: 'easy' | 'hard',
+  p: Program,
+  a: TraceRun,
+  q: Program,
+  b: TraceRun,
+  meta: Pair['meta'],
+): Pair {
   const refs = (x: Program) => (hardness === 'hard' ? x.pairRefs : x.itemRefs);
   return {
     id,
@@ -93,10 +105,18 @@ function makePair(id: string, hardness: 'easy' | 'hard', p: Program, a: TraceRun
   };
 }
 
-export const HARD_STAGES = [...cascadeStages('same template', 'same variables and line structure', 'same trace length and format'), 'verifier'];
+export const HARD_STAGES = [
+  ...cascadeStages('same template', 'same variables and line structure', 'same trace length and format'),
+  'verifier',
+];
 export const EASY_STAGES = ['another program', 'different answer', 'answer fact absent from C-', 'verifier'];
 
-export function tracePairs(seed: number, n: number, k: TraceKnobs, hardness: 'easy' | 'hard'): { pairs: Pair[]; funnel: Funnel } {
+export function tracePairs(
+  seed: number,
+  n: number,
+  k: TraceKnobs,
+  hardness: 'easy' | 'hard',
+): { pairs: Pair[]; funnel: Funnel } {
   const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
   const rng = new Rng(seed).fork(`trace-pairs-${hardness}`);
   const pairs: Pair[] = [];

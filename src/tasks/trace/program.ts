@@ -101,7 +101,12 @@ export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean, 
   const d = decisiveIndex(rng, k.position, lo, steps - 1);
   const slots: (Stmt | null)[] = new Array(steps).fill(null);
   const freeBefore = (count: number) =>
-    rng.sample([...Array(d).keys()].filter((i) => !slots[i]), count).sort((a, b) => a - b);
+    rng
+      .sample(
+        [...Array(d).keys()].filter((i) => !slots[i]),
+        count,
+      )
+      .sort((a, b) => a - b);
   const others = vars.filter((v) => v !== q);
   let protect: Var[] = [q];
   let itemRefs: Ref[];
@@ -119,7 +124,10 @@ export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean, 
     slots[f] = { op: 'set', v: q, value: wantShortcut ? last : otherDigit(rng, last) };
     slots[d] = { op: 'set', v: q, value: last };
     itemRefs = [{ stmt: d, token: 0 }];
-    pairRefs = [{ stmt: f, token: 0 }, { stmt: d, token: 0 }];
+    pairRefs = [
+      { stmt: f, token: 0 },
+      { stmt: d, token: 0 },
+    ];
   } else if (k.depth === 'compare') {
     const [x, y] = rng.sample(others, 2);
     const [ix, iy] = rng.shuffle(freeBefore(2));
@@ -133,12 +141,16 @@ export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean, 
     // Without room for a prior assignment the first `q=` token is the then-branch: that is the
     // cue, so the comparison decides whether it gives the answer away.
     const room = [...Array(d).keys()].some((i) => !slots[i]);
-    if (!room) cmp = (X < Y) === wantShortcut ? '<' : '>';
+    if (!room) cmp = X < Y === wantShortcut ? '<' : '>';
     const taken = cmp === '<' ? X < Y : X > Y;
     if (room) priorSet(taken ? T : E);
     slots[d] = { op: 'if', x, y, cmp, v: q, then: T, else: E };
     protect = [q, x, y];
-    itemRefs = [{ stmt: d, token: null }, { stmt: ix, token: 0 }, { stmt: iy, token: 0 }];
+    itemRefs = [
+      { stmt: d, token: null },
+      { stmt: ix, token: 0 },
+      { stmt: iy, token: 0 },
+    ];
     pairRefs = [{ stmt: d, token: 1 }];
   } else {
     const r = rng.pick(others);
@@ -149,10 +161,20 @@ export function generateProgram(rng: Rng, k: TraceKnobs, wantShortcut: boolean, 
     slots[d] = { op: 'copy', v: q, src: r };
     priorSet(R2);
     protect = [q, r];
-    itemRefs = [{ stmt: d, token: 0 }, { stmt: i2, token: 0 }];
-    pairRefs = [{ stmt: i1, token: 0 }, { stmt: i2, token: 0 }];
+    itemRefs = [
+      { stmt: d, token: 0 },
+      { stmt: i2, token: 0 },
+    ];
+    pairRefs = [
+      { stmt: i1, token: 0 },
+      { stmt: i2, token: 0 },
+    ];
   }
-  fillDistractors(rng, slots, vars.filter((v) => !protect.includes(v)));
+  fillDistractors(
+    rng,
+    slots,
+    vars.filter((v) => !protect.includes(v)),
+  );
 
   // Noise lines go between statements; remap the references to the final line indices.
   const noiseAt = new Array(steps + 1).fill(0);

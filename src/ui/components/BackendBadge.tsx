@@ -4,8 +4,18 @@ import { useBackendStore } from '../../store/backend.ts';
 export function BackendBadge() {
   const status = useBackendStore((s) => s.status);
   const error = useBackendStore((s) => s.error);
-  if (error) return <span className="badge badge-error" role="status" aria-label="Backend">Backend error: {error}</span>;
-  if (!status) return <span className="badge" role="status" aria-label="Backend">Starting backend…</span>;
+  if (error)
+    return (
+      <span className="badge badge-error" role="status" aria-label="Backend">
+        Backend error: {error}
+      </span>
+    );
+  if (!status)
+    return (
+      <span className="badge" role="status" aria-label="Backend">
+        Starting backend…
+      </span>
+    );
   const kind = status.name === 'webgpu' ? 'badge-gpu' : 'badge-fallback';
   const title = [
     `Active backend: ${status.name}`,
@@ -13,7 +23,14 @@ export function BackendBadge() {
     ...status.skipped.map((s) => `Skipped ${s.name}: ${s.reason}`),
   ].join('\n');
   return (
-    <span className={`badge ${kind}`} role="status" aria-label="Backend" title={title} data-backend={status.name} data-selftest={status.selfTest.ok ? 'passed' : 'failed'}>
+    <span
+      className={`badge ${kind}`}
+      role="status"
+      aria-label="Backend"
+      title={title}
+      data-backend={status.name}
+      data-selftest={status.selfTest.ok ? 'passed' : 'failed'}
+    >
       {status.label}
       <span className="badge-sub"> · self-test {status.selfTest.ok ? 'passed' : 'failed'}</span>
     </span>

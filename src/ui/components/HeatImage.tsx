@@ -9,8 +9,22 @@ import { encodeImagePng } from '../../tasks/png.ts';
 import type { DecisiveSpan, RGBImage } from '../../tasks/types.ts';
 import { DECISIVE_OUTLINE, heatColor } from '../lib/heat.ts';
 
-export function HeatImage({ image, heat, perSide, decisive, regions, scale = 8, label }: {
-  image: RGBImage; heat: number[]; perSide: number; decisive: number[]; regions: DecisiveSpan[]; scale?: number; label: string;
+export function HeatImage({
+  image,
+  heat,
+  perSide,
+  decisive,
+  regions,
+  scale = 8,
+  label,
+}: {
+  image: RGBImage;
+  heat: number[];
+  perSide: number;
+  decisive: number[];
+  regions: DecisiveSpan[];
+  scale?: number;
+  label: string;
 }) {
   const href = useMemo(() => `data:image/png;base64,${bytesToBase64(encodeImagePng(image))}`, [image]);
   const W = image.width;
@@ -19,15 +33,46 @@ export function HeatImage({ image, heat, perSide, decisive, regions, scale = 8, 
   const ph = H / perSide;
   const dec = new Set(decisive);
   return (
-    <svg role="img" aria-label={label} width={W * scale} height={H * scale} viewBox={`0 0 ${W} ${H}`} className="heat-image" shapeRendering="crispEdges">
+    <svg
+      role="img"
+      aria-label={label}
+      width={W * scale}
+      height={H * scale}
+      viewBox={`0 0 ${W} ${H}`}
+      className="heat-image"
+      shapeRendering="crispEdges"
+    >
       <image href={href} x={0} y={0} width={W} height={H} style={{ imageRendering: 'pixelated' }} />
       {heat.map((h, i) => (
-        <rect key={i} data-patch={i} data-heat={h.toFixed(3)} data-decisive={dec.has(i) || undefined}
-          x={(i % perSide) * pw} y={Math.floor(i / perSide) * ph} width={pw} height={ph} fill={heatColor(h)} />
+        <rect
+          key={i}
+          data-patch={i}
+          data-heat={h.toFixed(3)}
+          data-decisive={dec.has(i) || undefined}
+          x={(i % perSide) * pw}
+          y={Math.floor(i / perSide) * ph}
+          width={pw}
+          height={ph}
+          fill={heatColor(h)}
+        />
       ))}
-      {regions.flatMap((r, i) => (r.kind === 'region' ? [
-        <rect key={`d${i}`} data-region="decisive" x={r.x} y={r.y} width={r.w} height={r.h} fill="none" stroke={DECISIVE_OUTLINE} strokeWidth={2 / scale * 2} />,
-      ] : []))}
+      {regions.flatMap((r, i) =>
+        r.kind === 'region'
+          ? [
+              <rect
+                key={`d${i}`}
+                data-region="decisive"
+                x={r.x}
+                y={r.y}
+                width={r.w}
+                height={r.h}
+                fill="none"
+                stroke={DECISIVE_OUTLINE}
+                strokeWidth={(2 / scale) * 2}
+              />,
+            ]
+          : [],
+      )}
     </svg>
   );
 }

@@ -1,7 +1,19 @@
 import type { ReactNode } from 'react';
 
 /** A titled region of the page; `name` is its accessible name (tests find panels by it). */
-export function Panel({ name, title, actions, children, className }: { name: string; title?: string; actions?: ReactNode; children: ReactNode; className?: string }) {
+export function Panel({
+  name,
+  title,
+  actions,
+  children,
+  className,
+}: {
+  name: string;
+  title?: string;
+  actions?: ReactNode;
+  children: ReactNode;
+  className?: string;
+}) {
   const id = `panel-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
   return (
     <section className={`panel ${className ?? ''}`} aria-labelledby={id}>

@@ -5,10 +5,26 @@ import { debiasedEma } from './ema.ts';
 
 /** The order charts appear in (METHOD.md section 7); names not listed follow, sorted. */
 export const METRIC_ORDER = [
-  'reward', 'reward_std', 'rewards/*', 'probe/selection_accuracy', 'grounding/*', 'eval/*', 'kl', 'entropy',
-  'clip_ratio/low_mean', 'clip_ratio/high_mean', 'clip_ratio/region_mean', 'completions/mean_length',
-  'completions/clipped_ratio', 'frac_reward_zero_std', 'grad_norm', 'loss/grpo', 'loss/ca',
-  'ca/margin_mean', 'ca/clip_frac', 'ca/accuracy',
+  'reward',
+  'reward_std',
+  'rewards/*',
+  'probe/selection_accuracy',
+  'grounding/*',
+  'eval/*',
+  'kl',
+  'entropy',
+  'clip_ratio/low_mean',
+  'clip_ratio/high_mean',
+  'clip_ratio/region_mean',
+  'completions/mean_length',
+  'completions/clipped_ratio',
+  'frac_reward_zero_std',
+  'grad_norm',
+  'loss/grpo',
+  'loss/ca',
+  'ca/margin_mean',
+  'ca/clip_frac',
+  'ca/accuracy',
 ];
 
 function rank(name: string): number {
@@ -33,11 +49,15 @@ export function evalMetricName(benchmark: string): string {
 /** metric name -> points from evaluation records. */
 export function evalSeries(evals: EvalRecord[]): Record<string, Point[]> {
   const out: Record<string, Point[]> = {};
-  for (const e of evals) for (const [b, acc] of Object.entries(e.accuracies)) (out[evalMetricName(b)] ??= []).push({ x: e.step, y: acc });
+  for (const e of evals)
+    for (const [b, acc] of Object.entries(e.accuracies)) (out[evalMetricName(b)] ??= []).push({ x: e.step, y: acc });
   return out;
 }
 
-export interface ChartRow { x: number; [key: string]: number }
+export interface ChartRow {
+  x: number;
+  [key: string]: number;
+}
 
 /**
  * Merges several runs' points into one row per x: `s<i>` is run i's smoothed value, `r<i>` its raw
@@ -46,7 +66,10 @@ export interface ChartRow { x: number; [key: string]: number }
 export function mergeRuns(series: Point[][], smoothing: number): ChartRow[] {
   const rows = new Map<number, ChartRow>();
   series.forEach((pts, i) => {
-    const smooth = debiasedEma(pts.map((p) => p.y), smoothing);
+    const smooth = debiasedEma(
+      pts.map((p) => p.y),
+      smoothing,
+    );
     pts.forEach((p, j) => {
       const row = rows.get(p.x) ?? { x: p.x };
       row[`r${i}`] = p.y;

@@ -12,7 +12,8 @@ export function metricsToCsv(rows: MetricRow[]): string {
   for (const r of rows) for (const k of Object.keys(r)) if (k !== 'step' && k !== 't') names.add(k);
   const cols = ['step', 't', ...[...names].sort()];
   const lines = [cols.map(csvCell).join(',')];
-  for (const r of rows) lines.push(cols.map((c) => (typeof r[c] === 'number' && Number.isFinite(r[c]) ? String(r[c]) : '')).join(','));
+  for (const r of rows)
+    lines.push(cols.map((c) => (typeof r[c] === 'number' && Number.isFinite(r[c]) ? String(r[c]) : '')).join(','));
   return lines.join('\n') + '\n';
 }
 
@@ -28,21 +29,37 @@ export interface RunFile {
 export function runToFile(run: RunEntry, rows: MetricRow[]): RunFile {
   const lastStep = run.rolloutSteps[run.rolloutSteps.length - 1];
   const { rollouts: _r, rolloutSteps: _s, ...rest } = run;
-  return { format: RUN_FILE_FORMAT, run: { ...rest, rollouts: lastStep === undefined ? undefined : { [lastStep]: run.rollouts[lastStep] } }, rows };
+  return {
+    format: RUN_FILE_FORMAT,
+    run: { ...rest, rollouts: lastStep === undefined ? undefined : { [lastStep]: run.rollouts[lastStep] } },
+    rows,
+  };
 }
 
 /** Parses a run file; throws a message naming what is wrong. */
 export function runFromFile(text: string): { run: RunEntry; rows: MetricRow[] } {
   let data: unknown;
-  try { data = JSON.parse(text); } catch (e) { throw new Error(`not JSON: ${(e as Error).message}`, { cause: e }); }
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not JSON: ${(e as Error).message}`, { cause: e });
+  }
   const f = data as Partial<RunFile>;
-  if (!f || f.format !== RUN_FILE_FORMAT) throw new Error(`not a ContextRL Lab run file (format should be "${RUN_FILE_FORMAT}")`);
+  if (!f || f.format !== RUN_FILE_FORMAT)
+    throw new Error(`not a ContextRL Lab run file (format should be "${RUN_FILE_FORMAT}")`);
   if (!f.run || typeof f.run.id !== 'string' || !f.run.config) throw new Error('run file lacks run.id or run.config');
   if (!Array.isArray(f.rows)) throw new Error('run file lacks rows');
   const rollouts = f.run.rollouts ?? {};
   const run: RunEntry = {
-    ...f.run, evals: f.run.evals ?? [], selection: f.run.selection ?? {}, selectionSteps: f.run.selectionSteps ?? [],
-    rollouts, rolloutSteps: Object.keys(rollouts).map(Number).sort((a, b) => a - b), imported: true,
+    ...f.run,
+    evals: f.run.evals ?? [],
+    selection: f.run.selection ?? {},
+    selectionSteps: f.run.selectionSteps ?? [],
+    rollouts,
+    rolloutSteps: Object.keys(rollouts)
+      .map(Number)
+      .sort((a, b) => a - b),
+    imported: true,
     state: f.run.state === 'running' || f.run.state === 'warming' ? 'paused' : f.run.state,
   };
   return { run, rows: f.rows };
@@ -53,8 +70,11 @@ export function download(name: string, content: string | Blob, type = 'applicati
   const blob = typeof content === 'string' ? new Blob([content], { type }) : content;
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
-  a.href = url; a.download = name;
-  document.body.appendChild(a); a.click(); a.remove();
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 

@@ -18,10 +18,15 @@ export function outcomeOf(p: Pair, selection: Record<string, SelectionRecord[]>)
 
 export function filterPairs(pairs: Pair[], f: PairFilters, selection: Record<string, SelectionRecord[]>): Pair[] {
   const text = f.text.trim().toLowerCase();
-  return pairs.filter((p) =>
-    (f.domain === 'any' || p.domain === f.domain) &&
-    (f.benchmark === 'any' || benchmarkOf(p) === f.benchmark) &&
-    (f.hardness === 'any' || p.hardness === f.hardness) &&
-    (f.outcome === 'any' || outcomeOf(p, selection) === f.outcome) &&
-    (!text || p.id.toLowerCase().includes(text) || p.query.toLowerCase().includes(text) || p.answer.toLowerCase().includes(text)));
+  return pairs.filter(
+    (p) =>
+      (f.domain === 'any' || p.domain === f.domain) &&
+      (f.benchmark === 'any' || benchmarkOf(p) === f.benchmark) &&
+      (f.hardness === 'any' || p.hardness === f.hardness) &&
+      (f.outcome === 'any' || outcomeOf(p, selection) === f.outcome) &&
+      (!text ||
+        p.id.toLowerCase().includes(text) ||
+        p.query.toLowerCase().includes(text) ||
+        p.answer.toLowerCase().includes(text)),
+  );
 }

@@ -10,12 +10,16 @@ import { getDomain, probePairs as runtimeProbePairs } from '../../runtime/domain
 import type { RunConfig } from '../../runtime/types.ts';
 import type { ImportError } from '../../store/inspector.ts';
 
-
 /**
  * `n` pairs of `domain` from `seed` with the builder's funnel. Knobs the domain does not declare are
  * dropped (a config keeps the previous domain's knobs when the domain changes), as the runtime does.
  */
-export function samplePairs(domain: DomainName, seed: number, n: number, knobs: Knobs = {}): { pairs: Pair[]; funnel?: Funnel; error?: string } {
+export function samplePairs(
+  domain: DomainName,
+  seed: number,
+  n: number,
+  knobs: Knobs = {},
+): { pairs: Pair[]; funnel?: Funnel; error?: string } {
   const d = domains[domain];
   const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
   try {
@@ -31,7 +35,11 @@ export function samplePairs(domain: DomainName, seed: number, n: number, knobs: 
  */
 export function runProbePairs(config: RunConfig): Pair[] | null {
   try {
-    return runtimeProbePairs(getDomain(config.domain), config.knobs, config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs);
+    return runtimeProbePairs(
+      getDomain(config.domain),
+      config.knobs,
+      config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs,
+    );
   } catch {
     return null;
   }
@@ -47,7 +55,11 @@ export function benchProbe(name: string, n = 100): Pair[] {
 }
 
 export function verdictOf(pair: Pair): Verdict {
-  try { return verifyPair(pair); } catch (e) { return { ok: false, reason: 'template-mismatch', detail: `verifier failed: ${(e as Error).message}` }; }
+  try {
+    return verifyPair(pair);
+  } catch (e) {
+    return { ok: false, reason: 'template-mismatch', detail: `verifier failed: ${(e as Error).message}` };
+  }
 }
 
 /** Imports pairs from JSON Lines bytes, keeping the valid lines and listing every error by line. */

@@ -1,16 +1,22 @@
 /** Derived views of selection records: per-step probe accuracy, hardest distractors, flip counts. */
 import type { SelectionRecord } from '../../runtime/types.ts';
 
-export function isCorrect(r: SelectionRecord): boolean { return r.chosen === r.target; }
+export function isCorrect(r: SelectionRecord): boolean {
+  return r.chosen === r.target;
+}
 
 /** Accuracy over the probe set at each step that has records. */
-export function accuracyOverTime(selection: Record<string, SelectionRecord[]>): { step: number; accuracy: number; n: number }[] {
+export function accuracyOverTime(
+  selection: Record<string, SelectionRecord[]>,
+): { step: number; accuracy: number; n: number }[] {
   const by = new Map<number, { right: number; n: number }>();
-  for (const recs of Object.values(selection)) for (const r of recs) {
-    const e = by.get(r.step) ?? { right: 0, n: 0 };
-    e.n++; if (isCorrect(r)) e.right++;
-    by.set(r.step, e);
-  }
+  for (const recs of Object.values(selection))
+    for (const r of recs) {
+      const e = by.get(r.step) ?? { right: 0, n: 0 };
+      e.n++;
+      if (isCorrect(r)) e.right++;
+      by.set(r.step, e);
+    }
   return [...by.entries()].sort((a, b) => a[0] - b[0]).map(([step, e]) => ({ step, accuracy: e.right / e.n, n: e.n }));
 }
 
@@ -21,19 +27,28 @@ export function flipCount(recs: SelectionRecord[]): number {
   return flips;
 }
 
-export interface Distractor { pairId: string; latest: SelectionRecord; flips: number }
+export interface Distractor {
+  pairId: string;
+  latest: SelectionRecord;
+  flips: number;
+}
 
 /** Pairs sorted by the latest Delta, most negative first (the model prefers C- most confidently). */
 export function hardestByDelta(selection: Record<string, SelectionRecord[]>, k = 8): Distractor[] {
-  return Object.entries(selection).filter(([, r]) => r.length > 0)
+  return Object.entries(selection)
+    .filter(([, r]) => r.length > 0)
     .map(([pairId, r]) => ({ pairId, latest: r[r.length - 1], flips: flipCount(r) }))
-    .sort((a, b) => a.latest.delta - b.latest.delta || a.pairId.localeCompare(b.pairId)).slice(0, k);
+    .sort((a, b) => a.latest.delta - b.latest.delta || a.pairId.localeCompare(b.pairId))
+    .slice(0, k);
 }
 
 /** Pairs whose choice switched at least twice, most flips first. */
 export function mostFlipping(selection: Record<string, SelectionRecord[]>, k = 8): Distractor[] {
-  return Object.entries(selection).map(([pairId, r]) => ({ pairId, latest: r[r.length - 1], flips: flipCount(r) }))
-    .filter((d) => d.latest && d.flips >= 2).sort((a, b) => b.flips - a.flips || a.pairId.localeCompare(b.pairId)).slice(0, k);
+  return Object.entries(selection)
+    .map(([pairId, r]) => ({ pairId, latest: r[r.length - 1], flips: flipCount(r) }))
+    .filter((d) => d.latest && d.flips >= 2)
+    .sort((a, b) => b.flips - a.flips || a.pairId.localeCompare(b.pairId))
+    .slice(0, k);
 }
 
 /** The record at or before `step` (the latest when step is null). */

@@ -21,7 +21,10 @@ function bySeed(rows: ResultRow[], method: string, benchmark: string): Map<numbe
   return m;
 }
 
-export function compare(rows: ResultRow[], baseline = 'grpo'): { methods: string[]; benchmarks: string[]; cells: Record<string, Record<string, ComparisonCell>> } {
+export function compare(
+  rows: ResultRow[],
+  baseline = 'grpo',
+): { methods: string[]; benchmarks: string[]; cells: Record<string, Record<string, ComparisonCell>> } {
   const methods = methodsOf(rows);
   const benchmarks = benchmarksOf(rows);
   const cells: Record<string, Record<string, ComparisonCell>> = {};
@@ -35,8 +38,12 @@ export function compare(rows: ResultRow[], baseline = 'grpo'): { methods: string
       let diff: number | null = null;
       let diffCi95 = NaN;
       if (m !== baseline && seeds.length > 0) {
-        const p = summarizePaired(seeds.map((k) => mine.get(k)!), seeds.map((k) => base.get(k)!));
-        diff = p.mean; diffCi95 = p.ci95;
+        const p = summarizePaired(
+          seeds.map((k) => mine.get(k)!),
+          seeds.map((k) => base.get(k)!),
+        );
+        diff = p.mean;
+        diffCi95 = p.ci95;
       }
       cells[m][b] = { ...s, diff, diffCi95 };
     }

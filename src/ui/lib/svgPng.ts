@@ -9,7 +9,11 @@ export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   const url = URL.createObjectURL(new Blob([src], { type: 'image/svg+xml;charset=utf-8' }));
   try {
     const img = new Image();
-    await new Promise<void>((res, rej) => { img.onload = () => res(); img.onerror = () => rej(new Error('the chart could not be rendered to an image')); img.src = url; });
+    await new Promise<void>((res, rej) => {
+      img.onload = () => res();
+      img.onerror = () => rej(new Error('the chart could not be rendered to an image'));
+      img.src = url;
+    });
     const canvas = document.createElement('canvas');
     canvas.width = Math.ceil(width * scale);
     canvas.height = Math.ceil(height * scale);
@@ -18,7 +22,9 @@ export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
     ctx.fillRect(0, 0, canvas.width, canvas.height);
     ctx.scale(scale, scale);
     ctx.drawImage(img, 0, 0, width, height);
-    return await new Promise<Blob>((res, rej) => canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'));
+    return await new Promise<Blob>((res, rej) =>
+      canvas.toBlob((b) => (b ? res(b) : rej(new Error('PNG encoding failed'))), 'image/png'),
+    );
   } finally {
     URL.revokeObjectURL(url);
   }

@@ -6,7 +6,10 @@
 import { diffWordsWithSpace } from 'diff';
 import type { DecisiveSpan } from '../../tasks/types.ts';
 
-export interface Range { start: number; end: number }
+export interface Range {
+  start: number;
+  end: number;
+}
 
 /** Ranges of `a` removed and of `b` added when turning a into b (word granularity, whitespace kept). */
 export function diffRanges(a: string, b: string): { a: Range[]; b: Range[] } {
@@ -16,9 +19,16 @@ export function diffRanges(a: string, b: string): { a: Range[]; b: Range[] } {
   let ib = 0;
   for (const part of diffWordsWithSpace(a, b)) {
     const n = part.value.length;
-    if (part.removed) { push(ra, ia, ia + n); ia += n; }
-    else if (part.added) { push(rb, ib, ib + n); ib += n; }
-    else { ia += n; ib += n; }
+    if (part.removed) {
+      push(ra, ia, ia + n);
+      ia += n;
+    } else if (part.added) {
+      push(rb, ib, ib + n);
+      ib += n;
+    } else {
+      ia += n;
+      ib += n;
+    }
   }
   return { a: ra, b: rb };
 }
@@ -29,12 +39,20 @@ function push(rs: Range[], start: number, end: number): void {
   else rs.push({ start, end });
 }
 
-export interface Segment { text: string; start: number; changed: boolean; decisive: boolean }
+export interface Segment {
+  text: string;
+  start: number;
+  changed: boolean;
+  decisive: boolean;
+}
 
 /** Splits `text` at every boundary of `changed` and `decisive` ranges. */
 export function segments(text: string, changed: Range[], decisive: Range[]): Segment[] {
   const cuts = new Set<number>([0, text.length]);
-  for (const r of [...changed, ...decisive]) { cuts.add(clamp(r.start, text.length)); cuts.add(clamp(r.end, text.length)); }
+  for (const r of [...changed, ...decisive]) {
+    cuts.add(clamp(r.start, text.length));
+    cuts.add(clamp(r.end, text.length));
+  }
   const pts = [...cuts].sort((x, y) => x - y);
   const out: Segment[] = [];
   for (let i = 0; i + 1 < pts.length; i++) {
@@ -47,7 +65,9 @@ export function segments(text: string, changed: Range[], decisive: Range[]): Seg
   return out;
 }
 
-function clamp(v: number, n: number): number { return Math.max(0, Math.min(n, v)); }
+function clamp(v: number, n: number): number {
+  return Math.max(0, Math.min(n, v));
+}
 
 export function textSpans(spans: DecisiveSpan[]): Range[] {
   return spans.flatMap((s) => (s.kind === 'text' ? [{ start: s.start, end: s.end }] : []));
@@ -55,10 +75,12 @@ export function textSpans(spans: DecisiveSpan[]): Range[] {
 
 /** Trims whitespace off each range's ends so highlights hug the words (the word diff keeps spaces). */
 export function trimRanges(text: string, rs: Range[]): Range[] {
-  return rs.map((r) => {
-    let { start, end } = r;
-    while (start < end && /\s/.test(text[start])) start++;
-    while (end > start && /\s/.test(text[end - 1])) end--;
-    return { start, end };
-  }).filter((r) => r.end > r.start);
+  return rs
+    .map((r) => {
+      let { start, end } = r;
+      while (start < end && /\s/.test(text[start])) start++;
+      while (end > start && /\s/.test(text[end - 1])) end--;
+      return { start, end };
+    })
+    .filter((r) => r.end > r.start);
 }

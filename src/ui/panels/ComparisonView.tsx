@@ -19,7 +19,14 @@ export function ComparisonTable({ rows }: { rows: ResultRow[] }) {
   return (
     <table className="compare" aria-label="Accuracy per benchmark">
       <thead>
-        <tr><th>benchmark</th>{c.methods.map((m) => <th key={m} scope="col">{m}</th>)}</tr>
+        <tr>
+          <th>benchmark</th>
+          {c.methods.map((m) => (
+            <th key={m} scope="col">
+              {m}
+            </th>
+          ))}
+        </tr>
       </thead>
       <tbody>
         {c.benchmarks.map((b) => (
@@ -31,7 +38,12 @@ export function ComparisonTable({ rows }: { rows: ResultRow[] }) {
               return (
                 <td key={m}>
                   <span className="acc">{pm(cell.mean, cell.ci95)}</span>
-                  {cell.diff !== null ? <span className={`diff ${cell.diff > 0 ? 'up' : cell.diff < 0 ? 'down' : ''}`}> ({pm(cell.diff, cell.diffCi95, true)} vs grpo)</span> : null}
+                  {cell.diff !== null ? (
+                    <span className={`diff ${cell.diff > 0 ? 'up' : cell.diff < 0 ? 'down' : ''}`}>
+                      {' '}
+                      ({pm(cell.diff, cell.diffCi95, true)} vs grpo)
+                    </span>
+                  ) : null}
                   <span className="help"> n={cell.n}</span>
                 </td>
               );
@@ -39,7 +51,10 @@ export function ComparisonTable({ rows }: { rows: ResultRow[] }) {
           </tr>
         ))}
       </tbody>
-      <caption>Accuracy in percent, mean ± 95% interval over seeds (t distribution); the difference from grpo is paired by seed.</caption>
+      <caption>
+        Accuracy in percent, mean ± 95% interval over seeds (t distribution); the difference from grpo is paired by
+        seed.
+      </caption>
     </table>
   );
 }
@@ -52,37 +67,85 @@ export function ComparisonView() {
   const rows = loaded?.rows ?? fromRuns;
   const scatter = useMemo(() => probeVsTask(rows), [rows]);
   const load = (
-    <label className="file-button">Load results.json
-      <input type="file" accept=".json,application/json" aria-label="Load results.json" onChange={async (e) => {
-        const f = e.target.files?.[0];
-        e.target.value = '';
-        if (!f) return;
-        try { setLoaded({ name: f.name, rows: parseResults(await f.text()) }); setError(null); } catch (err) { setError(`${f.name}: ${(err as Error).message}`); }
-      }} />
+    <label className="file-button">
+      Load results.json
+      <input
+        type="file"
+        accept=".json,application/json"
+        aria-label="Load results.json"
+        onChange={async (e) => {
+          const f = e.target.files?.[0];
+          e.target.value = '';
+          if (!f) return;
+          try {
+            setLoaded({ name: f.name, rows: parseResults(await f.text()) });
+            setError(null);
+          } catch (err) {
+            setError(`${f.name}: ${(err as Error).message}`);
+          }
+        }}
+      />
     </label>
   );
   return (
     <Panel name="Comparison" actions={load} className="wide">
-      {error ? <p className="error" role="alert">{error}</p> : null}
-      {loaded ? <p className="help">Showing {loaded.name} ({loaded.rows.length} rows). <button type="button" className="link" onClick={() => setLoaded(null)}>show this page's runs instead</button></p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
+      {loaded ? (
+        <p className="help">
+          Showing {loaded.name} ({loaded.rows.length} rows).{' '}
+          <button type="button" className="link" onClick={() => setLoaded(null)}>
+            show this page's runs instead
+          </button>
+        </p>
+      ) : null}
       {rows.length === 0 ? (
-        <Empty>Run the same preset with different methods (grpo, da-sft, da-rl, contextrl), ideally with several seeds, and each run's final evaluation lands here; or load a results.json from <code>npm run experiment</code>.</Empty>
+        <Empty>
+          Run the same preset with different methods (grpo, da-sft, da-rl, contextrl), ideally with several seeds, and
+          each run's final evaluation lands here; or load a results.json from <code>npm run experiment</code>.
+        </Empty>
       ) : (
         <div className="compare-grid">
           <ComparisonTable rows={rows} />
           <figure className="chart" role="figure" aria-label="Selection probe vs end task">
-            <figcaption><span className="chart-title">Selection-probe accuracy vs end-task accuracy, per method</span></figcaption>
+            <figcaption>
+              <span className="chart-title">Selection-probe accuracy vs end-task accuracy, per method</span>
+            </figcaption>
             {scatter.length ? (
               <ResponsiveContainer width="100%" height={240}>
                 <ScatterChart margin={{ top: 14, right: 20, bottom: 20, left: 6 }}>
                   <CartesianGrid stroke="#e5e7eb" />
-                  <XAxis type="number" dataKey="probe" name="probe accuracy" domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} label={{ value: 'selection probe', position: 'insideBottom', offset: -10, fontSize: 11 }} tick={{ fontSize: 10 }} />
-                  <YAxis type="number" dataKey="task" name="end-task accuracy" domain={[0, 1]} tickFormatter={(v: number) => pct(v, 0)} tick={{ fontSize: 10 }} width={52} label={{ value: 'end task (mean)', angle: -90, position: 'insideLeft', offset: 10, fontSize: 11 }} />
+                  <XAxis
+                    type="number"
+                    dataKey="probe"
+                    name="probe accuracy"
+                    domain={[0, 1]}
+                    tickFormatter={(v: number) => pct(v, 0)}
+                    label={{ value: 'selection probe', position: 'insideBottom', offset: -10, fontSize: 11 }}
+                    tick={{ fontSize: 10 }}
+                  />
+                  <YAxis
+                    type="number"
+                    dataKey="task"
+                    name="end-task accuracy"
+                    domain={[0, 1]}
+                    tickFormatter={(v: number) => pct(v, 0)}
+                    tick={{ fontSize: 10 }}
+                    width={52}
+                    label={{ value: 'end task (mean)', angle: -90, position: 'insideLeft', offset: 10, fontSize: 11 }}
+                  />
                   <Tooltip formatter={(v) => pct(Number(v))} isAnimationActive={false} />
-                  <Scatter data={scatter} fill="#2563eb" isAnimationActive={false}><LabelList dataKey="method" position="top" fontSize={11} /></Scatter>
+                  <Scatter data={scatter} fill="#2563eb" isAnimationActive={false}>
+                    <LabelList dataKey="method" position="top" fontSize={11} />
+                  </Scatter>
                 </ScatterChart>
               </ResponsiveContainer>
-            ) : <Empty>The scatter needs runs evaluated on both the selection probe and at least one benchmark.</Empty>}
+            ) : (
+              <Empty>The scatter needs runs evaluated on both the selection probe and at least one benchmark.</Empty>
+            )}
           </figure>
         </div>
       )}

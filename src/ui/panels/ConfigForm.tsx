@@ -4,7 +4,19 @@ import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
 import { FIELDS, PRESETS, type FieldSpec } from '../../store/configSpec.ts';
 
-function NumberInput({ spec, value, invalid, describedBy, disabled }: { spec: FieldSpec; value: number; invalid: boolean; describedBy: string; disabled: boolean }) {
+function NumberInput({
+  spec,
+  value,
+  invalid,
+  describedBy,
+  disabled,
+}: {
+  spec: FieldSpec;
+  value: number;
+  invalid: boolean;
+  describedBy: string;
+  disabled: boolean;
+}) {
   const [draft, setDraft] = useState(String(value));
   const [seen, setSeen] = useState(value);
   if (!Object.is(seen, value)) {
@@ -15,8 +27,13 @@ function NumberInput({ spec, value, invalid, describedBy, disabled }: { spec: Fi
   }
   return (
     <input
-      id={`f-${spec.key}`} type="text" inputMode="decimal" value={draft} disabled={disabled}
-      aria-invalid={invalid} aria-describedby={describedBy}
+      id={`f-${spec.key}`}
+      type="text"
+      inputMode="decimal"
+      value={draft}
+      disabled={disabled}
+      aria-invalid={invalid}
+      aria-describedby={describedBy}
       onChange={(e) => {
         setDraft(e.target.value);
         const t = e.target.value.trim();
@@ -36,18 +53,46 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
     <div className={`field ${error ? 'field-error' : ''}`}>
       <label htmlFor={`f-${spec.key}`}>{spec.label}</label>
       {spec.kind === 'select' ? (
-        <select id={`f-${spec.key}`} value={String(value)} disabled={disabled} aria-invalid={!!error} aria-describedby={describedBy}
-          onChange={(e) => setField(spec.key, e.target.value as RunConfig[typeof spec.key])}>
-          {spec.options?.map((o) => <option key={o} value={o}>{o}</option>)}
+        <select
+          id={`f-${spec.key}`}
+          value={String(value)}
+          disabled={disabled}
+          aria-invalid={!!error}
+          aria-describedby={describedBy}
+          onChange={(e) => setField(spec.key, e.target.value as RunConfig[typeof spec.key])}
+        >
+          {spec.options?.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
         </select>
       ) : spec.kind === 'bool' ? (
-        <input id={`f-${spec.key}`} type="checkbox" checked={Boolean(value)} disabled={disabled} aria-describedby={describedBy}
-          onChange={(e) => setField(spec.key, e.target.checked as RunConfig[typeof spec.key])} />
+        <input
+          id={`f-${spec.key}`}
+          type="checkbox"
+          checked={Boolean(value)}
+          disabled={disabled}
+          aria-describedby={describedBy}
+          onChange={(e) => setField(spec.key, e.target.checked as RunConfig[typeof spec.key])}
+        />
       ) : (
-        <NumberInput spec={spec} value={value as number} invalid={!!error} describedBy={describedBy} disabled={disabled} />
+        <NumberInput
+          spec={spec}
+          value={value as number}
+          invalid={!!error}
+          describedBy={describedBy}
+          disabled={disabled}
+        />
       )}
-      {error ? <p className="error" id={errId} role="alert">{error}</p> : null}
-      <p className="help" id={helpId}>{spec.help}</p>
+      {error ? (
+        <p className="error" id={errId} role="alert">
+          {error}
+        </p>
+      ) : null}
+      <p className="help" id={helpId}>
+        {spec.help}
+      </p>
     </div>
   );
 }
@@ -64,18 +109,35 @@ export function ConfigForm({ locked }: { locked: boolean }) {
       <div className="field">
         <label htmlFor="f-preset">Preset</label>
         <select id="f-preset" value={preset} disabled={locked} onChange={(e) => applyPreset(e.target.value)}>
-          {PRESETS.map((p) => <option key={p.name} value={p.name} title={p.description}>{p.title}</option>)}
+          {PRESETS.map((p) => (
+            <option key={p.name} value={p.name} title={p.description}>
+              {p.title}
+            </option>
+          ))}
           {PRESETS.some((p) => p.name === preset) ? null : <option value={preset}>{preset}</option>}
         </select>
-        <p className="help">{PRESETS.find((p) => p.name === preset)?.description ?? 'A starting point; every setting below can be changed and the URL keeps the changes.'}</p>
+        <p className="help">
+          {PRESETS.find((p) => p.name === preset)?.description ??
+            'A starting point; every setting below can be changed and the URL keeps the changes.'}
+        </p>
       </div>
-      {basic.map((f) => <Field key={f.key} spec={f} disabled={locked} />)}
+      {basic.map((f) => (
+        <Field key={f.key} spec={f} disabled={locked} />
+      ))}
       <details>
         <summary>Advanced</summary>
-        {advanced.map((f) => <Field key={f.key} spec={f} disabled={locked} />)}
-        {knobEntries.length ? <p className="help">Domain knobs: {knobEntries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}</p> : null}
+        {advanced.map((f) => (
+          <Field key={f.key} spec={f} disabled={locked} />
+        ))}
+        {knobEntries.length ? (
+          <p className="help">Domain knobs: {knobEntries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}</p>
+        ) : null}
       </details>
-      {formError ? <p className="error" role="alert">{formError}</p> : null}
+      {formError ? (
+        <p className="error" role="alert">
+          {formError}
+        </p>
+      ) : null}
       {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
     </form>
   );

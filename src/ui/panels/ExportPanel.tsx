@@ -17,15 +17,31 @@ function exportRun(id: string, kind: 'csv' | 'json' | 'run'): void {
   if (kind === 'csv') download(`${stem}.metrics.csv`, metricsToCsv(rows), 'text/csv');
   else if (kind === 'json') download(`${stem}.metrics.json`, JSON.stringify(runToFile(run, rows)), 'application/json');
   else {
-    const summary: RunSummary = { id: run.id, name: run.name, config: run.config, createdAt: run.createdAt, state: run.state, step: run.progress?.step ?? 0, backend: run.backend ?? run.config.backend };
-    download(`${stem}.crlrun`, new Blob([encodeRunFile({ summary, metrics: rows, evals: run.evals, checkpoint: latestCheckpoint(id) })]));
+    const summary: RunSummary = {
+      id: run.id,
+      name: run.name,
+      config: run.config,
+      createdAt: run.createdAt,
+      state: run.state,
+      step: run.progress?.step ?? 0,
+      backend: run.backend ?? run.config.backend,
+    };
+    download(
+      `${stem}.crlrun`,
+      new Blob([encodeRunFile({ summary, metrics: rows, evals: run.evals, checkpoint: latestCheckpoint(id) })]),
+    );
   }
 }
 
 async function importRun(file: File): Promise<void> {
   const f = decodeRunFile(await file.arrayBuffer());
   const s = f.summary;
-  let entry: RunEntry = { ...newRunEntry(s.id, `${s.name} (imported)`, s.config, s.createdAt), state: s.state === 'running' || s.state === 'warming' ? 'paused' as const : s.state, backend: s.backend, imported: true };
+  let entry: RunEntry = {
+    ...newRunEntry(s.id, `${s.name} (imported)`, s.config, s.createdAt),
+    state: s.state === 'running' || s.state === 'warming' ? ('paused' as const) : s.state,
+    backend: s.backend,
+    imported: true,
+  };
   for (const e of f.evals) entry = withEval(entry, e);
   addRun(entry);
   appendMetrics(s.id, f.metrics);
@@ -37,30 +53,72 @@ export function ExportPanel() {
   const [error, setError] = useState<string | null>(null);
   return (
     <Panel name="Runs and export">
-      {runs.length === 0 ? <Empty>No runs yet: Start one, or import a run file exported from this lab.</Empty> : (
+      {runs.length === 0 ? (
+        <Empty>No runs yet: Start one, or import a run file exported from this lab.</Empty>
+      ) : (
         <ul className="runs" aria-label="Runs">
           {runs.map((r) => (
             <li key={r.id} className={r.id === activeId ? 'active' : ''}>
-              <label><input type="radio" name="active-run" checked={r.id === activeId} onChange={() => setActiveRun(r.id)} /> {r.name}</label>
-              <span className="help"> {r.state}{r.progress ? ` · step ${r.progress.step}` : ''}</span>
+              <label>
+                <input type="radio" name="active-run" checked={r.id === activeId} onChange={() => setActiveRun(r.id)} />{' '}
+                {r.name}
+              </label>
+              <span className="help">
+                {' '}
+                {r.state}
+                {r.progress ? ` · step ${r.progress.step}` : ''}
+              </span>
               <div className="export-buttons">
-                <button type="button" onClick={() => exportRun(r.id, 'csv')} aria-label={`Export ${r.name} metrics as CSV`}>CSV</button>
-                <button type="button" onClick={() => exportRun(r.id, 'json')} aria-label={`Export ${r.name} metrics as JSON`}>JSON</button>
-                <button type="button" onClick={() => exportRun(r.id, 'run')} aria-label={`Export ${r.name} as a run file`}>Run file</button>
+                <button
+                  type="button"
+                  onClick={() => exportRun(r.id, 'csv')}
+                  aria-label={`Export ${r.name} metrics as CSV`}
+                >
+                  CSV
+                </button>
+                <button
+                  type="button"
+                  onClick={() => exportRun(r.id, 'json')}
+                  aria-label={`Export ${r.name} metrics as JSON`}
+                >
+                  JSON
+                </button>
+                <button
+                  type="button"
+                  onClick={() => exportRun(r.id, 'run')}
+                  aria-label={`Export ${r.name} as a run file`}
+                >
+                  Run file
+                </button>
               </div>
             </li>
           ))}
         </ul>
       )}
-      <label className="file-button">Import run file
-        <input type="file" accept=".crlrun,application/octet-stream" aria-label="Import run file" onChange={async (e) => {
-          const file = e.target.files?.[0];
-          e.target.value = '';
-          if (!file) return;
-          try { await importRun(file); setError(null); } catch (err) { setError(`${file.name}: ${(err as Error).message}`); }
-        }} />
+      <label className="file-button">
+        Import run file
+        <input
+          type="file"
+          accept=".crlrun,application/octet-stream"
+          aria-label="Import run file"
+          onChange={async (e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (!file) return;
+            try {
+              await importRun(file);
+              setError(null);
+            } catch (err) {
+              setError(`${file.name}: ${(err as Error).message}`);
+            }
+          }}
+        />
       </label>
-      {error ? <p className="error" role="alert">{error}</p> : null}
+      {error ? (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      ) : null}
       <p className="help">Each chart has its own PNG button.</p>
     </Panel>
   );

@@ -21,15 +21,29 @@ import { useKnownPairs } from './PairInspector.tsx';
 const NO_UNITS: number[] = [];
 
 /** C+ and C- of one attribution reply, side by side, on a shared heat scale. */
-export function GroundingPairView({ pair, reply }: { pair: Pair; reply: Pick<AttributionReply, 'contexts' | 'scores' | 'score' | 'objective'> }) {
+export function GroundingPairView({
+  pair,
+  reply,
+}: {
+  pair: Pair;
+  reply: Pick<AttributionReply, 'contexts' | 'scores' | 'score' | 'objective'>;
+}) {
   const heat = displayHeat(reply.contexts, reply.scores);
   const per = reply.score.contexts;
   return (
     <div className="grounding-pair">
       <p className="grounding-score">
         Decisive share <strong aria-label="Decisive share">{formatShare(reply.score.share)}</strong>
-        {per.length === 2 ? <> (C+ {formatShare(per[0].share)}, C− {formatShare(per[1].share)})</> : null}
-        <span className="help"> · Δ = {reply.objective.toFixed(2)} · {formatShare(reply.score.contextMass)} of the attribution on the contexts</span>
+        {per.length === 2 ? (
+          <>
+            {' '}
+            (C+ {formatShare(per[0].share)}, C− {formatShare(per[1].share)})
+          </>
+        ) : null}
+        <span className="help">
+          {' '}
+          · Δ = {reply.objective.toFixed(2)} · {formatShare(reply.score.contextMass)} of the attribution on the contexts
+        </span>
       </p>
       <div className="text-compare">
         {reply.contexts.map((c, k) => {
@@ -40,11 +54,26 @@ export function GroundingPairView({ pair, reply }: { pair: Pair; reply: Pick<Att
           const label = `${name} heat map`;
           return (
             <div key={c.role}>
-              <h4>{name}{c.letter ? <span className="help"> (option {c.letter}, {formatShare(per[k]?.share ?? 0)} on its decisive span)</span> : null}</h4>
+              <h4>
+                {name}
+                {c.letter ? (
+                  <span className="help">
+                    {' '}
+                    (option {c.letter}, {formatShare(per[k]?.share ?? 0)} on its decisive span)
+                  </span>
+                ) : null}
+              </h4>
               {c.kind === 'text' && typeof ctx === 'string' ? (
                 <HeatText text={ctx} ranges={c.charRanges ?? []} heat={heat[k]} decisive={c.decisive} label={label} />
               ) : (
-                <HeatImage image={ctx as RGBImage} heat={heat[k]} perSide={c.patchesPerSide ?? 1} decisive={c.decisive} regions={spans} label={label} />
+                <HeatImage
+                  image={ctx as RGBImage}
+                  heat={heat[k]}
+                  perSide={c.patchesPerSide ?? 1}
+                  decisive={c.decisive}
+                  regions={spans}
+                  label={label}
+                />
               )}
             </div>
           );
@@ -66,20 +95,43 @@ function RunColumn({ run, pair, method }: { run: RunEntry; pair: Pair; method: A
   const unit = units[i];
   const key = unit === undefined ? '' : resultKey(run.id, unit, pair.id, method);
   const entry = useGroundingStore((s) => (key ? s.results[key] : undefined));
-  useEffect(() => { if (unit !== undefined) requestAttribution(run.id, unit, pair, method); }, [run.id, unit, pair, method]);
+  useEffect(() => {
+    if (unit !== undefined) requestAttribution(run.id, unit, pair, method);
+  }, [run.id, unit, pair, method]);
   const reply = entry?.state === 'done' ? entry.reply : undefined;
   return (
     <section className="grounding-run" aria-label={`Grounding of ${run.name}`}>
       <h3>{run.name}</h3>
-      {units.length === 0 ? <Empty>No checkpoint of this run yet: one is kept every 25 units and when the run pauses or ends.</Empty> : (
+      {units.length === 0 ? (
+        <Empty>No checkpoint of this run yet: one is kept every 25 units and when the run pauses or ends.</Empty>
+      ) : (
         <>
-          <label className="inline">Checkpoint
-            <input type="range" min={0} max={units.length - 1} value={i} aria-label={`Checkpoint of ${run.name}`} aria-valuetext={stepLabel(unit, reply)}
-              onChange={(e) => setIndex(Number(e.target.value))} disabled={units.length < 2} />
-            <output>{stepLabel(unit, reply)} ({i + 1} of {units.length})</output>
+          <label className="inline">
+            Checkpoint
+            <input
+              type="range"
+              min={0}
+              max={units.length - 1}
+              value={i}
+              aria-label={`Checkpoint of ${run.name}`}
+              aria-valuetext={stepLabel(unit, reply)}
+              onChange={(e) => setIndex(Number(e.target.value))}
+              disabled={units.length < 2}
+            />
+            <output>
+              {stepLabel(unit, reply)} ({i + 1} of {units.length})
+            </output>
           </label>
-          {entry?.state === 'error' ? <p className="error" role="alert">{entry.message}</p> : null}
-          {!entry || entry.state === 'pending' ? <p className="help" role="status">Computing attribution…</p> : null}
+          {entry?.state === 'error' ? (
+            <p className="error" role="alert">
+              {entry.message}
+            </p>
+          ) : null}
+          {!entry || entry.state === 'pending' ? (
+            <p className="help" role="status">
+              Computing attribution…
+            </p>
+          ) : null}
           {reply && reply.pairId === pair.id ? <GroundingPairView pair={pair} reply={reply} /> : null}
         </>
       )}
@@ -99,37 +151,61 @@ export function GroundingView() {
   const runB = runs.find((r) => r.id === second && r.id !== runA?.id);
   const pair = (pairId ? known.get(pairId) : undefined) ?? runA?.probe?.[0] ?? known.values().next().value;
   const runOptions = (value: string, onChange: (v: string) => void, label: string, none: string) => (
-    <label className="inline">{label}
+    <label className="inline">
+      {label}
       <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
         <option value="">{none}</option>
-        {runs.map((r) => <option key={r.id} value={r.id}>{r.name}</option>)}
+        {runs.map((r) => (
+          <option key={r.id} value={r.id}>
+            {r.name}
+          </option>
+        ))}
       </select>
     </label>
   );
   return (
     <Panel name="Grounding" className="wide">
       <div className="toolbar">
-        <label className="inline">Attribution
-          <select value={method} onChange={(e) => setAttributionMethod(e.target.value as AttributionMethod)} aria-label="Attribution method">
-            {ATTRIBUTION_METHODS.map((m) => <option key={m} value={m}>{ATTRIBUTION_LABELS[m]}</option>)}
+        <label className="inline">
+          Attribution
+          <select
+            value={method}
+            onChange={(e) => setAttributionMethod(e.target.value as AttributionMethod)}
+            aria-label="Attribution method"
+          >
+            {ATTRIBUTION_METHODS.map((m) => (
+              <option key={m} value={m}>
+                {ATTRIBUTION_LABELS[m]}
+              </option>
+            ))}
           </select>
         </label>
         {runOptions(first, setFirst, 'Run', 'the active run')}
         {runOptions(second, setSecond, 'Compare with', 'no second run')}
       </div>
       <p className="help">
-        Heat: how much each token or patch drives the selection margin Δ = logit(C+ letter) − logit(C− letter); outlined: the decisive span.
-        The decisive share is the part of the contexts' attribution that lands on it (1 = all of it).
-        {pair ? <> Pair <code>{pair.id}</code> ({pair.hardness}); open another in the pair inspector.</> : null}
+        Heat: how much each token or patch drives the selection margin Δ = logit(C+ letter) − logit(C− letter);
+        outlined: the decisive span. The decisive share is the part of the contexts' attribution that lands on it (1 =
+        all of it).
+        {pair ? (
+          <>
+            {' '}
+            Pair <code>{pair.id}</code> ({pair.hardness}); open another in the pair inspector.
+          </>
+        ) : null}
       </p>
-      {!runA ? <Empty>Start a run: its checkpoints show here, with the attribution of the probe pair you open in the pair inspector.</Empty>
-        : !pair ? <Empty>Open a pair in the pair inspector to see where the model looks.</Empty>
-          : (
-            <div className={runB ? 'grounding-runs two-col' : 'grounding-runs'}>
-              <RunColumn key={runA.id} run={runA} pair={pair} method={method} />
-              {runB ? <RunColumn key={runB.id} run={runB} pair={pair} method={method} /> : null}
-            </div>
-          )}
+      {!runA ? (
+        <Empty>
+          Start a run: its checkpoints show here, with the attribution of the probe pair you open in the pair inspector.
+        </Empty>
+      ) : !pair ? (
+        <Empty>Open a pair in the pair inspector to see where the model looks.</Empty>
+      ) : (
+        <div className={runB ? 'grounding-runs two-col' : 'grounding-runs'}>
+          <RunColumn key={runA.id} run={runA} pair={pair} method={method} />
+          {runB ? <RunColumn key={runB.id} run={runB} pair={pair} method={method} /> : null}
+        </div>
+      )}
     </Panel>
   );
 }

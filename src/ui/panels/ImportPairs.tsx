@@ -4,8 +4,12 @@ import { importPairs } from '../lib/pairSources.ts';
 
 export function ImportPairs() {
   return (
-    <label className="file-button">Import pairs (JSONL)
-      <input type="file" accept=".jsonl,.json,application/jsonl,text/plain" aria-label="Import pairs (JSONL)"
+    <label className="file-button">
+      Import pairs (JSONL)
+      <input
+        type="file"
+        accept=".jsonl,.json,application/jsonl,text/plain"
+        aria-label="Import pairs (JSONL)"
         onChange={async (e) => {
           const f = e.target.files?.[0];
           e.target.value = '';
@@ -13,7 +17,8 @@ export function ImportPairs() {
           const r = importPairs(new Uint8Array(await f.arrayBuffer()));
           addPairSource({ name: `imported: ${f.name}`, pairs: r.pairs, errors: r.errors });
           selectPair(r.pairs[0]?.id ?? null);
-        }} />
+        }}
+      />
     </label>
   );
 }

@@ -3,7 +3,15 @@ import { useEffect, useMemo } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { SelectionRecord } from '../../runtime/types.ts';
 import { useConfigStore } from '../../store/config.ts';
-import { addPairSource, resetFilters, selectPair, selectSource, setFilter, useInspectorStore, type PairFilters } from '../../store/inspector.ts';
+import {
+  addPairSource,
+  resetFilters,
+  selectPair,
+  selectSource,
+  setFilter,
+  useInspectorStore,
+  type PairFilters,
+} from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import type { Pair } from '../../tasks/types.ts';
 import { FunnelView } from '../components/FunnelView.tsx';
@@ -16,11 +24,26 @@ import { ImportPairs } from './ImportPairs.tsx';
 const SAMPLE_N = 40;
 const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
 
-function Select({ label, value, options, onChange }: { label: string; value: string; options: string[]; onChange: (v: string) => void }) {
+function Select({
+  label,
+  value,
+  options,
+  onChange,
+}: {
+  label: string;
+  value: string;
+  options: string[];
+  onChange: (v: string) => void;
+}) {
   return (
-    <label className="inline">{label}
+    <label className="inline">
+      {label}
       <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label}>
-        {options.map((o) => <option key={o} value={o}>{o}</option>)}
+        {options.map((o) => (
+          <option key={o} value={o}>
+            {o}
+          </option>
+        ))}
       </select>
     </label>
   );
@@ -39,7 +62,9 @@ export function useKnownPairs(): Map<string, Pair> {
 }
 
 export function PairInspector() {
-  const { domain, seed, knobs } = useConfigStore(useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })));
+  const { domain, seed, knobs } = useConfigStore(
+    useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })),
+  );
   const draft = useConfigStore((s) => s.config);
   const runConfig = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.config : undefined));
   const probeConfig = runConfig ?? draft;
@@ -56,11 +81,25 @@ export function PairInspector() {
     // Pair sets are generated lazily, once each: the probe first (selection records point into it).
     if (!sources[probeName]) {
       const pairs = runProbePairs(probeConfig);
-      if (pairs) { addPairSource({ name: probeName, pairs, errors: [] }, !sources[sourceName] || sourceName.startsWith('selection probe')); return; }
+      if (pairs) {
+        addPairSource(
+          { name: probeName, pairs, errors: [] },
+          !sources[sourceName] || sourceName.startsWith('selection probe'),
+        );
+        return;
+      }
     }
     if (sources[sampleName]) return;
     const r = samplePairs(domain, seed, SAMPLE_N, knobs);
-    addPairSource({ name: sampleName, pairs: r.pairs, funnel: r.funnel, errors: r.error ? [{ line: 0, message: `the ${domain} pair builder failed: ${r.error}` }] : [] }, !sources[sourceName]);
+    addPairSource(
+      {
+        name: sampleName,
+        pairs: r.pairs,
+        funnel: r.funnel,
+        errors: r.error ? [{ line: 0, message: `the ${domain} pair builder failed: ${r.error}` }] : [],
+      },
+      !sources[sourceName],
+    );
   }, [domain, seed, knobs, sampleName, sources, sourceName, probeName, probeConfig]);
 
   const source = sources[sourceName];
@@ -69,19 +108,36 @@ export function PairInspector() {
   const benchmarks = ['any', ...new Set(pairs.map(benchmarkOf).filter(Boolean))];
   const domains = ['any', ...new Set(pairs.map((p) => p.domain))];
   const open = pairId ? known.get(pairId) : undefined;
-  const set = <K extends keyof PairFilters>(k: K) => (v: string) => setFilter(k, v as PairFilters[K]);
+  const set =
+    <K extends keyof PairFilters>(k: K) =>
+    (v: string) =>
+      setFilter(k, v as PairFilters[K]);
 
   return (
     <Panel name="Pair inspector" className="wide">
       <div className="toolbar">
-        <Select label="Pair set" value={source ? sourceName : ''} options={Object.keys(sources)} onChange={selectSource} />
+        <Select
+          label="Pair set"
+          value={source ? sourceName : ''}
+          options={Object.keys(sources)}
+          onChange={selectSource}
+        />
         <ImportPairs />
       </div>
       {Object.keys(sources).length === 0 ? <Empty>Generating pairs…</Empty> : null}
       {source?.errors.length ? (
         <div className="import-errors" role="alert" aria-label="Import errors">
-          <strong>{source.errors.length} problem{source.errors.length > 1 ? 's' : ''} in {source.name}:</strong>
-          <ul>{source.errors.slice(0, 50).map((e, i) => <li key={i}>{e.line ? `line ${e.line}` : 'file'}{e.field ? `, ${e.field}` : ''}: {e.message}</li>)}</ul>
+          <strong>
+            {source.errors.length} problem{source.errors.length > 1 ? 's' : ''} in {source.name}:
+          </strong>
+          <ul>
+            {source.errors.slice(0, 50).map((e, i) => (
+              <li key={i}>
+                {e.line ? `line ${e.line}` : 'file'}
+                {e.field ? `, ${e.field}` : ''}: {e.message}
+              </li>
+            ))}
+          </ul>
         </div>
       ) : null}
       {source ? (
@@ -90,20 +146,49 @@ export function PairInspector() {
             <div className="filters" role="group" aria-label="Filters">
               <Select label="Domain" value={filters.domain} options={domains} onChange={set('domain')} />
               <Select label="Benchmark" value={filters.benchmark} options={benchmarks} onChange={set('benchmark')} />
-              <Select label="Hardness" value={filters.hardness} options={['any', 'easy', 'hard']} onChange={set('hardness')} />
-              <Select label="Model" value={filters.outcome} options={['any', 'right', 'wrong', 'unseen']} onChange={set('outcome')} />
-              <label className="inline">Search<input type="search" value={filters.text} onChange={(e) => setFilter('text', e.target.value)} aria-label="Search pairs" /></label>
-              <button type="button" className="link" onClick={resetFilters}>clear</button>
+              <Select
+                label="Hardness"
+                value={filters.hardness}
+                options={['any', 'easy', 'hard']}
+                onChange={set('hardness')}
+              />
+              <Select
+                label="Model"
+                value={filters.outcome}
+                options={['any', 'right', 'wrong', 'unseen']}
+                onChange={set('outcome')}
+              />
+              <label className="inline">
+                Search
+                <input
+                  type="search"
+                  value={filters.text}
+                  onChange={(e) => setFilter('text', e.target.value)}
+                  aria-label="Search pairs"
+                />
+              </label>
+              <button type="button" className="link" onClick={resetFilters}>
+                clear
+              </button>
             </div>
-            <p className="help">{shown.length} of {pairs.length} pairs</p>
+            <p className="help">
+              {shown.length} of {pairs.length} pairs
+            </p>
             <ul className="pairs" aria-label="Pairs">
               {shown.map((p) => {
                 const o = outcomeOf(p, selection);
                 return (
                   <li key={p.id}>
-                    <button type="button" aria-pressed={p.id === pairId} onClick={() => selectPair(p.id)} aria-label={`Open pair ${p.id}`}>
+                    <button
+                      type="button"
+                      aria-pressed={p.id === pairId}
+                      onClick={() => selectPair(p.id)}
+                      aria-label={`Open pair ${p.id}`}
+                    >
                       <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
-                      {o !== 'unseen' ? <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span> : null}
+                      {o !== 'unseen' ? (
+                        <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span>
+                      ) : null}
                       <span className="q">{p.query}</span>
                     </button>
                   </li>
@@ -113,7 +198,15 @@ export function PairInspector() {
             {source.funnel ? <FunnelView funnel={source.funnel} /> : null}
           </div>
           <div className="pair-detail">
-            {open ? <PairView pair={open} /> : pairId ? <Empty>Pair {pairId} is not in any loaded pair set; the selection panel still shows what the model chose.</Empty> : <Empty>Open a pair from the list to compare C+ and C−.</Empty>}
+            {open ? (
+              <PairView pair={open} />
+            ) : pairId ? (
+              <Empty>
+                Pair {pairId} is not in any loaded pair set; the selection panel still shows what the model chose.
+              </Empty>
+            ) : (
+              <Empty>Open a pair from the list to compare C+ and C−.</Empty>
+            )}
           </div>
         </div>
       ) : null}

@@ -25,19 +25,43 @@ export function GroupView({ g, index }: { g: RolloutGroup; index: number }) {
   return (
     <article className={`group tag-${g.tag}`} aria-label={`Group ${index + 1}`}>
       <header>
-        <span className={`tag ${g.tag}`}>{g.tag}</span> <span>answer <code>{g.answer}</code></span>
-        <details><summary>prompt</summary><pre className="prompt">{g.prompt}</pre></details>
+        <span className={`tag ${g.tag}`}>{g.tag}</span>{' '}
+        <span>
+          answer <code>{g.answer}</code>
+        </span>
+        <details>
+          <summary>prompt</summary>
+          <pre className="prompt">{g.prompt}</pre>
+        </details>
       </header>
       <table className="completions">
-        <thead><tr><th>#</th><th>completion (tokens shaded by −log p)</th><th>reward</th><th>advantage</th></tr></thead>
+        <thead>
+          <tr>
+            <th>#</th>
+            <th>completion (tokens shaded by −log p)</th>
+            <th>reward</th>
+            <th>advantage</th>
+          </tr>
+        </thead>
         <tbody>
           {g.completions.map((c, i) => (
             <tr key={i}>
               <td>{i + 1}</td>
               <td className="tokens">
-                {c.tokens.length ? c.tokens.map((t, j) => (
-                  <span key={j} className="tok" style={{ background: tokenShade(c.logp[j] ?? 0) }} title={`log p = ${fmt(c.logp[j])}`}>{t}</span>
-                )) : <span className="tok">{c.text || '∅'}</span>}
+                {c.tokens.length ? (
+                  c.tokens.map((t, j) => (
+                    <span
+                      key={j}
+                      className="tok"
+                      style={{ background: tokenShade(c.logp[j] ?? 0) }}
+                      title={`log p = ${fmt(c.logp[j])}`}
+                    >
+                      {t}
+                    </span>
+                  ))
+                ) : (
+                  <span className="tok">{c.text || '∅'}</span>
+                )}
               </td>
               <td className={c.reward > 0 ? 'ok' : 'bad'}>{fmt(c.reward)}</td>
               <td>{signed(c.advantage)}</td>
@@ -56,7 +80,14 @@ export function RolloutViewer() {
   const steps = run?.rolloutSteps ?? [];
   const step = nearestStep(steps, want);
   if (!run || step === undefined) {
-    return <Panel name="Rollouts"><Empty>Start a run: each RL step's sampled groups appear here, with rewards, advantages and per-token log-probabilities.</Empty></Panel>;
+    return (
+      <Panel name="Rollouts">
+        <Empty>
+          Start a run: each RL step's sampled groups appear here, with rewards, advantages and per-token
+          log-probabilities.
+        </Empty>
+      </Panel>
+    );
   }
   const groups = run.rollouts[step] ?? [];
   const counts = { 'all-pass': 0, 'all-fail': 0, mixed: 0 };
@@ -66,20 +97,41 @@ export function RolloutViewer() {
   return (
     <Panel name="Rollouts" className="wide">
       <div className="toolbar">
-        <label className="slider">Step
-          <input type="range" min={0} max={steps.length - 1} value={idx} aria-label="Rollout step" aria-valuetext={`step ${step}`}
-            onChange={(e) => setStep(steps[Number(e.target.value)])} />
+        <label className="slider">
+          Step
+          <input
+            type="range"
+            min={0}
+            max={steps.length - 1}
+            value={idx}
+            aria-label="Rollout step"
+            aria-valuetext={`step ${step}`}
+            onChange={(e) => setStep(steps[Number(e.target.value)])}
+          />
           <output>{step}</output>
         </label>
-        <button type="button" className="link" onClick={() => setStep(null)} disabled={want === null}>follow latest</button>
-        <label className="inline">Show
+        <button type="button" className="link" onClick={() => setStep(null)} disabled={want === null}>
+          follow latest
+        </button>
+        <label className="inline">
+          Show
           <select value={tag} onChange={(e) => setTag(e.target.value as typeof tag)} aria-label="Group tag">
-            <option value="any">all groups</option><option value="mixed">mixed</option><option value="all-pass">all-pass</option><option value="all-fail">all-fail</option>
+            <option value="any">all groups</option>
+            <option value="mixed">mixed</option>
+            <option value="all-pass">all-pass</option>
+            <option value="all-fail">all-fail</option>
           </select>
         </label>
-        <span className="help">{groups.length} groups: {counts.mixed} mixed (they teach), {counts['all-pass']} all-pass and {counts['all-fail']} all-fail (zero advantage)</span>
+        <span className="help">
+          {groups.length} groups: {counts.mixed} mixed (they teach), {counts['all-pass']} all-pass and{' '}
+          {counts['all-fail']} all-fail (zero advantage)
+        </span>
       </div>
-      <div className="groups">{shown.map((g, i) => <GroupView key={i} g={g} index={i} />)}</div>
+      <div className="groups">
+        {shown.map((g, i) => (
+          <GroupView key={i} g={g} index={i} />
+        ))}
+      </div>
     </Panel>
   );
 }

@@ -30,7 +30,8 @@ export function useRunShortcuts(): void {
 function usePageHeap(): number | undefined {
   const [heap, setHeap] = useState<number | undefined>();
   useEffect(() => {
-    const read = () => setHeap((performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize);
+    const read = () =>
+      setHeap((performance as Performance & { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize);
     read();
     const id = setInterval(read, 2000);
     return () => clearInterval(id);
@@ -45,7 +46,10 @@ function MemoryReadout({ runId }: { runId: string | null }) {
     <p className="memory" aria-label="Memory">
       Memory: page heap {heap === undefined ? 'not reported by this browser' : bytes(heap)}
       {progress?.tensorBytes !== undefined && (
-        <span> · training tensors {bytes(progress.tensorBytes)} in {progress.numTensors ?? 0} tensors</span>
+        <span>
+          {' '}
+          · training tensors {bytes(progress.tensorBytes)} in {progress.numTensors ?? 0} tensors
+        </span>
       )}
     </p>
   );
@@ -65,23 +69,76 @@ export function RunControls() {
   return (
     <div className="controls">
       <div className="buttons" role="toolbar" aria-label="Run controls">
-        <button type="button" onClick={() => startRun()} disabled={active || !!blocker} aria-keyshortcuts={SHORTCUTS.start} title={blocker ?? 'Start or resume (S)'}>
+        <button
+          type="button"
+          onClick={() => startRun()}
+          disabled={active || !!blocker}
+          aria-keyshortcuts={SHORTCUTS.start}
+          title={blocker ?? 'Start or resume (S)'}
+        >
           {state === 'paused' ? 'Resume' : 'Start'} <kbd>S</kbd>
         </button>
-        <button type="button" onClick={pauseRun} disabled={!active} aria-keyshortcuts={SHORTCUTS.pause} title="Pause after the current step (P)">Pause <kbd>P</kbd></button>
-        <button type="button" onClick={stepRun} disabled={active || !!blocker} aria-keyshortcuts={SHORTCUTS.step} title="One optimizer step (N)">Step <kbd>N</kbd></button>
-        <button type="button" onClick={resetRun} disabled={!run} aria-keyshortcuts={SHORTCUTS.reset} title="Stop and clear this run (R)">Reset <kbd>R</kbd></button>
+        <button
+          type="button"
+          onClick={pauseRun}
+          disabled={!active}
+          aria-keyshortcuts={SHORTCUTS.pause}
+          title="Pause after the current step (P)"
+        >
+          Pause <kbd>P</kbd>
+        </button>
+        <button
+          type="button"
+          onClick={stepRun}
+          disabled={active || !!blocker}
+          aria-keyshortcuts={SHORTCUTS.step}
+          title="One optimizer step (N)"
+        >
+          Step <kbd>N</kbd>
+        </button>
+        <button
+          type="button"
+          onClick={resetRun}
+          disabled={!run}
+          aria-keyshortcuts={SHORTCUTS.reset}
+          title="Stop and clear this run (R)"
+        >
+          Reset <kbd>R</kbd>
+        </button>
       </div>
       {blocker && !run ? <p className="help">{blocker}</p> : null}
       <div className="progress-row">
         <progress aria-label="Training progress" max={1} value={frac} />
-        <span className="run-state" role="status" aria-label="Run state" data-state={state}>{state}</span>
+        <span className="run-state" role="status" aria-label="Run state" data-state={state}>
+          {state}
+        </span>
       </div>
       <p className="progress-text" aria-label="Progress details">
-        {p ? <>{p.phase === 'shader-warmup' ? `compiling WebGPU shaders for the ${p.compiling ?? 'next'} phase${p.shadersTotal !== undefined ? `: ${p.shadersDone ?? 0} / ${p.shadersTotal}` : '…'}` : p.phase} · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}</> : state === 'error' ? 'The run stopped with an error (below); Reset to start over.' : activeId ? 'Waiting for the first step…' : 'No run yet: press Start.'}
+        {p ? (
+          <>
+            {p.phase === 'shader-warmup'
+              ? `compiling WebGPU shaders for the ${p.compiling ?? 'next'} phase${p.shadersTotal !== undefined ? `: ${p.shadersDone ?? 0} / ${p.shadersTotal}` : '…'}`
+              : p.phase}{' '}
+            · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}
+          </>
+        ) : state === 'error' ? (
+          'The run stopped with an error (below); Reset to start over.'
+        ) : activeId ? (
+          'Waiting for the first step…'
+        ) : (
+          'No run yet: press Start.'
+        )}
       </p>
-      {run?.message ? <p className={state === 'error' ? 'error' : 'notice'} role="alert">{run.message}</p> : null}
-      {lastError ? <p className="error" role="alert">{lastError}</p> : null}
+      {run?.message ? (
+        <p className={state === 'error' ? 'error' : 'notice'} role="alert">
+          {run.message}
+        </p>
+      ) : null}
+      {lastError ? (
+        <p className="error" role="alert">
+          {lastError}
+        </p>
+      ) : null}
       <MemoryReadout runId={activeId} />
     </div>
   );

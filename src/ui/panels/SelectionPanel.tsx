@@ -8,14 +8,32 @@ import { Sparkline } from '../components/Sparkline.tsx';
 import { fmt, pct } from '../lib/format.ts';
 import { accuracyOverTime, hardestByDelta, mostFlipping, recordAt, type Distractor } from '../lib/selection.ts';
 
-function DistractorList({ label, items, show }: { label: string; items: Distractor[]; show: (d: Distractor) => string }) {
+function DistractorList({
+  label,
+  items,
+  show,
+}: {
+  label: string;
+  items: Distractor[];
+  show: (d: Distractor) => string;
+}) {
   if (items.length === 0) return null;
   return (
     <div>
       <h4>{label}</h4>
       <ul className="distractors" aria-label={label}>
         {items.map((d) => (
-          <li key={d.pairId}><button type="button" className="link" onClick={() => selectPair(d.pairId)} aria-label={`Open pair ${d.pairId}`}>{d.pairId}</button> {show(d)}</li>
+          <li key={d.pairId}>
+            <button
+              type="button"
+              className="link"
+              onClick={() => selectPair(d.pairId)}
+              aria-label={`Open pair ${d.pairId}`}
+            >
+              {d.pairId}
+            </button>{' '}
+            {show(d)}
+          </li>
         ))}
       </ul>
     </div>
@@ -34,7 +52,11 @@ export function SelectionPanel() {
   if (!run || !selection || Object.keys(selection).length === 0) {
     return (
       <Panel name="Selection">
-        <Empty>{run ? `Waiting for the selection probe: it is evaluated every ${run.config.evalEvery || run.config.steps} steps and at the end.` : 'Start a run: the selection probe shows which context the model picks for each held-out pair, and how sure it is.'}</Empty>
+        <Empty>
+          {run
+            ? `Waiting for the selection probe: it is evaluated every ${run.config.evalEvery || run.config.steps} steps and at the end.`
+            : 'Start a run: the selection probe shows which context the model picks for each held-out pair, and how sure it is.'}
+        </Empty>
       </Panel>
     );
   }
@@ -45,15 +67,39 @@ export function SelectionPanel() {
     <Panel name="Selection">
       <section aria-label="Selected pair">
         <h3>{pairId ? `Pair ${pairId}` : 'No pair selected'}</h3>
-        {rec && history ? <SelectionReadout rec={rec} history={history} clip={run.config.caClip} marker={step} />
-          : <Empty>{pairId ? 'This pair is not in the run\'s selection probe. Open one of the pairs listed below.' : 'Open a pair below (or in the inspector) to see the model\'s choice.'}</Empty>}
+        {rec && history ? (
+          <SelectionReadout rec={rec} history={history} clip={run.config.caClip} marker={step} />
+        ) : (
+          <Empty>
+            {pairId
+              ? "This pair is not in the run's selection probe. Open one of the pairs listed below."
+              : "Open a pair below (or in the inspector) to see the model's choice."}
+          </Empty>
+        )}
       </section>
       <section aria-label="Probe set">
         <h3>Across the probe set</h3>
-        <p aria-label="Selection accuracy">Selection accuracy {pct(latestAcc?.accuracy)} at step {latestAcc?.step} ({latestAcc?.n} pairs; chance is 50%)</p>
-        <Sparkline label="Selection accuracy over training" points={acc.map((a) => ({ x: a.step, y: a.accuracy }))} yMin={0} yMax={1} guides={[{ y: 0.5, label: 'chance' }]} marker={step} />
-        <DistractorList label="Hardest distractors (most negative Δ)" items={hardest} show={(d) => `Δ ${fmt(d.latest.delta)} · chose ${d.latest.chosen}${d.latest.atClip ? ' · at clip' : ''}`} />
-        <DistractorList label="Choices that keep flipping" items={flipping} show={(d) => `${d.flips} flips · Δ ${fmt(d.latest.delta)}`} />
+        <p aria-label="Selection accuracy">
+          Selection accuracy {pct(latestAcc?.accuracy)} at step {latestAcc?.step} ({latestAcc?.n} pairs; chance is 50%)
+        </p>
+        <Sparkline
+          label="Selection accuracy over training"
+          points={acc.map((a) => ({ x: a.step, y: a.accuracy }))}
+          yMin={0}
+          yMax={1}
+          guides={[{ y: 0.5, label: 'chance' }]}
+          marker={step}
+        />
+        <DistractorList
+          label="Hardest distractors (most negative Δ)"
+          items={hardest}
+          show={(d) => `Δ ${fmt(d.latest.delta)} · chose ${d.latest.chosen}${d.latest.atClip ? ' · at clip' : ''}`}
+        />
+        <DistractorList
+          label="Choices that keep flipping"
+          items={flipping}
+          show={(d) => `${d.flips} flips · Δ ${fmt(d.latest.delta)}`}
+        />
       </section>
     </Panel>
   );

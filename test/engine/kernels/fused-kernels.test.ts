@@ -11,7 +11,15 @@ import { Adam, DEFAULT_OPTIMIZER } from '../../../src/engine/optim.ts';
 import { gelu } from '../../../src/engine/model.ts';
 import { fusedLayerNorm } from '../../../src/engine/kernels/fused-layernorm.ts';
 import { fusedAttention, setFusedAttention } from '../../../src/engine/kernels/fused-attention.ts';
-import { buildBatch, disposeInputs, encodePrompt, modelConfig, toModelInputs, Tokenizer, Transformer } from '../../../src/engine/index.ts';
+import {
+  buildBatch,
+  disposeInputs,
+  encodePrompt,
+  modelConfig,
+  toModelInputs,
+  Tokenizer,
+  Transformer,
+} from '../../../src/engine/index.ts';
 import { maxRelDiff, tryWebGPU, useCpu } from '../helpers.ts';
 
 const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.sin(i * a + 0.3));
@@ -19,7 +27,13 @@ const init = (n: number, a: number) => Array.from({ length: n }, (_, i) => Math.
 async function threeSteps(): Promise<{ weights: Float32Array[]; moments: Float32Array[]; norms: number[] }> {
   const w = tf.variable(tf.tensor2d(init(12, 0.7), [3, 4]), true, 'fa_w');
   const b = tf.variable(tf.tensor1d(init(4, 1.3)), true, 'fa_b');
-  const opt = new Adam([w, b], { ...DEFAULT_OPTIMIZER, lr: 0.05, weightDecay: 0.1, maxGradNorm: 0.5, schedule: { kind: 'cosine', warmupSteps: 2, totalSteps: 10 } });
+  const opt = new Adam([w, b], {
+    ...DEFAULT_OPTIMIZER,
+    lr: 0.05,
+    weightDecay: 0.1,
+    maxGradNorm: 0.5,
+    schedule: { kind: 'cosine', warmupSteps: 2, totalSteps: 10 },
+  });
   const norms: number[] = [];
   const before = tf.memory().numTensors;
   for (let s = 0; s < 3; s++) {
@@ -63,7 +77,7 @@ describe('fused Adam on webgpu', () => {
     expect(maxRelDiff(ours.weights[0], init(12, 0.7))).toBeGreaterThan(1e-3);
   }, 120_000);
 
-  it('GELU: one kernel each way gives the composed ops\' values and gradients within 1e-5', async () => {
+  it("GELU: one kernel each way gives the composed ops' values and gradients within 1e-5", async () => {
     const xs = Array.from({ length: 64 }, (_, i) => -30 + (60 * i) / 63).concat([-3, -1, -0.5, 0, 0.25, 1, 2.5]);
     const w = Array.from({ length: xs.length }, (_, i) => Math.cos(i));
     const f = async () => {
@@ -71,7 +85,11 @@ describe('fused Adam on webgpu', () => {
       const weights = tf.tensor2d(w, [1, w.length]);
       const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(gelu(t), weights)))([x]);
       const y = gelu(x);
-      const out = { y: (await y.data()) as Float32Array, g: (await grads[0].data()) as Float32Array, v: (await value.data())[0] };
+      const out = {
+        y: (await y.data()) as Float32Array,
+        g: (await grads[0].data()) as Float32Array,
+        v: (await value.data())[0],
+      };
       tf.dispose([x, weights, value, grads[0], y]);
       return out;
     };
@@ -94,7 +112,8 @@ describe('fused Adam on webgpu', () => {
   }, 120_000);
 
   it('LayerNorm: two kernels forward, four backward, equal to the composed ops and their gradients within 1e-5', async () => {
-    const vals = (n: number, a: number, b: number, scale = 1) => Array.from({ length: n }, (_, i) => Math.sin(i * a + b) * scale);
+    const vals = (n: number, a: number, b: number, scale = 1) =>
+      Array.from({ length: n }, (_, i) => Math.sin(i * a + b) * scale);
     const composed = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
       const { mean, variance } = tf.moments(x, -1, true);
       return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
@@ -104,9 +123,15 @@ describe('fused Adam on webgpu', () => {
       const g = tf.tensor1d(vals(8, 1.1, 0.5));
       const b = tf.tensor1d(vals(8, 0.7, 0.1));
       const w = tf.tensor3d(vals(R * 5 * 8, 0.91, 0.4), [R, 5, 8]);
-      const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(ln(xx, gg, bb), w)))([x, g, b]);
+      const { value, grads } = tf.valueAndGrads((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor) =>
+        tf.sum(tf.mul(ln(xx, gg, bb), w)),
+      )([x, g, b]);
       const y = ln(x, g, b);
-      const out = [await y.data(), ...(await Promise.all(grads.map((t) => t.data()))), await value.data()] as Float32Array[];
+      const out = [
+        await y.data(),
+        ...(await Promise.all(grads.map((t) => t.data()))),
+        await value.data(),
+      ] as Float32Array[];
       tf.dispose([x, g, b, w, value, y, ...grads]);
       return out;
     };
@@ -123,7 +148,10 @@ describe('fused Adam on webgpu', () => {
     // Size-free kernels: another row count reuses every compiled pipeline (sizes are uniforms) and is
     // still exact; then the first size again.
     // (The test's own tf.sum may compile per size on a CPU adapter: count LayerNorm's pipelines only.)
-    const pipelines = () => Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache).filter((k) => k.startsWith('ln_')).length;
+    const pipelines = () =>
+      Object.keys((tf.backend() as unknown as { pipelineCache: object }).pipelineCache).filter((k) =>
+        k.startsWith('ln_'),
+      ).length;
     const compiled = pipelines();
     expect(compiled).toBe(6);
     const ours7 = await f(fused, 7);
@@ -145,7 +173,7 @@ describe('fused Adam on webgpu', () => {
     }
   }, 120_000);
 
-  it('attention: four kernels give the composed ops\' hidden states and every parameter\'s gradient within 1e-4 (left padding included)', async () => {
+  it("attention: four kernels give the composed ops' hidden states and every parameter's gradient within 1e-4 (left padding included)", async () => {
     const tok = new Tokenizer(['a', 'b', 'c', 'd']);
     const config = modelConfig({ nLayer: 2, dModel: 16, nHead: 2, contextLength: 32 }, tok.size, { initStd: 0.3 });
     const prompts = ['a b c d a ->', 'c ->', 'd d a b ->'].map((text) => encodePrompt(tok, { text, images: [] }));
@@ -157,11 +185,19 @@ describe('fused Adam on webgpu', () => {
       const model = new Transformer(config, 3);
       const inputs = toModelInputs(hb);
       const [B, T] = inputs.ids.shape;
-      const w = tf.tensor3d(Array.from({ length: B * T * config.dModel }, (_, i) => Math.sin(i * 0.37)), [B, T, config.dModel]);
+      const w = tf.tensor3d(
+        Array.from({ length: B * T * config.dModel }, (_, i) => Math.sin(i * 0.37)),
+        [B, T, config.dModel],
+      );
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(model.forward(inputs).hidden, w)) as tf.Scalar);
       const hidden = tf.tidy(() => model.forward(inputs).hidden);
-      const out = { loss: (await value.data())[0], hidden: (await hidden.data()) as Float32Array, grads: new Map<string, Float32Array>() };
-      for (const [name, g] of Object.entries(grads)) out.grads.set(name.replace(/_\d+$/, ''), (await g.data()) as Float32Array);
+      const out = {
+        loss: (await value.data())[0],
+        hidden: (await hidden.data()) as Float32Array,
+        grads: new Map<string, Float32Array>(),
+      };
+      for (const [name, g] of Object.entries(grads))
+        out.grads.set(name.replace(/_\d+$/, ''), (await g.data()) as Float32Array);
       tf.dispose([value, hidden, w, ...Object.values(grads)]);
       disposeInputs(inputs);
       model.dispose();
