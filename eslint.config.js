@@ -4,7 +4,7 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import prettier from 'eslint-config-prettier';
 
-// The layout is the architecture (../shared/docs/STYLE.md): imports flow
+// The layout is the architecture (docs/CONTRIBUTING.md): imports flow
 // ui -> store -> worker client -> engine -> tasks. These rules make the boundaries mechanical.
 const uiAndDom = [
   {

@@ -68,7 +68,7 @@ export interface RunConfig {
   dropZeroStd?: boolean;
 }
 
-/** One step's metrics, with the names of METHOD.md section 7, plus step bookkeeping. */
+/** One step's metrics, with the names of docs/METHOD.md section 3, plus step bookkeeping. */
 export interface MetricRow {
   step: number;
   /** Wall-clock ms since the run started. */
