@@ -22,6 +22,7 @@ import { parseFlags, usage, type FlagSpec } from './args.ts';
 import type { ChromiumGpu, ChromiumJob } from './bench-chromium.ts';
 import type { ChildRequest, ChildResult, NodeBackend } from './bench-node.ts';
 import { NODE_BACKENDS, runChild } from './bench-node.ts';
+import { forwardStderr, quietTfjs } from '../engine/node.ts';
 import type { TorchReference, TorchResult } from './bench-torch.ts';
 import {
   checkInputsDigest,
@@ -108,8 +109,10 @@ function spawnChild(req: ChildRequest): Promise<ChildResult> {
     const p = spawn(
       process.execPath,
       [...process.execArgv, process.argv[1], '--child', JSON.stringify(req), '--child-out', outFile],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      { stdio: ['ignore', 'inherit', 'pipe'] },
     );
+    // Dawn's native warnings would otherwise reach the terminal; everything else passes.
+    if (p.stderr) forwardStderr(p.stderr);
     p.on('close', (code, signal) => {
       let res: ChildResult;
       try {
@@ -166,6 +169,7 @@ function torchRows(t: TorchResult): BenchRow[] {
 }
 
 async function main(): Promise<void> {
+  quietTfjs();
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) {
     console.log(usage('npm run bench --', FLAGS));
