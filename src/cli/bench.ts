@@ -175,7 +175,7 @@ async function main(): Promise<void> {
     if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
   const batch = flags.batch ?? (quick ? 8 : 32);
   const reps = flags.reps ?? (quick ? 2 : 3);
-  const maxNewTokens = flags['max-new'] ?? (quick ? 8 : 16);
+  const maxCompletionLength = flags['max-new'] ?? (quick ? 8 : 16);
   const fallbackPresets =
     flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
   const warmup = flags.warmup;
@@ -223,7 +223,7 @@ async function main(): Promise<void> {
     node: process.version,
     batch,
     tokens_per_row: 128,
-    max_new_tokens: maxNewTokens,
+    max_new_tokens: maxCompletionLength,
     warmup,
     reps,
     load_start: load(),
@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
   };
   log(
-    `bench: batch ${batch} x 128 tokens (GRPO: ${maxNewTokens} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`,
+    `bench: batch ${batch} x 128 tokens (GRPO: ${maxCompletionLength} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`,
   );
   const rows: BenchRow[] = [];
   const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-check-'));
@@ -304,7 +304,7 @@ async function main(): Promise<void> {
           timings: presets.map((preset) => ({
             preset,
             config: modelConfig(preset, tok.size),
-            workload: workloadShape(preset, { batch, maxNewTokens }),
+            workload: workloadShape(preset, { batch, maxCompletionLength }),
             warmup,
             reps,
             phases: torchPhases,
@@ -332,7 +332,7 @@ async function main(): Promise<void> {
         backend,
         presets: ps,
         batch,
-        maxNewTokens,
+        maxCompletionLength,
         warmup,
         reps: repsFor(backend),
         phases,
@@ -395,7 +395,7 @@ async function main(): Promise<void> {
             wasmThreads: process.env.CONTEXTRL_WASM_THREADS !== '0',
             presets,
             batch,
-            maxNewTokens,
+            maxCompletionLength,
             warmup,
             reps,
             phases,

@@ -6,9 +6,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type ScaleRewards = 'group' | 'batch' | 'none';
-export type LossType = 'grpo' | 'dr_grpo' | 'dapo';
-export type CaVariant = 'hard' | 'soft';
+import type { CaVariant, LossType, ScaleRewards } from '../config/fields.ts';
+
+export type { CaVariant, LossType, ScaleRewards };
 
 /** Std with Bessel's correction (torch.std); 0 for fewer than two values. */
 function stdBessel(xs: number[]): number {

@@ -47,7 +47,7 @@ function std(xs: number[]): number {
 /**
  * Metrics known on the host before the update: reward (mean), reward_std (mean of the groups'
  * stds, as TRL logs it), frac_reward_zero_std, completions/mean_length (tokens, eos included),
- * completions/clipped_ratio (no eos within maxNewTokens).
+ * completions/clipped_ratio (no eos within maxCompletionLength).
  */
 export function hostGrpoMetrics(r: ScoredRollouts): StepMetrics {
   const N = r.rewards.length;

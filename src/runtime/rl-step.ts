@@ -95,7 +95,7 @@ export function standInUpdate(
   const rollouts: ScoredRollouts = {
     groupSize: c.groupSize,
     prompts: prompts.map((p) => encodePrompt(tok, p)),
-    maxNewTokens: L,
+    maxCompletionLength: L,
     temperature: c.temperature,
     completionIds: Array.from({ length: N }, () => new Array<number>(L).fill(tok.eos)),
     logp: Array.from({ length: N }, () => new Array<number>(L).fill(0)),
@@ -117,7 +117,7 @@ export async function rlStep(
   const { items, pairs, pairEx, inRl, prompts, answers, caPairs } = stepData(d, c, s, counts);
   const G = c.groupSize;
   const r = await policy.generate(prompts, G, {
-    maxNewTokens: c.maxCompletionLength,
+    maxCompletionLength: c.maxCompletionLength,
     temperature: c.temperature,
     topK: c.topK,
     seed: unitSeed(c.seed, 'sample', s),
