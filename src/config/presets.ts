@@ -8,7 +8,7 @@ import type { DomainName, Knobs } from '../tasks/types.ts';
 import type { ModelConfig } from '../engine/model-config.ts';
 import type { ResolvedRunConfig } from './run-config.ts';
 import { withDefaults } from './run-config.ts';
-import type { Method, RunConfig } from '../runtime/types.ts';
+import type { Method, RunConfig } from './fields.ts';
 
 export interface CurriculumStage {
   name: string;
