@@ -38,7 +38,7 @@ export type {
   PairExample,
   PairScores,
 } from './policy.ts';
-export { Rng } from './rng.ts';
+export { Rng } from '../tasks/rng.ts';
 export {
   encodeCheckpoint,
   decodeCheckpoint,

@@ -16,7 +16,7 @@ import type { CompletionTensors, PairTensors } from './objectives.ts';
 import { caTerm, completionLogProbs, contextRlLoss, pairDelta } from './objectives.ts';
 import type { OptimizerConfig } from './optim.ts';
 import { Adam, DEFAULT_OPTIMIZER, learningRate } from './optim.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Rollouts, SampleOptions, ScoredRollouts } from './sample.ts';
 import { generate } from './sample.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -125,7 +125,7 @@ export class Policy {
       throw new Error(`numIterations must be >= 1 (got ${this.config.grpo.numIterations})`);
     this.model = model ?? new Transformer(mc, seed);
     this.optimizer = new Adam(this.model.variables(), this.config.optimizer);
-    this.rng = new Rng(seed + 1);
+    this.rng = Rng.warmed(seed + 1);
   }
 
   /** Updates applied so far. */
@@ -243,7 +243,9 @@ export class Policy {
     if (rollouts.rewards.length !== N)
       throw new Error(`rewards has ${rollouts.rewards.length} entries, expected ${N} (one per completion)`);
     const host = hostGrpoMetrics(rollouts);
-    const advAll = computeAdvantages(rollouts.rewards, G, g.scaleRewards); // A_i  [N]
+    if (rollouts.advantages && rollouts.advantages.length !== N)
+      throw new Error(`advantages has ${rollouts.advantages.length} entries, expected ${N} (one per completion)`);
+    const advAll = rollouts.advantages ?? computeAdvantages(rollouts.rewards, G, g.scaleRewards); // A_i  [N]
     const zero = zeroStdGroups(rollouts.rewards, G);
     const keep = Array.from({ length: N }, (_, n) => n).filter((n) => !(g.dropZeroStd && zero[Math.floor(n / G)]));
     const hasPairs = pairs !== undefined && pairs.length > 0;

@@ -25,7 +25,7 @@ import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.
 import type { KVCache, ModelInputs, Transformer } from './model.ts';
 import { disposeKVCache } from './model.ts';
 import { fusedDecoding, sampleStep, tokenOf } from './kernels/fused-decode.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
 export interface SampleOptions {
@@ -61,6 +61,8 @@ export interface Rollouts {
 /** Rollouts with one reward per completion (filled in by the runtime from the domain's reward). */
 export interface ScoredRollouts extends Rollouts {
   rewards: number[]; // [N]
+  /** A_i [N] when the caller computed them (computeAdvantages with the run's scaleRewards); else the update does. */
+  advantages?: number[];
 }
 
 /** Adds -log(-log u) noise; u from the seeded Rng.  [N, V] */
@@ -156,7 +158,7 @@ export async function generate(
   if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
   if (!Number.isInteger(groupSize) || groupSize < 1)
     throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
-  const rng = new Rng(options.seed ?? 0);
+  const rng = Rng.warmed(options.seed ?? 0);
   const V = model.config.vocabSize;
   const encoded = prompts.map((p) => encodePrompt(tok, p));
   const rows = encoded.flatMap((e) => Array.from({ length: groupSize }, () => e));

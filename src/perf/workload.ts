@@ -18,7 +18,7 @@ import type { HostBatch } from '../engine/batch.ts';
 import { buildBatch, encodePrompt } from '../engine/batch.ts';
 import { computeAdvantages } from '../engine/losses.ts';
 import { Policy } from '../engine/policy.ts';
-import { Rng } from '../engine/rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Rollouts, ScoredRollouts } from '../engine/sample.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
 import { Tokenizer } from '../engine/tokenizer.ts';
@@ -175,7 +175,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   const phases = opts.phases ?? PHASES;
   const tok = benchTokenizer();
   const seed = opts.seed ?? 1;
-  const rng = new Rng(seed);
+  const rng = Rng.warmed(seed);
   const policy = new Policy(tok, { model: w.preset, seed });
   const out: PhaseTiming[] = [];
   const say = opts.onProgress ?? (() => undefined);
