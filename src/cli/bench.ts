@@ -15,6 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PresetName } from '../engine/model-config.ts';
 import { modelConfig } from '../engine/model-config.ts';
+import { MODEL_SIZES } from '../config/fields.ts';
 import type { Phase } from '../perf/workload.ts';
 import { benchTokenizer, PHASES, workloadShape } from '../perf/workload.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
@@ -169,7 +170,8 @@ async function main(): Promise<void> {
   const quick = flags.quick;
   const presets = list(flags.presets) as PresetName[];
   for (const p of presets)
-    if (!['nano', 'micro', 'small'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
+    if (!(MODEL_SIZES as readonly string[]).includes(p))
+      throw new Error(`--presets: unknown preset "${p}" (known: ${MODEL_SIZES.join(', ')})`);
   const phases = list(flags.phases) as Phase[];
   for (const p of phases)
     if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
