@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// `npm test`: typecheck, lint, unit tests (vitest in Node) and end-to-end tests (Chromium on WebGPU).
-// Each stage always runs; the last line sums them as 'N passed, N failed' (typecheck and lint count one each).
+// `npm test`: the system packages (scripts/setup-system.sh: installs what is missing when it can,
+// else says what to install), typecheck, lint, unit tests (vitest in Node) and end-to-end tests
+// (Chromium on WebGPU). Each stage always runs; the last line sums them as 'N passed, N failed'
+// (the system check, typecheck and lint count one each).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 
@@ -46,6 +48,7 @@ function vitestStage(name, cmd, args, jsonFile) {
   summary.push(`${name}: ${p} passed, ${f} failed in ${r.seconds} s`);
 }
 
+check('system', 'sh', ['scripts/setup-system.sh']);
 check('typecheck', 'npx', ['tsc', '--noEmit', '-p', 'tsconfig.json']);
 check('lint', 'npm', ['run', '--silent', 'lint']);
 vitestStage('unit', 'npx', ['vitest', 'run'], 'out/unit.json');

@@ -9,7 +9,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { writeFileSync } from 'node:fs';
 import { initBackend, type BackendName } from '../engine/backend.ts';
-import { installNodeWebGPU, nodeWasmDir, parseBackendList } from '../engine/node.ts';
+import {
+  installNodeWebGPU,
+  nodeWasmDir,
+  parseBackendList,
+  quietTfjs,
+  rerunWithFilteredStderr,
+} from '../engine/node.ts';
 import { Policy, Rng, Tokenizer } from '../engine/index.ts';
 import type { PairExample, PresetName, SFTExample } from '../engine/index.ts';
 import type { PromptText } from '../tasks/types.ts';
@@ -64,7 +70,13 @@ async function benchOne(backend: string, preset: PresetName, reps: number): Prom
 }
 
 async function main(): Promise<void> {
+  quietTfjs();
   const backends = parseBackendList(arg('backends', 'wasm,cpu,webgpu')) as BackendName[];
+  if (backends.includes('webgpu')) {
+    // Dawn writes warnings from native code; run in a child whose stderr drops them.
+    const code = await rerunWithFilteredStderr();
+    if (code !== undefined) process.exit(code);
+  }
   const presets = arg('presets', 'nano,micro').split(',') as PresetName[];
   const reps = Number(arg('reps', '1'));
   const rows: Row[] = [];

@@ -1,13 +1,21 @@
 /**
- * The PyTorch reference of `npm run bench`: runs bench/torch_ref.py (Debian's python3-torch is
- * installed for /usr/bin/python3) with a spec file, for the loss-equality checks and the timings.
+ * The PyTorch reference of `npm run bench`: runs bench/torch_ref.py (for example with Debian's
+ * python3-torch for /usr/bin/python3) with a spec file, for the loss-equality checks and the
+ * timings. Also the recorded reference (bench/torch-reference.json): PyTorch's loss and gradient
+ * norm for one nano step per trained phase, which the unit tests compare ours with, so that they
+ * need no Python. `npm run bench -- --record-torch-reference` rewrites it.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { PresetName } from '../engine/model-config.ts';
-import type { WorkloadShape } from '../perf/workload.ts';
+import type { Phase, WorkloadShape } from '../perf/workload.ts';
+
+/** The largest relative differences `npm run bench` and the unit tests accept between PyTorch and us. */
+export const LOSS_TOLERANCE = 1e-4;
+export const GRAD_TOLERANCE = 1e-3;
 
 export interface TorchCheck {
   phase: string;
@@ -87,4 +95,102 @@ export async function runTorch(python: string, spec: TorchSpec, progress: (m: st
   });
   if (code !== 0) throw new Error(`${python} ${torchScript()} exited with ${code}:\n${stderr.join('').slice(-4000)}`);
   return JSON.parse(readFileSync(outPath, 'utf8')) as TorchResult;
+}
+
+/** Where the recorded reference lives, relative to the repository root. */
+export const TORCH_REFERENCE_FILE = 'bench/torch-reference.json';
+
+/** The workload the recorded reference covers: one step per trained phase, nano, 4 rows, Node wasm, seed 1. */
+export const REFERENCE_WORKLOAD = {
+  preset: 'nano' as PresetName,
+  batch: 4,
+  backend: 'wasm',
+  phases: ['sft', 'ca', 'grpo_update'] as Phase[],
+};
+
+export interface RecordedCheck extends TorchCheck {
+  /** sha256 of the weights, batch, advantages and letter ids PyTorch was given (to tell "inputs changed" from "loss changed"). */
+  inputs_sha256: string;
+}
+
+export interface TorchReference {
+  about: string;
+  command: string;
+  torch: string;
+  date: string;
+  workload: typeof REFERENCE_WORKLOAD;
+  tolerance: { loss: number; grad_norm: number };
+  checks: RecordedCheck[];
+  kv_checks: TorchKvCheck[];
+}
+
+/** Relative difference with a floor, as torch_ref.py computes it (the first GRPO loss is ~0 by construction). */
+export function relDiff(ours: number, reference: number): number {
+  return Math.abs(ours - reference) / Math.max(Math.abs(reference), 1e-3);
+}
+
+interface CheckManifest {
+  phase: string;
+  preset: string;
+  bin: string;
+  advantages?: number[];
+  positiveId?: number[];
+  negativeId?: number[];
+  ours: { loss: number; grad_norm: number };
+}
+
+function readManifest(manifestPath: string): CheckManifest {
+  return JSON.parse(readFileSync(manifestPath, 'utf8')) as CheckManifest;
+}
+
+/** sha256 over a check manifest's binary inputs (weights and batch) and its advantages and letter ids. */
+export function checkInputsDigest(manifestPath: string): string {
+  const m = readManifest(manifestPath);
+  return createHash('sha256')
+    .update(readFileSync(m.bin))
+    .update(JSON.stringify({ advantages: m.advantages, positiveId: m.positiveId, negativeId: m.negativeId }))
+    .digest('hex');
+}
+
+/** One of our check manifests against the recorded PyTorch values of its phase. */
+export function compareWithReference(
+  manifestPath: string,
+  ref: TorchReference,
+): TorchCheck & { recorded: boolean; same_inputs: boolean } {
+  const m = readManifest(manifestPath);
+  const r = ref.checks.find((k) => k.phase === m.phase && k.preset === m.preset);
+  if (!r)
+    return {
+      phase: m.phase,
+      preset: m.preset,
+      torch_loss: NaN,
+      ours_loss: m.ours.loss,
+      torch_grad_norm: NaN,
+      ours_grad_norm: m.ours.grad_norm,
+      rel_loss: Infinity,
+      rel_grad_norm: Infinity,
+      recorded: false,
+      same_inputs: false,
+    };
+  return {
+    phase: m.phase,
+    preset: m.preset,
+    torch_loss: r.torch_loss,
+    ours_loss: m.ours.loss,
+    torch_grad_norm: r.torch_grad_norm,
+    ours_grad_norm: m.ours.grad_norm,
+    rel_loss: relDiff(m.ours.loss, r.torch_loss),
+    rel_grad_norm: relDiff(m.ours.grad_norm, r.torch_grad_norm),
+    recorded: true,
+    same_inputs: checkInputsDigest(manifestPath) === r.inputs_sha256,
+  };
+}
+
+/** torch_ref.py's own criterion for its cached sampler against the full-forward one. */
+export function kvCheckOk(k: TorchKvCheck): boolean {
+  return k.same_tokens && k.max_abs_logit_diff < 1e-9 && k.max_abs_logp_diff < 1e-9;
+}
+
+export function readTorchReference(file = TORCH_REFERENCE_FILE): TorchReference {
+  return JSON.parse(readFileSync(file, 'utf8')) as TorchReference;
 }

@@ -8,6 +8,7 @@
  *   npm run bench -- --quick                      # a few minutes on 2 cores (batch 8, fewer rows)
  *   npm run bench -- --json out/bench.json        # the full matrix, batch 32 x 128 tokens
  *   npm run bench -- --presets micro --node wasm --chromium none --phases sft,grpo
+ *   npm run bench -- --record-torch-reference     # rewrite bench/torch-reference.json (the unit tests' PyTorch values)
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,8 +23,17 @@ import { parseFlags, usage, type FlagSpec } from './args.ts';
 import type { ChromiumGpu, ChromiumJob } from './bench-chromium.ts';
 import type { ChildRequest, ChildResult, NodeBackend } from './bench-node.ts';
 import { NODE_BACKENDS, runChild } from './bench-node.ts';
-import type { TorchResult } from './bench-torch.ts';
-import { runTorch } from './bench-torch.ts';
+import { forwardStderr, quietTfjs } from '../engine/node.ts';
+import type { TorchReference, TorchResult } from './bench-torch.ts';
+import {
+  checkInputsDigest,
+  GRAD_TOLERANCE,
+  kvCheckOk,
+  LOSS_TOLERANCE,
+  REFERENCE_WORKLOAD,
+  runTorch,
+  TORCH_REFERENCE_FILE,
+} from './bench-torch.ts';
 import type { BenchRow } from './bench-report.ts';
 import { addRatios, formatTable, headline } from './bench-report.ts';
 
@@ -68,13 +78,16 @@ const FLAGS = {
     help: 'presets to run on a fallback WebGPU adapter (SwiftShader); all: every preset',
   },
   'wasm-dir': { type: 'string', help: 'directory of the tfjs .wasm files (default: node_modules)' },
+  'record-torch-reference': {
+    type: 'boolean',
+    default: false,
+    help: `only run the loss-equality check (nano, batch 4, Node wasm) and PyTorch's sampler check, and write ${TORCH_REFERENCE_FILE} for the unit tests`,
+  },
   child: { type: 'string', help: '(internal) run one Node backend: a JSON ChildRequest' },
   'child-out': { type: 'string', help: '(internal) where the child writes its result' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 } satisfies FlagSpec;
 
-const LOSS_TOLERANCE = 1e-4;
-const GRAD_TOLERANCE = 1e-3;
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const list = (s: string | undefined) =>
   (s ?? '')
@@ -97,8 +110,10 @@ function spawnChild(req: ChildRequest): Promise<ChildResult> {
     const p = spawn(
       process.execPath,
       [...process.execArgv, process.argv[1], '--child', JSON.stringify(req), '--child-out', outFile],
-      { stdio: ['ignore', 'inherit', 'inherit'] },
+      { stdio: ['ignore', 'inherit', 'pipe'] },
     );
+    // Dawn's native warnings would otherwise reach the terminal; everything else passes.
+    if (p.stderr) forwardStderr(p.stderr);
     p.on('close', (code, signal) => {
       let res: ChildResult;
       try {
@@ -155,6 +170,7 @@ function torchRows(t: TorchResult): BenchRow[] {
 }
 
 async function main(): Promise<void> {
+  quietTfjs();
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) {
     console.log(usage('npm run bench --', FLAGS));
@@ -165,6 +181,11 @@ async function main(): Promise<void> {
     const res = await runChild(req, log);
     writeFileSync(flags['child-out'], JSON.stringify(res));
     process.exit(0); // Dawn keeps handles open
+  }
+
+  if (flags['record-torch-reference']) {
+    await recordTorchReference(flags.python, flags['wasm-dir']);
+    return;
   }
 
   const quick = flags.quick;
@@ -457,6 +478,70 @@ async function main(): Promise<void> {
     mkdirSync(path.dirname(path.resolve(flags.json)), { recursive: true });
     writeFileSync(flags.json, JSON.stringify({ meta, checks, rows }, null, 2) + '\n');
     log(`wrote ${flags.json}`);
+  }
+}
+
+/**
+ * Writes bench/torch-reference.json: one step per trained phase on nano (Node wasm, 4 rows, the
+ * unit test's workload), recomputed by PyTorch in float64, and PyTorch's cached-sampler check.
+ * Refuses to write when PyTorch and we disagree, so the record always holds values we matched.
+ */
+async function recordTorchReference(python: string, wasmDir: string | undefined): Promise<void> {
+  const w = REFERENCE_WORKLOAD;
+  const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-ref-'));
+  try {
+    log(`record: one step per phase (${w.phases.join(', ')}) on node ${w.backend}, ${w.preset}, batch ${w.batch}`);
+    const c = await spawnChild({
+      backend: w.backend as NodeBackend,
+      presets: [w.preset],
+      batch: w.batch,
+      warmup: 1,
+      reps: 0,
+      phases: w.phases,
+      checkDir,
+      wasmDir,
+    });
+    if (c.error) throw new Error(`check run failed on ${w.backend}: ${c.error}`);
+    const tok = benchTokenizer();
+    const kvPresets: PresetName[] = ['nano', 'micro'];
+    const t = await runTorch(
+      python,
+      {
+        device: 'cpu',
+        checks: c.checks,
+        kv_checks: kvPresets.map((preset) => ({ preset, config: modelConfig(preset, tok.size) })),
+        timings: [],
+      },
+      log,
+    );
+    const bad = t.checks.filter((k) => !(k.rel_loss <= LOSS_TOLERANCE && k.rel_grad_norm <= GRAD_TOLERANCE));
+    const badKv = (t.kv_checks ?? []).filter((k) => !kvCheckOk(k));
+    for (const k of t.checks)
+      log(
+        `check ${k.preset} ${k.phase}: loss ours ${k.ours_loss.toPrecision(8)} torch ${k.torch_loss.toPrecision(8)} (rel ${k.rel_loss.toExponential(1)}), ` +
+          `grad norm ours ${k.ours_grad_norm.toPrecision(6)} torch ${k.torch_grad_norm.toPrecision(6)} (rel ${k.rel_grad_norm.toExponential(1)})`,
+      );
+    if (t.checks.length !== w.phases.length || bad.length > 0 || badKv.length > 0 || t.kv_checks?.length !== 2) {
+      log(
+        `CHECK FAILED: not writing ${TORCH_REFERENCE_FILE} (${[...bad.map((k) => `${k.preset} ${k.phase}`), ...badKv.map((k) => `kv ${k.preset}`)].join(', ') || 'checks missing'})`,
+      );
+      process.exit(1);
+    }
+    const ref: TorchReference = {
+      about:
+        "PyTorch's loss and gradient norm (bench/torch_ref.py, float64) for one step per trained phase, from the weights and batch of our step; test/perf/loss-equality.test.ts compares ours with them. kv_checks: torch_ref.py's cached sampler against its full-forward one.",
+      command: 'npm run bench -- --record-torch-reference',
+      torch: t.torch,
+      date: new Date().toISOString().slice(0, 10),
+      workload: w,
+      tolerance: { loss: LOSS_TOLERANCE, grad_norm: GRAD_TOLERANCE },
+      checks: t.checks.map((k, i) => ({ ...k, inputs_sha256: checkInputsDigest(c.checks[i]) })),
+      kv_checks: t.kv_checks ?? [],
+    };
+    writeFileSync(TORCH_REFERENCE_FILE, JSON.stringify(ref, null, 2) + '\n');
+    log(`wrote ${TORCH_REFERENCE_FILE}`);
+  } finally {
+    rmSync(checkDir, { recursive: true, force: true });
   }
 }
 

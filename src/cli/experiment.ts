@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
-import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
+import { nodeWasmDir, parseBackendList, quietTfjs } from '../engine/node.ts';
 import { validateRunConfig } from '../config/run-config.ts';
 import { runExperiment } from '../runtime/experiment.ts';
 import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
@@ -47,6 +47,7 @@ const FLAGS = {
 } satisfies FlagSpec;
 
 async function main() {
+  quietTfjs();
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) {
     console.log(usage('npm run experiment --', FLAGS));

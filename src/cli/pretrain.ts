@@ -10,7 +10,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
-import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
+import { nodeWasmDir, parseBackendList, quietTfjs } from '../engine/node.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
 import { PRETRAIN_SPECS } from '../config/presets.ts';
 import type { BaseFigures } from '../runtime/evaluate.ts';
@@ -114,6 +114,7 @@ async function pretrainOne(name: string, flags: ReturnType<typeof parseFlags<typ
 }
 
 async function main() {
+  quietTfjs();
   const flags = parseFlags(process.argv.slice(2), FLAGS);
   if (flags.help) {
     console.log(usage('npm run pretrain --', FLAGS));

@@ -1,6 +1,6 @@
 /**
  * Built-in presets: a starting RunConfig per domain, the ablation, a quick demo, and how each
- * domain's bundled base model is pretrained (the curriculum of METHOD.md section 8: one fact per
+ * domain's bundled base model is pretrained (a curriculum, docs/ABLATION.md section 6: one fact per
  * entity first, then more entities, noise and length; easy pairs teach the selection format, hard
  * pairs are never shown, so the base model sits near chance on them).
  */

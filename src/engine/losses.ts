@@ -1,5 +1,5 @@
 /**
- * The training objectives of METHOD.md as pure functions. None of them calls tf.tidy: they are
+ * The training objectives of docs/METHOD.md as pure functions. None of them calls tf.tidy: they are
  * meant to run inside the caller's tidy / variableGrads, and every returned tensor is owned by
  * the caller ("caller disposes").
  * Shapes: N = sequences (prompts x G), T = completion length, V = vocabulary, P = pairs.
@@ -81,7 +81,7 @@ export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
 }
 
 /**
- * The GRPO loss of METHOD.md section 2 (TRL's GRPOTrainer._compute_loss):
+ * The GRPO loss of docs/METHOD.md section 2 (TRL's GRPOTrainer._compute_loss):
  * per token  -min(rho * A, clip(rho, 1 - epsLow, 1 + epsHigh) * A) + beta * k3,
  * rho = exp(logp - oldLogp), k3 = exp(ref - logp) - (ref - logp) - 1, aggregated by lossType:
  * grpo = mean over each sequence's tokens then over sequences; dr_grpo = sum / (N * maxCompletionLength);
@@ -129,9 +129,9 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions): GrpoLossResu
 }
 
 /**
- * L_CA of METHOD.md section 3, averaged over pairs. delta [P] = logit(C+ letter) - logit(C- letter).
+ * L_CA of docs/METHOD.md section 4, averaged over pairs. delta [P] = logit(C+ letter) - logit(C- letter).
  * hard: -log sigmoid(clip(delta, -c, c)), gradient exactly 0 where |delta| > c;
- * soft: -log sigmoid(c * tanh(delta / c)). Computed as softplus(-x) (TOOLCHAIN.md: logSigmoid's
+ * soft: -log sigmoid(c * tanh(delta / c)). Computed as softplus(-x) (docs/BACKENDS.md: logSigmoid's
  * gradient breaks on cpu). Returns a scalar; caller disposes.
  */
 export function contextSelectionLoss(delta: tf.Tensor1D, c: number, variant: CaVariant): tf.Scalar {

@@ -1,5 +1,5 @@
 /**
- * Step metrics under the names of METHOD.md section 7 (TRL's): plain numbers for the runtime.
+ * Step metrics under the names of docs/METHOD.md section 3 (TRL's): plain numbers for the runtime.
  * Device-side values are stacked into one tensor and read back once per step.
  */
 import type * as tf from '@tensorflow/tfjs';

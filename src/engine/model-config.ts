@@ -1,6 +1,6 @@
 /**
  * Model configuration: a plain serializable object, presets, and one validation at the boundary
- * that names the field and why (STYLE.md example 5).
+ * that names the field and why.
  */
 import type { ModelSize } from '../config/fields.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The policy the runtime trains: model + Adam + (when beta > 0) the frozen reference, with the
- * step methods. Each step is the four moves of STYLE.md example 6: loss inside tf.variableGrads,
+ * step methods. Each step is the four moves of docs/CONTRIBUTING.md: loss inside tf.variableGrads,
  * apply, dispose the gradients, read back one packed metrics tensor.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -234,7 +234,7 @@ export class Policy {
 
   /**
    * GRPO on scored rollouts, plus lambda * L_CA on `pairs` when given, in one optimizer step
-   * (numIterations steps on the same rollouts). Returns METHOD.md section 7 metrics.
+   * (numIterations steps on the same rollouts). Returns docs/METHOD.md section 3 metrics.
    */
   async grpoStep(rollouts: ScoredRollouts, pairs?: PairExample[]): Promise<StepMetrics> {
     const g = this.config.grpo;

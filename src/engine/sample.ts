@@ -1,6 +1,6 @@
 /**
  * Batched autoregressive sampling of G completions per prompt (runs without gradients; the
- * update recomputes log-probs under the graph, STYLE.md example 7).
+ * update recomputes log-probs under the graph).
  *
  * KV cache (the default): one forward over the prompts [N, Tp] (prefill, images included) keeps
  * each layer's keys and values; each later step runs the model on one position per row (the

@@ -1,6 +1,6 @@
 /**
- * Word-level tokenizer over a fixed vocabulary (METHOD.md section 8: a fact such as `c=7` is one
- * token so that finding it is one attention hop).
+ * Word-level tokenizer over a fixed vocabulary (a fact such as `c=7` is one token so that finding
+ * it is one attention hop).
  *
  * Encoding of one whitespace-separated chunk:
  *   - a vocabulary entry -> one token;

@@ -1,5 +1,5 @@
 /**
- * The same total example budget across methods (METHOD.md sections 3 and 4).
+ * The same total example budget across methods (docs/METHOD.md section 5).
  * Every RL step has a budget of `batchSize` prompt-equivalents. A share `pairShare` of it goes to
  * contrastive pairs; with budgetUnit 'tokens' a pair costs (pair prompt tokens / item prompt tokens)
  * prompt-equivalents (pair prompts are about twice as long), so fewer pairs fit.

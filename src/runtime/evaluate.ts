@@ -1,7 +1,7 @@
 /**
  * Evaluation: greedy exact-match accuracy on each benchmark set (eval/<benchmark>/accuracy) and
  * the selection probe (teacher-forced Delta on held-out pairs, probe/selection_accuracy), plus the
- * base-model figures of METHOD.md section 8 (lookup, easy/hard-pair selection, shortcut share).
+ * base-model figures (lookup, easy/hard-pair selection, shortcut share); docs/METHOD.md section 7.
  */
 import type { Pair } from '../tasks/types.ts';
 import { GROUNDING_METRIC, groundPairs, meanShare } from '../engine/grounding.ts';

@@ -1,5 +1,5 @@
 /**
- * One RL step of a run, for each method (METHOD.md section 4):
+ * One RL step of a run, for each method (docs/METHOD.md section 5):
  *   grpo, da-sft   GRPO on item prompts only
  *   da-rl          GRPO on item prompts + pair prompts as a sampled binary choice (reward 1 for C+'s letter)
  *   contextrl      GRPO on item prompts + lambda * L_CA on a separate pair batch, one optimizer step

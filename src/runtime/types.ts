@@ -9,7 +9,7 @@ import type { BackendName } from '../engine/backend.ts';
 
 export type { Method, ModelSize, LossType, ScaleRewards, RunConfig } from '../config/fields.ts';
 
-/** One step's metrics, with the names of METHOD.md section 7, plus step bookkeeping. */
+/** One step's metrics, with the names of docs/METHOD.md section 3, plus step bookkeeping. */
 export interface MetricRow {
   step: number;
   /** Wall-clock ms since the run started. */

@@ -1,5 +1,5 @@
 /**
- * The benchmark suite, a miniature of the paper's (METHOD.md section 6): five long-horizon sets,
+ * The benchmark suite, a miniature of the paper's (docs/METHOD.md section 7): five long-horizon sets,
  * twelve visual sets (one per question type), and held-out pair sets for the selection probe.
  * Seeds are fixed per set name and version, far from the small seeds training runs use, so the
  * suite is the same on every machine; bump BENCH_VERSION whenever a generator's output changes.

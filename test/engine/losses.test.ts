@@ -137,7 +137,7 @@ describe('contextSelectionLoss', () => {
     expect(g[0]).toBeCloseTo(-0.5 / 4, 6);
     expect(g[1]).toBeCloseTo(-sig(-2) / 4, 6);
     expect(g[2]).toBe(0); // confidently right: at the clamp
-    expect(g[3]).toBe(0); // confidently wrong: also at the clamp (the trap METHOD.md names)
+    expect(g[3]).toBe(0); // confidently wrong: also at the clamp (the trap docs/METHOD.md names)
     tf.dispose([value, grads]);
   });
   it('soft: c * tanh(delta / c) keeps a gradient outside', async () => {

@@ -109,7 +109,7 @@ describe('Policy steps', () => {
     p.dispose();
   });
 
-  it('a GRPO + L_CA step reports every METHOD.md section 7 metric, finite', async () => {
+  it('a GRPO + L_CA step reports every metric of docs/METHOD.md section 3, finite', async () => {
     const p = new Policy(tok, { model: small, seed: 6, grpo: { beta: 0.01, numIterations: 2 } });
     const items = copyItems(8, 3, 1);
     const r = await p.generate(

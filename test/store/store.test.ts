@@ -156,7 +156,7 @@ describe('selection views', () => {
 });
 
 describe('chart data', () => {
-  it('orders metrics as METHOD.md section 7 and merges runs by step', () => {
+  it('orders metrics as docs/METHOD.md section 3 and merges runs by step', () => {
     expect(orderMetrics(['kl', 'zzz', 'eval/trace/hard/accuracy', 'reward', 'rewards/exact/mean'])).toEqual([
       'reward',
       'rewards/exact/mean',

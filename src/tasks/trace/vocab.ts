@@ -1,5 +1,5 @@
 /**
- * The trace domain's vocabulary. A fact is ONE token (METHOD.md section 8): `c=7` (set),
+ * The trace domain's vocabulary. A fact is ONE token: `c=7` (set),
  * `d=a` (copy), `b+=2` (add), `a<b` (condition) are single vocabulary entries, so finding the
  * value of a variable is one attention hop for a small model.
  */

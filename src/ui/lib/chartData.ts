@@ -1,9 +1,9 @@
-/** Chart data for the curves: METHOD.md section 7 metric order, eval series, smoothing and overlay merge. */
+/** Chart data for the curves: metric order (docs/METHOD.md section 3), eval series, smoothing and overlay merge. */
 import type { EvalRecord } from '../../runtime/types.ts';
 import type { Point } from '../../store/series.ts';
 import { debiasedEma } from './ema.ts';
 
-/** The order charts appear in (METHOD.md section 7); names not listed follow, sorted. */
+/** The order charts appear in (metrics of docs/METHOD.md section 3); names not listed follow, sorted. */
 export const METRIC_ORDER = [
   'reward',
   'reward_std',
