@@ -4,19 +4,38 @@ import globals from 'globals';
 import reactHooks from 'eslint-plugin-react-hooks';
 import prettier from 'eslint-config-prettier';
 
-// The layout is the architecture (docs/CONTRIBUTING.md): imports flow
-// ui -> store -> worker client -> engine -> tasks. These rules make the boundaries mechanical.
-const uiAndDom = [
-  {
-    group: ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zustand/*', 'recharts'],
-    message: 'engine and tasks stay free of React and the UI.',
-  },
-  {
-    group: ['**/store/**', '**/ui/**', '**/worker/**'],
-    message: 'engine and tasks must not import the store, ui or worker.',
-  },
-];
-const tfjs = [{ group: ['@tensorflow/*'], message: 'tasks are pure data: no tfjs.' }];
+// The layout is the architecture (docs/ARCHITECTURE.md): imports flow
+// ui -> store -> worker client -> (worker) -> runtime -> engine -> tasks, and src/config and
+// src/results (tfjs-free tables, names and statistics) may be used from every layer.
+// These rules make the boundaries mechanical.
+const react = {
+  group: ['react', 'react-dom', 'react-dom/*', 'react/*', 'zustand', 'zustand/*', 'recharts'],
+  message: 'only src/ui and src/store use React and the UI libraries.',
+};
+const tfjs = { group: ['@tensorflow/*'], message: 'this layer is tfjs-free.' };
+const above = (what) => ({
+  group: what.map((w) => `**/${w}/**`),
+  message: `this layer must not import ${what.join(', ')}.`,
+});
+// The page (ui, store) may import the engine and runtime for types only: values would load tfjs.
+const pageBoundary = {
+  group: [
+    '**/engine/**',
+    '**/runtime/**',
+    '@tensorflow/*',
+    '**/worker/handler*',
+    '**/worker/run-loop*',
+    '**/worker/backend-manager*',
+    '**/worker/session-factory*',
+    '**/worker/attribute*',
+    '**/worker/worker*',
+  ],
+  allowTypeImports: true,
+  message:
+    'the page never loads tfjs: talk to the worker (src/worker/client.ts), and take names, labels and ' +
+    'statistics from src/config, src/results or src/tasks.',
+};
+const noDom = ['error', 'document', 'window', 'localStorage', 'indexedDB'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'public/**', 'out/**'] },
@@ -32,20 +51,46 @@ export default tseslint.config(
   },
   { files: ['src/ui/**/*.tsx', 'src/ui/**/*.ts'], ...reactHooks.configs.flat.recommended },
   {
-    files: ['src/engine/**/*.ts'],
-    rules: {
-      'no-restricted-imports': ['error', { patterns: uiAndDom }],
-      'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'],
-    },
+    files: ['src/ui/**/*.{ts,tsx}', 'src/store/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', { patterns: [pageBoundary] }] },
   },
+  // The wasm binaries' URLs (Vite's ?url imports) are plain strings, no tfjs code.
+  { files: ['src/ui/wasmPaths.ts'], rules: { '@typescript-eslint/no-restricted-imports': 'off' } },
   {
     files: ['src/tasks/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [...uiAndDom, ...tfjs, { group: ['**/engine/**'], message: 'tasks must not import the engine.' }] },
+        { patterns: [react, tfjs, above(['engine', 'runtime', 'worker', 'store', 'ui', 'config', 'results'])] },
       ],
-      'no-restricted-globals': ['error', 'document', 'window', 'localStorage', 'indexedDB'],
+      'no-restricted-globals': noDom,
+    },
+  },
+  {
+    files: ['src/config/**/*.ts', 'src/results/**/*.ts'],
+    rules: {
+      // The engine's types (ModelConfig) are fine: they load no code.
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [react, tfjs, { ...above(['engine', 'runtime', 'worker', 'store', 'ui']), allowTypeImports: true }],
+        },
+      ],
+      'no-restricted-globals': noDom,
+    },
+  },
+  {
+    files: ['src/engine/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [react, above(['runtime', 'worker', 'store', 'ui'])] }],
+      'no-restricted-globals': noDom,
+    },
+  },
+  {
+    files: ['src/runtime/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [react, above(['worker', 'store', 'ui'])] }],
+      'no-restricted-globals': noDom,
     },
   },
   prettier,

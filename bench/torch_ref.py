@@ -439,14 +439,14 @@ def run_timing(t, device):
             if not kv_check_ok(out_check):
                 raise RuntimeError(f"the KV-cache sampler disagrees with the full forward: {out_check}")
         ref = {k: v.detach().clone() for k, v in params.items()}
-        cfg = {"epsLow": 0.2, "epsHigh": 0.2, "beta": 0.001, "lossType": "dapo", "temperature": 1.0, "maxCompletionLength": g["maxNewTokens"]}
+        cfg = {"epsLow": 0.2, "epsHigh": 0.2, "beta": 0.001, "lossType": "dapo", "temperature": 1.0, "maxCompletionLength": g["maxCompletionLength"]}
         samp, upd, total = [], [], []
         for i in range(warmup + reps):
-            prompt = random_batch(gen, c, g["prompts"], g["promptLen"], g["maxNewTokens"], device)
+            prompt = random_batch(gen, c, g["prompts"], g["promptLen"], g["maxCompletionLength"], device)
             b = {k: (v.repeat_interleave(g["groupSize"], 0) if torch.is_tensor(v) else v) for k, v in prompt.items()}
             sync(device)
             t0 = time.perf_counter()
-            ids, _ = sample(params, c, b, g["maxNewTokens"], gen, device)
+            ids, _ = sample(params, c, b, g["maxCompletionLength"], gen, device)
             ids_host = ids.cpu()  # rollouts come back to the host (rewards are computed there)
             t1 = time.perf_counter()
             rewards = torch.rand(N, generator=gen, dtype=torch.float64)

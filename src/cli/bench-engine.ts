@@ -57,9 +57,9 @@ async function benchOne(backend: string, preset: PresetName, reps: number): Prom
   const tok = new Tokenizer(WORDS);
   const p = new Policy(tok, { model: preset, seed: 3, grpo: { beta: 0.001 } });
   const sftMs = await time(reps, () => p.sftStep(sft));
-  let rollouts = await p.generate(grpoPrompts, 8, { maxNewTokens: 6 });
+  let rollouts = await p.generate(grpoPrompts, 8, { maxCompletionLength: 6 });
   const sampleMs = await time(reps, async () => {
-    rollouts = await p.generate(grpoPrompts, 8, { maxNewTokens: 6 });
+    rollouts = await p.generate(grpoPrompts, 8, { maxCompletionLength: 6 });
   });
   const scored = { ...rollouts, rewards: rollouts.texts.map((_, i) => (i % 3 === 0 ? 1 : 0)) };
   const grpoUpdateMs = await time(reps, () => p.grpoStep(scored, pairs.slice(0, 4)));

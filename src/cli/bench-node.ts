@@ -110,7 +110,8 @@ export function writeCheck(dir: string, preset: PresetName, c: CheckCapture): st
     positiveId: c.positiveId,
     negativeId: c.negativeId,
     grpo: DEFAULT_GRPO,
-    ca: DEFAULT_CA,
+    // bench/torch_ref.py's names: c and variant.
+    ca: { lambda: DEFAULT_CA.lambda, c: DEFAULT_CA.caClip, variant: DEFAULT_CA.caVariant },
     maxCompletionLength: hb.L,
     ours: c.ours,
   };
@@ -130,22 +131,25 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
         (out.skipped ??= []).push(`node ${req.backend} ${preset} (software adapter ${sel.adapter})`);
         continue;
       }
-      const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
-        warmup: req.warmup,
-        reps: req.reps,
-        phases: req.phases,
-        onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
-        onCheck: req.checkDir
-          ? (c) => {
-              out.checks.push(writeCheck(req.checkDir as string, preset, c));
-            }
-          : undefined,
-        profile: req.profile
-          ? (phase, kernels) => {
-              out.profiles.push({ preset, phase, kernels });
-            }
-          : undefined,
-      });
+      const timings = await runWorkload(
+        workloadShape(preset, { batch: req.batch, maxCompletionLength: req.maxCompletionLength }),
+        {
+          warmup: req.warmup,
+          reps: req.reps,
+          phases: req.phases,
+          onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
+          onCheck: req.checkDir
+            ? (c) => {
+                out.checks.push(writeCheck(req.checkDir as string, preset, c));
+              }
+            : undefined,
+          profile: req.profile
+            ? (phase, kernels) => {
+                out.profiles.push({ preset, phase, kernels });
+              }
+            : undefined,
+        },
+      );
       out.results.push({ preset, timings });
     }
   } catch (e) {

@@ -16,6 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { PresetName } from '../engine/model-config.ts';
 import { modelConfig } from '../engine/model-config.ts';
+import { MODEL_SIZES } from '../config/fields.ts';
 import type { Phase } from '../perf/workload.ts';
 import { benchTokenizer, PHASES, workloadShape } from '../perf/workload.ts';
 import { parseFlags, usage, type FlagSpec } from './args.ts';
@@ -190,13 +191,14 @@ async function main(): Promise<void> {
   const quick = flags.quick;
   const presets = list(flags.presets) as PresetName[];
   for (const p of presets)
-    if (!['nano', 'micro', 'small'].includes(p)) throw new Error(`--presets: unknown preset "${p}"`);
+    if (!(MODEL_SIZES as readonly string[]).includes(p))
+      throw new Error(`--presets: unknown preset "${p}" (known: ${MODEL_SIZES.join(', ')})`);
   const phases = list(flags.phases) as Phase[];
   for (const p of phases)
     if (!PHASES.includes(p)) throw new Error(`--phases: unknown phase "${p}" (expected ${PHASES.join(', ')})`);
   const batch = flags.batch ?? (quick ? 8 : 32);
   const reps = flags.reps ?? (quick ? 2 : 3);
-  const maxNewTokens = flags['max-new'] ?? (quick ? 8 : 16);
+  const maxCompletionLength = flags['max-new'] ?? (quick ? 8 : 16);
   const fallbackPresets =
     flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
   const warmup = flags.warmup;
@@ -244,7 +246,7 @@ async function main(): Promise<void> {
     node: process.version,
     batch,
     tokens_per_row: 128,
-    max_new_tokens: maxNewTokens,
+    max_new_tokens: maxCompletionLength,
     warmup,
     reps,
     load_start: load(),
@@ -254,7 +256,7 @@ async function main(): Promise<void> {
     torch: undefined as undefined | Omit<TorchResult, 'checks' | 'timings'>,
   };
   log(
-    `bench: batch ${batch} x 128 tokens (GRPO: ${maxNewTokens} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`,
+    `bench: batch ${batch} x 128 tokens (GRPO: ${maxCompletionLength} new), ${warmup} warm-up + ${reps} reps, presets ${presets.join(',')}; load average ${meta.load_start} on ${meta.cpus} cpus`,
   );
   const rows: BenchRow[] = [];
   const checkDir = mkdtempSync(path.join(os.tmpdir(), 'crl-bench-check-'));
@@ -325,7 +327,7 @@ async function main(): Promise<void> {
           timings: presets.map((preset) => ({
             preset,
             config: modelConfig(preset, tok.size),
-            workload: workloadShape(preset, { batch, maxNewTokens }),
+            workload: workloadShape(preset, { batch, maxCompletionLength }),
             warmup,
             reps,
             phases: torchPhases,
@@ -353,7 +355,7 @@ async function main(): Promise<void> {
         backend,
         presets: ps,
         batch,
-        maxNewTokens,
+        maxCompletionLength,
         warmup,
         reps: repsFor(backend),
         phases,
@@ -416,7 +418,7 @@ async function main(): Promise<void> {
             wasmThreads: process.env.CONTEXTRL_WASM_THREADS !== '0',
             presets,
             batch,
-            maxNewTokens,
+            maxCompletionLength,
             warmup,
             reps,
             phases,

@@ -24,7 +24,7 @@ import {
   toMarkdown,
   type ResultRow,
 } from '../results/results.ts';
-import type { Method, RunConfig } from '../runtime/types.ts';
+import { METHODS, type Method, type RunConfig } from '../config/fields.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {
@@ -72,7 +72,8 @@ async function main() {
   if (!v.ok) throw new Error(`invalid config: ${v.errors.join('; ')}`);
   const methods = (flags.methods ? flags.methods.split(',') : preset.methods) as Method[];
   for (const m of methods)
-    if (!['grpo', 'da-sft', 'da-rl', 'contextrl'].includes(m)) throw new Error(`unknown method "${m}" in --methods`);
+    if (!(METHODS as readonly string[]).includes(m))
+      throw new Error(`unknown method "${m}" in --methods (known: ${METHODS.join(', ')})`);
   const nSeeds = flags.seeds ?? preset.seeds;
   const seeds = Array.from({ length: nSeeds }, (_, i) => flags['seed-offset'] + i);
 

@@ -8,7 +8,7 @@ import type { DomainName, Knobs } from '../tasks/types.ts';
 import type { ModelConfig } from '../engine/model-config.ts';
 import type { ResolvedRunConfig } from './run-config.ts';
 import { withDefaults } from './run-config.ts';
-import type { Method, RunConfig } from '../runtime/types.ts';
+import { METHODS, type Method, type RunConfig } from './fields.ts';
 
 export interface CurriculumStage {
   name: string;
@@ -61,7 +61,7 @@ const TRACE_KNOBS: Knobs = { depth: 'lookup', steps: 6, noise: 2, vars: 4, short
 const QUICK_KNOBS: Knobs = { depth: 'lookup', vars: 2, steps: 3, noise: 0, shortcut: 0.5 };
 const DOCUMENT_KNOBS: Knobs = { facts: 4, relations: 1, filler: 2 };
 const IMAGE_KNOBS: Knobs = { question: 'any', objects: 3 };
-const ALL_METHODS: Method[] = ['grpo', 'da-sft', 'da-rl', 'contextrl'];
+const ALL_METHODS: Method[] = [...METHODS];
 
 export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
   // The bundled trace.ckpt: `npm run pretrain -- --preset trace` (30000 steps). Easy pairs by separate

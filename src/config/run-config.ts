@@ -1,49 +1,24 @@
 /**
- * RunConfig defaults and validation. A config is a plain object; it is validated once at the
- * boundary (worker 'start', CLI, URL) and every error names the field, the rule and the value:
- *   groupSize must be an integer >= 2 (got 1)
+ * RunConfig defaults and validation, derived from the table in fields.ts. A config is a plain
+ * object; it is validated once where it enters (the worker's 'start' / 'load', the CLI, a URL, an
+ * imported file) and every error names the field, the rule and the value:
+ *   groupSize must be an integer in [2, 64] (got 1)
  */
 import { z } from 'zod';
-import type { RunConfig } from '../runtime/types.ts';
+import { domains } from '../tasks/index.ts';
+import type { Knobs } from '../tasks/types.ts';
+import {
+  FIELD_NAMES,
+  RUN_FIELDS,
+  fieldDefaults,
+  type FieldSpec,
+  type ResolvedRunConfig,
+  type RunConfig,
+} from './fields.ts';
 
-/** Every field filled in; the optional extensions of RunConfig get their defaults here. */
-export type ResolvedRunConfig = Required<RunConfig>;
+export type { ResolvedRunConfig, RunConfig };
 
-export const DEFAULT_RUN_CONFIG: ResolvedRunConfig = {
-  domain: 'trace',
-  preset: 'trace-default',
-  method: 'contextrl',
-  modelSize: 'nano',
-  groupSize: 8, // = G in GRPO
-  batchSize: 16,
-  learningRate: 3e-4,
-  beta: 0.001,
-  epsLow: 0.2,
-  epsHigh: 0.2,
-  lossType: 'dapo',
-  scaleRewards: 'group',
-  lambda: 0.5,
-  caClip: 5,
-  caVariant: 'hard',
-  pairShare: 0.15,
-  steps: 200,
-  temperature: 1,
-  topK: 0,
-  maxCompletionLength: 4,
-  evalEvery: 50,
-  seed: 0,
-  backend: 'webgpu',
-  knobs: {},
-  warmStartSteps: 300,
-  sftLearningRate: 2e-3,
-  budgetUnit: 'tokens',
-  evalItems: 64,
-  probePairs: 64,
-  benchmarks: [],
-  gradClip: 1,
-  warmupSteps: 10,
-  dropZeroStd: false,
-};
+export const DEFAULT_RUN_CONFIG: ResolvedRunConfig = fieldDefaults();
 
 const int = (name: string, min: number, max = Number.MAX_SAFE_INTEGER) =>
   z.number({ error: `${name} must be a number` }).refine((v) => Number.isInteger(v) && v >= min && v <= max, {
@@ -58,48 +33,32 @@ const num = (name: string, min: number, max: number, openMax = false) =>
     .refine((v) => Number.isFinite(v) && v >= min && (openMax ? v < max : v <= max), {
       message: `${name} must be in [${min}, ${max}${openMax ? ')' : ']'}`,
     });
-const oneOf = <T extends string>(name: string, values: readonly [T, ...T[]]) =>
-  z.enum(values, { error: `${name} must be one of ${values.join(', ')}` });
 
-const schema = z
-  .object({
-    domain: oneOf('domain', ['trace', 'document', 'image']),
-    preset: z.string({ error: 'preset must be a string' }),
-    method: oneOf('method', ['grpo', 'da-sft', 'da-rl', 'contextrl']),
-    modelSize: oneOf('modelSize', ['nano', 'micro', 'small']),
-    groupSize: int('groupSize', 2, 64),
-    batchSize: int('batchSize', 1, 1024),
-    learningRate: num('learningRate', 0, 1).refine((v) => v > 0, { message: 'learningRate must be > 0' }),
-    beta: num('beta', 0, 10),
-    epsLow: num('epsLow', 0, 1, true),
-    epsHigh: num('epsHigh', 0, 10),
-    lossType: oneOf('lossType', ['grpo', 'dr_grpo', 'dapo']),
-    scaleRewards: oneOf('scaleRewards', ['group', 'batch', 'none']),
-    lambda: num('lambda', 0, 1000),
-    caClip: num('caClip', 0, 100).refine((v) => v > 0, { message: 'caClip must be > 0' }),
-    caVariant: oneOf('caVariant', ['hard', 'soft']),
-    pairShare: num('pairShare', 0, 1, true),
-    steps: int('steps', 1, 1_000_000),
-    temperature: num('temperature', 0, 10).refine((v) => v > 0, { message: 'temperature must be > 0' }),
-    topK: int('topK', 0, 100_000),
-    maxCompletionLength: int('maxCompletionLength', 1, 512),
-    evalEvery: int('evalEvery', 0),
-    seed: int('seed', 0, 2 ** 31 - 1),
-    backend: oneOf('backend', ['webgpu', 'wasm', 'cpu']),
-    knobs: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]), {
-      error: 'knobs must map names to numbers, strings or booleans',
-    }),
-    warmStartSteps: int('warmStartSteps', 0),
-    sftLearningRate: num('sftLearningRate', 0, 1).refine((v) => v > 0, { message: 'sftLearningRate must be > 0' }),
-    budgetUnit: oneOf('budgetUnit', ['tokens', 'examples']),
-    evalItems: int('evalItems', 1, 100_000),
-    probePairs: int('probePairs', 0, 100_000),
-    benchmarks: z.array(z.string(), { error: 'benchmarks must be a list of names' }),
-    gradClip: num('gradClip', 0, 1e6),
-    warmupSteps: int('warmupSteps', 0),
-    dropZeroStd: z.boolean({ error: 'dropZeroStd must be true or false' }),
-  })
-  .strict();
+/** The zod rule of one field of the table. */
+function fieldSchema(name: string, f: FieldSpec): z.ZodType {
+  switch (f.kind) {
+    case 'int':
+      return int(name, f.min, f.max);
+    case 'float': {
+      const s = num(name, f.min, f.max, f.belowMax === true);
+      return f.aboveMin ? s.refine((v) => v > f.min, { message: `${name} must be > ${f.min}` }) : s;
+    }
+    case 'select':
+      return z.enum(f.options as [string, ...string[]], { error: `${name} must be one of ${f.options.join(', ')}` });
+    case 'bool':
+      return z.boolean({ error: `${name} must be true or false` });
+    case 'text':
+      return z.string({ error: `${name} must be a string` });
+    case 'knobs':
+      return z.record(z.string(), z.union([z.number(), z.string(), z.boolean()]), {
+        error: `${name} must map names to numbers, strings or booleans`,
+      });
+    case 'list':
+      return z.array(z.string(), { error: `${name} must be a list of names` });
+  }
+}
+
+const schema = z.object(Object.fromEntries(FIELD_NAMES.map((k) => [k, fieldSchema(k, RUN_FIELDS[k])]))).strict();
 
 function valueAt(input: unknown, path: PropertyKey[]): unknown {
   let v: unknown = input;
@@ -117,41 +76,84 @@ export function withDefaults(partial: Partial<RunConfig> = {}): ResolvedRunConfi
   } as ResolvedRunConfig;
 }
 
-export type ValidationResult = { ok: true; config: ResolvedRunConfig } | { ok: false; errors: string[] };
+/** One problem: the field it belongs to ('knobs.<name>' for a knob, '_form' for none) and the message. */
+export interface ConfigIssue {
+  field: string;
+  message: string;
+}
+
+export type ValidationResult =
+  { ok: true; config: ResolvedRunConfig } | { ok: false; errors: string[]; issues: ConfigIssue[] };
+
+/** The domain's declared knobs that `knobs` sets to a value its spec refuses. */
+function knobIssues(domain: string, knobs: Knobs): ConfigIssue[] {
+  const d = (domains as Record<string, (typeof domains)[keyof typeof domains] | undefined>)[domain];
+  if (!d) return [];
+  const out: ConfigIssue[] = [];
+  for (const s of d.knobs) {
+    if (!Object.prototype.hasOwnProperty.call(knobs, s.name)) continue;
+    const v = knobs[s.name];
+    const field = `knobs.${s.name}`;
+    const got = `(got ${JSON.stringify(v)})`;
+    if (typeof v !== typeof s.default) out.push({ field, message: `${field} must be a ${typeof s.default} ${got}` });
+    else if (typeof v === 'number' && !Number.isFinite(v))
+      out.push({ field, message: `${field} must be finite ${got}` });
+    else if (typeof v === 'number' && ((s.min !== undefined && v < s.min) || (s.max !== undefined && v > s.max)))
+      out.push({ field, message: `${field} must be in [${s.min ?? '-inf'}, ${s.max ?? 'inf'}] ${got}` });
+    else if (typeof v === 'string' && s.options && !s.options.includes(v))
+      out.push({ field, message: `${field} must be one of ${s.options.join(', ')} ${got}` });
+  }
+  return out;
+}
+
+/** The field a message of this module is about: its first word when that is a field, else '_form'. */
+function fieldOf(message: string): string {
+  const word = /^[A-Za-z]+(\.[A-Za-z]+)?/.exec(message)?.[0] ?? '';
+  const top = word.split('.')[0];
+  return (FIELD_NAMES as string[]).includes(top) ? word : '_form';
+}
 
 /** Validates a (possibly partial) config after filling defaults. Never throws. */
 export function validateRunConfig(input: unknown): ValidationResult {
   if (input === null || typeof input !== 'object' || Array.isArray(input))
-    return { ok: false, errors: ['config must be an object'] };
+    return fail([{ field: '_form', message: 'config must be an object' }]);
   const full = withDefaults(input as Partial<RunConfig>);
   const r = schema.safeParse(full);
-  const errors: string[] = [];
+  const issues: ConfigIssue[] = [];
   if (!r.success) {
     for (const issue of r.error.issues) {
       if (issue.code === 'unrecognized_keys') {
-        errors.push(`unknown config field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`);
+        const message = `unknown config field${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}`;
+        issues.push({ field: '_form', message });
         continue;
       }
       const got = valueAt(full, issue.path);
-      errors.push(`${issue.message} (got ${JSON.stringify(got) ?? String(got)})`);
+      const message = `${issue.message} (got ${JSON.stringify(got) ?? String(got)})`;
+      issues.push({ field: issue.path.length ? String(issue.path[0]) : '_form', message });
     }
-    return { ok: false, errors };
+    return fail(issues);
   }
   const c = r.data as ResolvedRunConfig;
   // Cross-field rules.
-  if (c.method === 'contextrl' && c.pairShare === 0) errors.push('pairShare must be > 0 for method contextrl (got 0)');
+  const add = (message: string) => issues.push({ field: fieldOf(message), message });
+  if (c.method === 'contextrl' && c.pairShare === 0) add('pairShare must be > 0 for method contextrl (got 0)');
   if ((c.method === 'da-sft' || c.method === 'da-rl') && c.pairShare === 0)
-    errors.push(`pairShare must be > 0 for method ${c.method} (got 0)`);
-  if (c.method === 'contextrl' && c.lambda === 0) errors.push('lambda must be > 0 for method contextrl (got 0)');
+    add(`pairShare must be > 0 for method ${c.method} (got 0)`);
+  if (c.method === 'contextrl' && c.lambda === 0) add('lambda must be > 0 for method contextrl (got 0)');
+  issues.push(...knobIssues(c.domain, c.knobs));
   if (
     c.domain === 'image' &&
     c.modelSize === 'nano' &&
     c.knobs.imageSize !== undefined &&
     Number(c.knobs.imageSize) > 48
   )
-    errors.push(`knobs.imageSize must be <= 48 for modelSize nano (got ${c.knobs.imageSize})`);
-  if (c.evalEvery > c.steps) errors.push(`evalEvery must be <= steps (got ${c.evalEvery}, ${c.steps})`);
-  return errors.length ? { ok: false, errors } : { ok: true, config: c };
+    add(`knobs.imageSize must be <= 48 for modelSize nano (got ${c.knobs.imageSize})`);
+  if (c.evalEvery > c.steps) add(`evalEvery must be <= steps (got ${c.evalEvery}, ${c.steps})`);
+  return issues.length ? fail(issues) : { ok: true, config: c };
+}
+
+function fail(issues: ConfigIssue[]): ValidationResult {
+  return { ok: false, errors: issues.map((i) => i.message), issues };
 }
 
 /** validateRunConfig, throwing one Error whose message lists every problem. */

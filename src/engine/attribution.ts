@@ -16,12 +16,10 @@ import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.
 import type { Transformer } from './model.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
-export type AttributionMethod = 'grad-input' | 'rollout';
-export const ATTRIBUTION_METHODS: readonly AttributionMethod[] = ['grad-input', 'rollout'];
-export const ATTRIBUTION_LABELS: Record<AttributionMethod, string> = {
-  'grad-input': 'gradient × input',
-  rollout: 'attention rollout',
-};
+import { ATTRIBUTION_LABELS, ATTRIBUTION_METHODS, type AttributionMethod } from '../config/names.ts';
+
+export { ATTRIBUTION_LABELS, ATTRIBUTION_METHODS };
+export type { AttributionMethod };
 
 /** What the attribution explains. */
 export type AttributionTarget =

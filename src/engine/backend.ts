@@ -9,9 +9,11 @@ import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './kernels/cpu-kernels.ts';
 import { switchedOff } from './env.ts';
+import { BACKENDS, type BackendName } from '../config/fields.ts';
 
-export type BackendName = 'webgpu' | 'wasm' | 'cpu';
-export const BACKEND_ORDER: BackendName[] = ['webgpu', 'wasm', 'cpu'];
+export type { BackendName };
+/** The order the runtime tries backends in (the configuration table's). */
+export const BACKEND_ORDER: BackendName[] = [...BACKENDS];
 
 export interface AdapterSummary {
   vendor: string;
@@ -122,6 +124,11 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
           maxComputeInvocationsPerWorkgroup: lim.maxComputeInvocationsPerWorkgroup,
         },
       });
+      deviceLost = undefined;
+      // Once lost, every later WebGPU call fails: the runtime then falls back (src/worker/backend-manager.ts).
+      void device.lost.then((i) => {
+        deviceLost = i.message || i.reason || 'the WebGPU device was lost';
+      });
       const info = (adapter as GPUAdapter & { info?: GPUAdapterInfo }).info;
       const fallback = Boolean(
         (adapter as { isFallbackAdapter?: boolean }).isFallbackAdapter ||
@@ -141,6 +148,27 @@ function registerWebGPU(featureLevel: 'core' | 'compatibility' | 'auto', cpuKern
     },
     1,
   );
+}
+
+let deviceLost: string | undefined;
+
+/** Why the current WebGPU device was lost, or undefined while it is alive (or there is none). */
+export function webgpuDeviceLost(): string | undefined {
+  return deviceLost;
+}
+
+/**
+ * Is `e` a failure of the backend (the GPU, its driver, its memory), which a switch to wasm can
+ * get past, rather than a programming error that must surface as it is? A lost device always is;
+ * otherwise the message must name the GPU side of things.
+ */
+export function isBackendFailure(e: unknown): boolean {
+  if (deviceLost !== undefined) return true;
+  const err = e as { name?: string; message?: string } | null;
+  const name = err?.name ?? '';
+  const message = String(err?.message ?? e);
+  if (name === 'OperationError' || name === 'GPUPipelineError' || name === 'GPUOutOfMemoryError') return true;
+  return /\bGPU|WebGPU|mapAsync|device (is |was )?lost|out of memory|allocation failed|shader|adapter/i.test(message);
 }
 
 /** A readable adapter name: "SwiftShader", "llvmpipe", "NVIDIA H100" ... */

@@ -4,7 +4,7 @@
  *   const tok = new Tokenizer(domainVocabulary, { nPatches: 36 });
  *   const policy = new Policy(tok, { model: 'nano', seed: 1, optimizer: { lr: 3e-3 }, grpo: { beta: 0 }, ca: { lambda: 1 } });
  *   await policy.sftStep([{ prompt: { text: 'c=7 | c ->', images: [] }, target: '7' }]);
- *   const r = await policy.generate(prompts, 8, { maxNewTokens: 8 });          // G = 8 per prompt
+ *   const r = await policy.generate(prompts, 8, { maxCompletionLength: 8 });          // G = 8 per prompt
  *   const rewards = r.texts.map((t, i) => domain.reward(items[Math.floor(i / 8)], t));
  *   const metrics = await policy.grpoStep({ ...r, rewards }, pairExamples);    // L_GRPO + lambda L_CA
  *   const scores = await policy.scorePairs(pairExamples);                      // delta, P(A), P(B)
@@ -24,6 +24,8 @@ export { generate } from './sample.ts';
 export type { Rollouts, ScoredRollouts, SampleOptions } from './sample.ts';
 export { Adam, learningRate, DEFAULT_OPTIMIZER } from './optim.ts';
 export type { OptimizerConfig, LrSchedule } from './optim.ts';
+export { contextRlLoss, grpoTerm, caTerm, pairDelta } from './objectives.ts';
+export type { LossTerms, RlStream, PairStream } from './objectives.ts';
 export { METRIC_NAMES, hostGrpoMetrics } from './metrics.ts';
 export type { StepMetrics } from './metrics.ts';
 export { Policy, DEFAULT_GRPO, DEFAULT_CA } from './policy.ts';
@@ -36,7 +38,7 @@ export type {
   PairExample,
   PairScores,
 } from './policy.ts';
-export { Rng } from './rng.ts';
+export { Rng } from '../tasks/rng.ts';
 export {
   encodeCheckpoint,
   decodeCheckpoint,

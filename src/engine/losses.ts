@@ -6,17 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 
-export type ScaleRewards = 'group' | 'batch' | 'none';
-export type LossType = 'grpo' | 'dr_grpo' | 'dapo';
-export type CaVariant = 'hard' | 'soft';
+import type { CaVariant, LossType, ScaleRewards } from '../config/fields.ts';
+import { stdBessel } from '../results/stats.ts';
 
-/** Std with Bessel's correction (torch.std); 0 for fewer than two values. */
-function stdBessel(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const ss = xs.reduce((a, x) => a + (x - mean) * (x - mean), 0);
-  return Math.sqrt(ss / (xs.length - 1));
-}
+export type { CaVariant, LossType, ScaleRewards };
 
 /**
  * GRPO advantages, as TRL computes them: A_i = (r_i - mean(group)) / (std + 1e-4).

@@ -4,6 +4,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { ScoredRollouts } from './sample.ts';
+import { stdBessel } from '../results/stats.ts';
 
 export type StepMetrics = Record<string, number>;
 
@@ -38,16 +39,10 @@ export async function readMetrics(names: string[], packed: tf.Tensor): Promise<S
   return out;
 }
 
-function std(xs: number[]): number {
-  if (xs.length < 2) return 0;
-  const m = xs.reduce((a, b) => a + b, 0) / xs.length;
-  return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1));
-}
-
 /**
- * Metrics known on the host before the update: reward (mean), reward_std (mean of the groups'
- * stds, as TRL logs it), frac_reward_zero_std, completions/mean_length (tokens, eos included),
- * completions/clipped_ratio (no eos within maxNewTokens).
+ * Metrics known on the host before the update: reward (mean), reward_std (the Bessel std of all
+ * rewards in the batch, as TRL logs it since 0.27), frac_reward_zero_std, completions/mean_length (tokens, eos included),
+ * completions/clipped_ratio (no eos within maxCompletionLength).
  */
 export function hostGrpoMetrics(r: ScoredRollouts): StepMetrics {
   const N = r.rewards.length;
@@ -56,7 +51,7 @@ export function hostGrpoMetrics(r: ScoredRollouts): StepMetrics {
   for (let g = 0; g < N; g += G) groups.push(r.rewards.slice(g, g + G));
   return {
     reward: r.rewards.reduce((a, b) => a + b, 0) / Math.max(1, N),
-    reward_std: groups.reduce((a, g) => a + std(g), 0) / Math.max(1, groups.length),
+    reward_std: stdBessel(r.rewards),
     frac_reward_zero_std: groups.filter((g) => g.every((x) => x === g[0])).length / Math.max(1, groups.length),
     'completions/mean_length': r.completionIds.reduce((a, c) => a + c.length, 0) / Math.max(1, N),
     'completions/clipped_ratio': r.ended.filter((e) => !e).length / Math.max(1, N),

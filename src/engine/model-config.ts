@@ -2,6 +2,8 @@
  * Model configuration: a plain serializable object, presets, and one validation at the boundary
  * that names the field and why.
  */
+import type { ModelSize } from '../config/fields.ts';
+
 export interface ModelConfig {
   /** V: vocabulary size (Tokenizer.size). */
   vocabSize: number;
@@ -21,7 +23,8 @@ export interface ModelConfig {
   initStd: number;
 }
 
-export type PresetName = 'nano' | 'micro' | 'small';
+/** The model sizes (the run configuration's modelSize options). */
+export type PresetName = ModelSize;
 
 export const PRESETS: Record<PresetName, Pick<ModelConfig, 'nLayer' | 'dModel' | 'nHead' | 'contextLength'>> = {
   nano: { nLayer: 2, dModel: 64, nHead: 4, contextLength: 256 },

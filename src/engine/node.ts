@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { BackendName } from './backend.ts';
+import { BACKENDS, type BackendName } from '../config/fields.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -51,8 +51,8 @@ export function parseBackendList(s: string): BackendName[] {
     .map((x) => x.trim())
     .filter(Boolean);
   for (const n of names)
-    if (!['webgpu', 'wasm', 'cpu'].includes(n))
-      throw new Error(`unknown backend "${n}" (expected webgpu, wasm or cpu)`);
+    if (!(BACKENDS as readonly string[]).includes(n))
+      throw new Error(`unknown backend "${n}" (expected ${BACKENDS.join(', ')})`);
   return names as BackendName[];
 }
 

@@ -23,11 +23,12 @@ export function completionLogProbs(model: Transformer, b: CompletionTensors, tem
   return tokenLogProbs(scaled, b.targets);
 }
 
-export interface GrpoTerms {
+/** A loss and its named scalar metrics (loss/grpo, kl, entropy, clip_ratio/*, loss/ca, ca/*). */
+export interface LossTerms {
   loss: tf.Scalar;
-  /** Named scalar metrics: loss/grpo, kl, entropy, clip_ratio/*. */
   metrics: [string, tf.Scalar][];
 }
+export type GrpoTerms = LossTerms;
 
 /**
  * The GRPO term for one iteration. oldLogp undefined means num_iterations = 1: old = sg(new).
@@ -91,4 +92,37 @@ export function caTerm(model: Transformer, p: PairTensors, c: number, variant: C
       ['ca/accuracy', tf.mean(tf.cast(tf.greater(delta, 0), 'float32')) as tf.Scalar],
     ],
   };
+}
+
+/** The RL stream of a step: completions, their advantages [N] and the GRPO options. */
+export interface RlStream {
+  batch: CompletionTensors;
+  advantages: tf.Tensor1D;
+  options: GrpoOptions & { temperature: number };
+  /** Undefined: num_iterations = 1 (old = sg(new)). */
+  oldLogp?: tf.Tensor2D;
+  /** Given when beta > 0. */
+  refLogp?: tf.Tensor2D;
+}
+
+/** The pair stream of a step: the pairs and L_CA's weight, clip and variant. */
+export interface PairStream {
+  pairs: PairTensors;
+  lambda: number;
+  caClip: number;
+  caVariant: CaVariant;
+}
+
+/**
+ * The paper's objective in one place: L = L_GRPO + lambda * L_CA, one loss for one optimizer
+ * step. Either stream may be absent: no pairs (grpo, da-rl) leaves L_GRPO; no completions (every
+ * group dropped by dropZeroStd) leaves lambda * L_CA. The metrics keep L_CA unweighted (loss/ca).
+ */
+export function contextRlLoss(model: Transformer, rl?: RlStream, pairs?: PairStream): LossTerms {
+  const g = rl ? grpoTerm(model, rl.batch, rl.advantages, rl.options, rl.oldLogp, rl.refLogp) : undefined;
+  const ca = pairs ? caTerm(model, pairs.pairs, pairs.caClip, pairs.caVariant) : undefined;
+  const weighted = ca ? (tf.mul(ca.loss, pairs!.lambda) as tf.Scalar) : undefined;
+  if (!g && !weighted) throw new Error('contextRlLoss needs completions or pairs');
+  const loss = g && weighted ? (tf.add(g.loss, weighted) as tf.Scalar) : (g?.loss ?? weighted)!;
+  return { loss, metrics: [...(g?.metrics ?? []), ...(ca?.metrics ?? [])] };
 }

@@ -4,6 +4,7 @@
  * The gradient norm stays on the device; the step returns it as a scalar for the packed metrics.
  */
 import * as tf from '@tensorflow/tfjs';
+import { RUN_FIELDS } from '../config/fields.ts';
 import { fusedAdamAvailable, fusedMoments, fusedParamUpdate, sumOfSquares } from './kernels/fused-adam.ts';
 
 export type LrSchedule =
@@ -23,14 +24,15 @@ export interface OptimizerConfig {
   maxGradNorm: number;
 }
 
+/** lr and maxGradNorm are the run configuration's defaults (learningRate, gradClip), by construction. */
 export const DEFAULT_OPTIMIZER: OptimizerConfig = {
-  lr: 3e-3,
+  lr: RUN_FIELDS.learningRate.default,
   schedule: { kind: 'constant' },
   beta1: 0.9,
   beta2: 0.999,
   eps: 1e-8,
   weightDecay: 0,
-  maxGradNorm: 1,
+  maxGradNorm: RUN_FIELDS.gradClip.default,
 };
 
 /** The learning rate for 0-based step `step`. */

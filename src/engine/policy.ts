@@ -9,14 +9,14 @@ import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
 import type { ModelConfig, PresetName } from './model-config.ts';
 import { modelConfig } from './model-config.ts';
-import type { CaVariant, LossType, ScaleRewards } from './losses.ts';
+import { RUN_FIELDS, type CaVariant, type LossType, type ScaleRewards } from '../config/fields.ts';
 import { computeAdvantages, maskedCrossEntropy, zeroStdGroups } from './losses.ts';
 import { Transformer } from './model.ts';
 import type { CompletionTensors, PairTensors } from './objectives.ts';
-import { caTerm, completionLogProbs, grpoTerm, pairDelta } from './objectives.ts';
+import { caTerm, completionLogProbs, contextRlLoss, pairDelta } from './objectives.ts';
 import type { OptimizerConfig } from './optim.ts';
 import { Adam, DEFAULT_OPTIMIZER, learningRate } from './optim.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Rollouts, SampleOptions, ScoredRollouts } from './sample.ts';
 import { generate } from './sample.ts';
 import type { Tokenizer } from './tokenizer.ts';
@@ -32,16 +32,17 @@ export interface GrpoConfig {
   /** Updates per rollout batch (>= 1); the old log-probs are stored before the first. */
   numIterations: number;
   /** DAPO dynamic sampling: drop groups whose rewards are all equal. */
-  dropZeroStdGroups: boolean;
+  dropZeroStd: boolean;
   /** The policy is softmax(logits / temperature) in sampling and update alike. */
   temperature: number;
 }
 
 export interface CaConfig {
-  /** Weight of L_CA in L = L_GRPO + lambda * L_CA; the default is a placeholder (docs/METHOD.md section 4). */
+  /** Weight of L_CA in L = L_GRPO + lambda * L_CA. */
   lambda: number;
-  c: number;
-  variant: CaVariant;
+  /** c: Delta is clipped to [-c, c]. */
+  caClip: number;
+  caVariant: CaVariant;
 }
 
 export interface PolicyConfig {
@@ -52,17 +53,23 @@ export interface PolicyConfig {
   seed: number;
 }
 
+/** The run configuration's defaults, by construction (src/config/fields.ts). */
+const F = RUN_FIELDS;
 export const DEFAULT_GRPO: GrpoConfig = {
-  epsLow: 0.2,
-  epsHigh: 0.2,
-  beta: 0.001,
-  lossType: 'dapo',
-  scaleRewards: 'group',
+  epsLow: F.epsLow.default,
+  epsHigh: F.epsHigh.default,
+  beta: F.beta.default,
+  lossType: F.lossType.default,
+  scaleRewards: F.scaleRewards.default,
   numIterations: 1,
-  dropZeroStdGroups: false,
-  temperature: 1,
+  dropZeroStd: F.dropZeroStd.default,
+  temperature: F.temperature.default,
 };
-export const DEFAULT_CA: CaConfig = { lambda: 1, c: 5, variant: 'hard' };
+export const DEFAULT_CA: CaConfig = {
+  lambda: F.lambda.default,
+  caClip: F.caClip.default,
+  caVariant: F.caVariant.default,
+};
 
 export interface PolicyOptions {
   /** A preset name or explicit sizes; vocabSize comes from the tokenizer. */
@@ -118,7 +125,7 @@ export class Policy {
       throw new Error(`numIterations must be >= 1 (got ${this.config.grpo.numIterations})`);
     this.model = model ?? new Transformer(mc, seed);
     this.optimizer = new Adam(this.model.variables(), this.config.optimizer);
-    this.rng = new Rng(seed + 1);
+    this.rng = Rng.warmed(seed + 1);
   }
 
   /** Updates applied so far. */
@@ -219,7 +226,7 @@ export class Policy {
   async caStep(pairs: PairExample[]): Promise<StepMetrics> {
     const pt = this.pairTensors(pairs);
     try {
-      return await this.update(() => caTerm(this.model, pt, this.config.ca.c, this.config.ca.variant));
+      return await this.update(() => caTerm(this.model, pt, this.config.ca.caClip, this.config.ca.caVariant));
     } finally {
       disposePair(pt);
     }
@@ -236,19 +243,19 @@ export class Policy {
     if (rollouts.rewards.length !== N)
       throw new Error(`rewards has ${rollouts.rewards.length} entries, expected ${N} (one per completion)`);
     const host = hostGrpoMetrics(rollouts);
-    const advAll = computeAdvantages(rollouts.rewards, G, g.scaleRewards); // A_i  [N]
+    if (rollouts.advantages && rollouts.advantages.length !== N)
+      throw new Error(`advantages has ${rollouts.advantages.length} entries, expected ${N} (one per completion)`);
+    const advAll = rollouts.advantages ?? computeAdvantages(rollouts.rewards, G, g.scaleRewards); // A_i  [N]
     const zero = zeroStdGroups(rollouts.rewards, G);
-    const keep = Array.from({ length: N }, (_, n) => n).filter(
-      (n) => !(g.dropZeroStdGroups && zero[Math.floor(n / G)]),
-    );
+    const keep = Array.from({ length: N }, (_, n) => n).filter((n) => !(g.dropZeroStd && zero[Math.floor(n / G)]));
     const hasPairs = pairs !== undefined && pairs.length > 0;
     if (keep.length === 0 && !hasPairs) return { ...host, skipped: 1, step: this.optimizer.step };
     if (g.beta > 0 && !this.reference) this.resetReference();
     // Rows with an empty completion keep an all-zero mask (they add nothing).
     const longest = Math.max(0, ...keep.map((n) => rollouts.completionIds[n].length));
-    // On WebGPU every update gets maxNewTokens completion slots (masked past each completion's end),
+    // On WebGPU every update gets maxCompletionLength completion slots (masked past each completion's end),
     // so the shapes, and with them the compiled shaders, repeat from step to step.
-    const slots = tf.getBackend() === 'webgpu' ? Math.max(longest, rollouts.maxNewTokens) : undefined;
+    const slots = tf.getBackend() === 'webgpu' ? Math.max(longest, rollouts.maxCompletionLength) : undefined;
     const ct =
       longest > 0
         ? this.completionTensors(
@@ -265,27 +272,26 @@ export class Policy {
       epsHigh: g.epsHigh,
       beta: g.beta,
       lossType: g.lossType,
-      maxCompletionLength: rollouts.maxNewTokens,
+      maxCompletionLength: rollouts.maxCompletionLength,
       temperature: g.temperature,
     };
     const ref = this.reference;
     const refLogp = ct && g.beta > 0 && ref ? tf.tidy(() => completionLogProbs(ref, ct, g.temperature)) : undefined;
     const oldLogp =
       ct && g.numIterations > 1 ? tf.tidy(() => completionLogProbs(this.model, ct, g.temperature)) : undefined;
-    const { lambda, c, variant } = this.config.ca;
+    const ca = this.config.ca;
     try {
       let out: StepMetrics = {};
       for (let it = 0; it < g.numIterations; it++) {
-        const m = await this.update(() => {
-          const terms: { loss: tf.Scalar; metrics: [string, tf.Scalar][] }[] = [];
-          if (ct) terms.push(grpoTerm(this.model, ct, adv, opts, it === 0 ? undefined : oldLogp, refLogp));
-          if (pt) {
-            const ca = caTerm(this.model, pt, c, variant);
-            terms.push({ loss: tf.mul(ca.loss, lambda) as tf.Scalar, metrics: ca.metrics });
-          }
-          const loss = terms.length === 1 ? terms[0].loss : (tf.add(terms[0].loss, terms[1].loss) as tf.Scalar);
-          return { loss, metrics: terms.flatMap((t) => t.metrics) };
-        }, host);
+        const m = await this.update(
+          () =>
+            contextRlLoss(
+              this.model,
+              ct && { batch: ct, advantages: adv, options: opts, oldLogp: it === 0 ? undefined : oldLogp, refLogp },
+              pt && { pairs: pt, lambda: ca.lambda, caClip: ca.caClip, caVariant: ca.caVariant },
+            ),
+          host,
+        );
         // TRL logs the mean over iterations.
         for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v / g.numIterations;
         out = { ...out, step: m.step, lr: m.lr };
@@ -333,13 +339,13 @@ export class Policy {
   async evaluateGreedy(
     prompts: PromptText[],
     answers: string[],
-    maxNewTokens: number,
+    maxCompletionLength: number,
     batchSize = 64,
   ): Promise<{ accuracy: number; texts: string[] }> {
     const texts: string[] = [];
     for (let s = 0; s < prompts.length; s += batchSize) {
       const r = await generate(this.model, this.tokenizer, prompts.slice(s, s + batchSize), 1, {
-        maxNewTokens,
+        maxCompletionLength,
         temperature: 0,
       });
       texts.push(...r.texts);

@@ -7,7 +7,7 @@
  * previous token), which attends to the prompt and to a fixed block of completion slots filled one
  * per step, the unfilled ones masked (Transformer.prefill / decode). Every step has the same
  * shapes, so WebGPU compiles each shader once. kvCache: false keeps the reference path: a full
- * forward over the fixed [N, Tp + maxNewTokens] buffer per token (causal attention makes the
+ * forward over the fixed [N, Tp + maxCompletionLength] buffer per token (causal attention makes the
  * unfilled tail irrelevant); the tests check that both give the same logits and tokens.
  * The token is chosen on the device (Gumbel-max over temperature-scaled, top-k-masked logits; the
  * Gumbel noise comes from our seeded Rng, so every backend samples the same tokens); the only
@@ -25,11 +25,11 @@ import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.
 import type { KVCache, ModelInputs, Transformer } from './model.ts';
 import { disposeKVCache } from './model.ts';
 import { fusedDecoding, sampleStep, tokenOf } from './kernels/fused-decode.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Tokenizer } from './tokenizer.ts';
 
 export interface SampleOptions {
-  maxNewTokens: number;
+  maxCompletionLength: number;
   /** 1 = the model's distribution; 0 = greedy. */
   temperature?: number;
   /** Keep only the k most likely tokens (0 or undefined: no truncation). */
@@ -52,15 +52,17 @@ export interface Rollouts {
   /** Sampling-time log-probs of each completion token: [N][len_n]. */
   logp: number[][];
   texts: string[]; // decoded completions, eos stripped  [N]
-  /** true where the completion ended with eos before maxNewTokens. */
+  /** true where the completion ended with eos before maxCompletionLength. */
   ended: boolean[];
-  maxNewTokens: number;
+  maxCompletionLength: number;
   temperature: number;
 }
 
 /** Rollouts with one reward per completion (filled in by the runtime from the domain's reward). */
 export interface ScoredRollouts extends Rollouts {
   rewards: number[]; // [N]
+  /** A_i [N] when the caller computed them (computeAdvantages with the run's scaleRewards); else the update does. */
+  advantages?: number[];
 }
 
 /** Adds -log(-log u) noise; u from the seeded Rng.  [N, V] */
@@ -83,7 +85,7 @@ interface Decoder {
   dispose(): void;
 }
 
-/** Reference: a full forward over the fixed buffer [N, Tp + maxNewTokens] per token. Takes inputs. */
+/** Reference: a full forward over the fixed buffer [N, Tp + maxCompletionLength] per token. Takes inputs. */
 function fullForwardDecoder(model: Transformer, inputs: ModelInputs, Tp: number): Decoder {
   const [N, T] = inputs.ids.shape;
   return {
@@ -148,29 +150,29 @@ export async function generate(
   groupSize: number,
   options: SampleOptions,
 ): Promise<Rollouts> {
-  const { maxNewTokens } = options;
+  const { maxCompletionLength } = options;
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
-    throw new Error(`maxNewTokens must be a positive integer (got ${maxNewTokens})`);
+  if (!Number.isInteger(maxCompletionLength) || maxCompletionLength < 1)
+    throw new Error(`maxCompletionLength must be a positive integer (got ${maxCompletionLength})`);
   if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
   if (!Number.isInteger(groupSize) || groupSize < 1)
     throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
-  const rng = new Rng(options.seed ?? 0);
+  const rng = Rng.warmed(options.seed ?? 0);
   const V = model.config.vocabSize;
   const encoded = prompts.map((p) => encodePrompt(tok, p));
   const rows = encoded.flatMap((e) => Array.from({ length: groupSize }, () => e));
   const useCache = options.kvCache ?? kvCacheDefault();
   // The cached path uploads the prompts only ([N, Tp]); the reference the whole buffer.
-  const hb = buildBatch(tok, model.config, rows, undefined, useCache ? 0 : maxNewTokens);
+  const hb = buildBatch(tok, model.config, rows, undefined, useCache ? 0 : maxCompletionLength);
   const N = hb.B;
   const Tp = hb.Tp;
   const C = model.config.contextLength;
-  if (Tp + maxNewTokens > C)
-    throw new Error(`prompt (${Tp} tokens) + completion (${maxNewTokens}) exceeds contextLength ${C}`);
-  // The last token is never fed back, so the cache needs maxNewTokens - 1 completion slots.
+  if (Tp + maxCompletionLength > C)
+    throw new Error(`prompt (${Tp} tokens) + completion (${maxCompletionLength}) exceeds contextLength ${C}`);
+  // The last token is never fed back, so the cache needs maxCompletionLength - 1 completion slots.
   const decoder = useCache
-    ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxNewTokens - 1))
+    ? cachedDecoder(model, toModelInputs(hb), Math.max(1, maxCompletionLength - 1))
     : fullForwardDecoder(model, toModelInputs(hb), Tp);
   // WebGPU: the token choice in one kernel (fused-decode.ts; top-k keeps the composed ops), and the
   // "all finished" flag of step i is awaited only after step i + 1 is queued, so the host never
@@ -182,7 +184,7 @@ export async function generate(
   const steps: tf.Tensor[] = []; // per step: [3 or 4, N] = token, logp, mask (, finished)
   let pending: Promise<number> | undefined; // the previous step's "all finished" flag
   try {
-    for (let i = 0; i < maxNewTokens; i++) {
+    for (let i = 0; i < maxCompletionLength; i++) {
       const noise = temperature > 0 ? gumbelNoise(rng, N, V) : undefined;
       const [next, step, fin] = tf.tidy(() => {
         const logits = decoder.logits(i, token); // [N, V]
@@ -216,7 +218,7 @@ export async function generate(
         finished = fin;
       }
       steps.push(step);
-      if (i < maxNewTokens - 1) {
+      if (i < maxCompletionLength - 1) {
         const allDone = tf.tidy(() => tf.min(fused ? tf.slice(finished, [3, 0], [1, N]) : finished));
         const flag = allDone
           .data()
@@ -253,7 +255,7 @@ export async function generate(
       logp,
       texts: completionIds.map((c) => tok.decode(c)),
       ended,
-      maxNewTokens,
+      maxCompletionLength,
       temperature,
     };
   } finally {

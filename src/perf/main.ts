@@ -64,12 +64,15 @@ async function benchRun(req: PageRequest): Promise<PageResult> {
         (out.skipped ??= []).push(`chromium webgpu ${preset} (software adapter ${out.adapter})`);
         continue;
       }
-      const timings = await runWorkload(workloadShape(preset, { batch: req.batch, maxNewTokens: req.maxNewTokens }), {
-        warmup: req.warmup,
-        reps: req.reps,
-        phases: req.phases,
-        onProgress: (m) => log(`bench: ${preset} ${m}`),
-      });
+      const timings = await runWorkload(
+        workloadShape(preset, { batch: req.batch, maxCompletionLength: req.maxCompletionLength }),
+        {
+          warmup: req.warmup,
+          reps: req.reps,
+          phases: req.phases,
+          onProgress: (m) => log(`bench: ${preset} ${m}`),
+        },
+      );
       out.results.push({ preset, timings });
     }
   } catch (e) {

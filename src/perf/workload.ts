@@ -18,7 +18,7 @@ import type { HostBatch } from '../engine/batch.ts';
 import { buildBatch, encodePrompt } from '../engine/batch.ts';
 import { computeAdvantages } from '../engine/losses.ts';
 import { Policy } from '../engine/policy.ts';
-import { Rng } from '../engine/rng.ts';
+import { Rng } from '../tasks/rng.ts';
 import type { Rollouts, ScoredRollouts } from '../engine/sample.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
 import { Tokenizer } from '../engine/tokenizer.ts';
@@ -30,7 +30,7 @@ export type Phase = 'sft' | 'grpo_sample' | 'grpo_update' | 'grpo' | 'ca';
 export interface WorkloadRequest {
   presets: PresetName[];
   batch: number;
-  maxNewTokens?: number;
+  maxCompletionLength?: number;
   warmup: number;
   reps: number;
   phases?: Phase[];
@@ -40,22 +40,27 @@ export const PHASES: Phase[] = ['sft', 'grpo_sample', 'grpo_update', 'grpo', 'ca
 export interface WorkloadShape {
   preset: PresetName;
   sft: { batch: number; promptLen: number; targetLen: number };
-  grpo: { prompts: number; groupSize: number; promptLen: number; maxNewTokens: number };
+  grpo: { prompts: number; groupSize: number; promptLen: number; maxCompletionLength: number };
   ca: { pairs: number; promptLen: number };
 }
 
 /** The default workload of one preset: every phase runs [32, 128]-token batches. */
 export function workloadShape(
   preset: PresetName,
-  overrides: { batch?: number; maxNewTokens?: number } = {},
+  overrides: { batch?: number; maxCompletionLength?: number } = {},
 ): WorkloadShape {
   const B = overrides.batch ?? 32;
   const G = Math.min(8, B);
-  const maxNew = overrides.maxNewTokens ?? 16;
+  const maxNew = overrides.maxCompletionLength ?? 16;
   return {
     preset,
     sft: { batch: B, promptLen: 32, targetLen: 96 },
-    grpo: { prompts: Math.max(1, Math.floor(B / G)), groupSize: G, promptLen: 128 - maxNew, maxNewTokens: maxNew },
+    grpo: {
+      prompts: Math.max(1, Math.floor(B / G)),
+      groupSize: G,
+      promptLen: 128 - maxNew,
+      maxCompletionLength: maxNew,
+    },
     ca: { pairs: B, promptLen: 128 },
   };
 }
@@ -67,11 +72,11 @@ export function phaseTokens(w: WorkloadShape, phase: Phase): number {
     case 'sft':
       return w.sft.batch * (w.sft.promptLen + w.sft.targetLen);
     case 'grpo_sample':
-      return N * w.grpo.maxNewTokens; // generated tokens
+      return N * w.grpo.maxCompletionLength; // generated tokens
     case 'grpo_update':
-      return N * (w.grpo.promptLen + w.grpo.maxNewTokens);
+      return N * (w.grpo.promptLen + w.grpo.maxCompletionLength);
     case 'grpo':
-      return N * w.grpo.maxNewTokens; // generated (and then trained on) tokens
+      return N * w.grpo.maxCompletionLength; // generated (and then trained on) tokens
     case 'ca':
       return w.ca.pairs * w.ca.promptLen;
   }
@@ -170,7 +175,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   const phases = opts.phases ?? PHASES;
   const tok = benchTokenizer();
   const seed = opts.seed ?? 1;
-  const rng = new Rng(seed);
+  const rng = Rng.warmed(seed);
   const policy = new Policy(tok, { model: w.preset, seed });
   const out: PhaseTiming[] = [];
   const say = opts.onProgress ?? (() => undefined);
@@ -268,7 +273,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
       const score = (r: Rollouts): ScoredRollouts => ({ ...r, rewards: r.completionIds.map(() => rng.next()) });
       for (let i = 0; i < steps; i++) {
         const prompts = promptsOf();
-        const sampleOpts = { maxNewTokens: g.maxNewTokens, seed: seed * 1000 + i };
+        const sampleOpts = { maxCompletionLength: g.maxCompletionLength, seed: seed * 1000 + i };
         const t0 = performance.now();
         let rollouts: Rollouts;
         if (i === 0)
@@ -308,7 +313,7 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
       }
       if (opts.profile) {
         const s = await profiled(() =>
-          policy.generate(promptsOf(), g.groupSize, { maxNewTokens: g.maxNewTokens, seed: 7 }),
+          policy.generate(promptsOf(), g.groupSize, { maxCompletionLength: g.maxCompletionLength, seed: 7 }),
         );
         opts.profile('grpo_sample', kernelSummary(s.kernels));
         opts.profile('grpo_update', kernelSummary((await profiled(() => policy.grpoStep(score(s.result)))).kernels));

@@ -3,6 +3,7 @@
  * CLI writes: results.json (the rows), results.csv and results.md (mean ± 95% CI per method and
  * benchmark, and the paired difference from grpo). Pure string building; the CLI writes files.
  */
+import { METHODS } from '../config/fields.ts';
 import { summarize, summarizePaired } from './stats.ts';
 
 export interface ResultRow {
@@ -23,7 +24,7 @@ export const GROUNDING_BENCHMARK = 'grounding/decisive_share';
 export function isTaskBenchmark(b: string): boolean {
   return b !== PROBE_BENCHMARK && b !== GROUNDING_BENCHMARK;
 }
-const METHOD_ORDER = ['base', 'grpo', 'da-sft', 'da-rl', 'contextrl'];
+const METHOD_ORDER: string[] = ['base', ...METHODS];
 
 function ordered(values: string[], order: string[]): string[] {
   const uniq = [...new Set(values)];

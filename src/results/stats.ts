@@ -35,13 +35,26 @@ export interface Summary {
   ci95: number;
 }
 
+/** The arithmetic mean (NaN for no values). */
+export function mean(xs: readonly number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+/** Standard deviation with Bessel's correction (torch.std's default); 0 for fewer than two values. */
+export function stdBessel(xs: readonly number[]): number {
+  if (xs.length < 2) return 0;
+  const m = mean(xs);
+  const ss = xs.reduce((a, x) => a + (x - m) * (x - m), 0);
+  return Math.sqrt(ss / (xs.length - 1));
+}
+
 export function summarize(xs: number[]): Summary {
   const n = xs.length;
   if (n === 0) return { n, mean: NaN, std: NaN, ci95: NaN };
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  if (n < 2) return { n, mean, std: 0, ci95: NaN };
-  const std = Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  return { n, mean, std, ci95: (tQuantile975(n - 1) * std) / Math.sqrt(n) };
+  const m = mean(xs);
+  if (n < 2) return { n, mean: m, std: 0, ci95: NaN };
+  const std = stdBessel(xs);
+  return { n, mean: m, std, ci95: (tQuantile975(n - 1) * std) / Math.sqrt(n) };
 }
 
 /** Mean and CI of paired differences a_i - b_i (same seeds), the fair way to compare two methods. */

@@ -23,7 +23,7 @@ export async function evaluatePolicy(
   policy: Policy,
   sets: EvalSet[],
   probe: Pair[],
-  opts: { step: number; maxNewTokens: number; seed: number; caClip: number },
+  opts: { step: number; maxCompletionLength: number; seed: number; caClip: number },
 ): Promise<EvalResult> {
   const accuracies: Record<string, number> = {};
   const shortcutShare: Record<string, number> = {};
@@ -32,7 +32,7 @@ export async function evaluatePolicy(
     const r = await policy.evaluateGreedy(
       ex.map((e) => e.prompt),
       ex.map((e) => e.target),
-      opts.maxNewTokens,
+      opts.maxCompletionLength,
     );
     accuracies[s.name] = r.accuracy;
     const cued = s.items
@@ -95,11 +95,11 @@ export async function baseFigures(
   sets: EvalSet[],
   easy: Pair[],
   hard: Pair[],
-  opts: { maxNewTokens: number; seed: number },
+  opts: { maxCompletionLength: number; seed: number },
 ): Promise<BaseFigures> {
   const r = await evaluatePolicy(policy, sets, [], {
     step: 0,
-    maxNewTokens: opts.maxNewTokens,
+    maxCompletionLength: opts.maxCompletionLength,
     seed: opts.seed,
     caClip: 5,
   });

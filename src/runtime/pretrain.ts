@@ -119,7 +119,7 @@ export class Pretrainer {
       evalSets(this.domain, k, n),
       probePairs(this.domain, k, n, 'easy'),
       probePairs(this.domain, k, n, 'hard'),
-      { maxNewTokens: 3, seed: this.seed },
+      { maxCompletionLength: 3, seed: this.seed },
     );
   }
 

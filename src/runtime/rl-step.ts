@@ -33,16 +33,17 @@ export interface RlStepResult {
   groups: RolloutGroup[];
 }
 
+/** The first `show` groups for the Rollouts panel, with the advantages the update used (`adv`). */
 function groupsForInspector(
   policy: Policy,
   r: Rollouts,
   rewards: number[],
+  adv: number[],
   prompts: PromptText[],
   answers: string[],
   show: number,
 ): RolloutGroup[] {
   const G = r.groupSize;
-  const adv = computeAdvantages(rewards, G, 'group');
   const out: RolloutGroup[] = [];
   for (let g = 0; g < Math.min(show, prompts.length); g++) {
     const completions = Array.from({ length: G }, (_, j) => {
@@ -95,7 +96,7 @@ export function standInUpdate(
   const rollouts: ScoredRollouts = {
     groupSize: c.groupSize,
     prompts: prompts.map((p) => encodePrompt(tok, p)),
-    maxNewTokens: L,
+    maxCompletionLength: L,
     temperature: c.temperature,
     completionIds: Array.from({ length: N }, () => new Array<number>(L).fill(tok.eos)),
     logp: Array.from({ length: N }, () => new Array<number>(L).fill(0)),
@@ -117,7 +118,7 @@ export async function rlStep(
   const { items, pairs, pairEx, inRl, prompts, answers, caPairs } = stepData(d, c, s, counts);
   const G = c.groupSize;
   const r = await policy.generate(prompts, G, {
-    maxNewTokens: c.maxCompletionLength,
+    maxCompletionLength: c.maxCompletionLength,
     temperature: c.temperature,
     topK: c.topK,
     seed: unitSeed(c.seed, 'sample', s),
@@ -126,7 +127,9 @@ export async function rlStep(
     const g = Math.floor(n / G);
     return g < items.length ? d.reward(items[g], text) : daRlReward(text, pairEx[g - items.length].positiveLetter);
   });
-  const m = await policy.grpoStep({ ...r, rewards }, caPairs);
+  // One computation of A_i for the update and the Rollouts panel, with the run's scaleRewards.
+  const advantages = computeAdvantages(rewards, G, c.scaleRewards);
+  const m = await policy.grpoStep({ ...r, rewards, advantages }, caPairs);
   const itemRewards = rewards.slice(0, items.length * G);
   const metrics: StepMetrics = {
     ...m,
@@ -138,5 +141,5 @@ export async function rlStep(
     const sel = rewards.slice(items.length * G);
     metrics['rewards/selection/mean'] = sel.reduce((a, b) => a + b, 0) / sel.length;
   }
-  return { metrics, groups: groupsForInspector(policy, r, rewards, prompts, answers, showGroups) };
+  return { metrics, groups: groupsForInspector(policy, r, rewards, advantages, prompts, answers, showGroups) };
 }

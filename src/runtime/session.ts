@@ -32,7 +32,7 @@ import {
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
-import type { EvalRecord, RunConfig, RunProgress, SelectionRecord } from './types.ts';
+import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
 
 type Phase = 'warm-start' | 'da-sft' | 'rl';
@@ -100,10 +100,14 @@ export class RunSession implements RunSessionLike {
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
   }
 
-  static async create(input: RunConfig, opts: SessionOptions = {}): Promise<RunSession> {
+  /**
+   * A new run (or the run of opts.checkpoint). `config` was validated where it entered (the
+   * worker's open, the CLI: src/config/run-config.ts); a checkpoint's config is validated here,
+   * since it enters from a file.
+   */
+  static async create(config: ResolvedRunConfig, opts: SessionOptions = {}): Promise<RunSession> {
     const backend = opts.backend ?? 'cpu';
     if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4);
-    const config = parseRunConfig(input);
     const domain = getDomain(config.domain);
     let vocabulary = domainVocabulary(domain);
     let model: Transformer;
@@ -214,10 +218,10 @@ export class RunSession implements RunSessionLike {
         lossType: c.lossType,
         scaleRewards: c.scaleRewards,
         numIterations: 1,
-        dropZeroStdGroups: c.dropZeroStd,
+        dropZeroStd: c.dropZeroStd,
         temperature: c.temperature,
       },
-      ca: { lambda: c.lambda, c: c.caClip, variant: c.caVariant },
+      ca: { lambda: c.lambda, caClip: c.caClip, caVariant: c.caVariant },
     };
     return opts;
   }
@@ -289,7 +293,7 @@ export class RunSession implements RunSessionLike {
           pieces.push(() =>
             evaluatePolicy(scratch, this.evalSets, this.probe, {
               step: 0,
-              maxNewTokens: c.maxCompletionLength,
+              maxCompletionLength: c.maxCompletionLength,
               seed: c.seed,
               caClip: c.caClip,
             }),
@@ -357,7 +361,7 @@ export class RunSession implements RunSessionLike {
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
     const r = await evaluatePolicy(policy, this.evalSets, this.probe, {
       step,
-      maxNewTokens: c.maxCompletionLength,
+      maxCompletionLength: c.maxCompletionLength,
       seed: c.seed,
       caClip: c.caClip,
     });
@@ -375,7 +379,7 @@ export class RunSession implements RunSessionLike {
       items.map((i) => itemExample(i).prompt),
       this.config.groupSize,
       {
-        maxNewTokens: this.config.maxCompletionLength,
+        maxCompletionLength: this.config.maxCompletionLength,
         temperature: this.config.temperature,
         topK: this.config.topK,
         seed,
@@ -423,6 +427,6 @@ export class RunSession implements RunSessionLike {
   }
 }
 
-export function createRunSession(config: RunConfig, opts: SessionOptions = {}): Promise<RunSession> {
+export function createRunSession(config: ResolvedRunConfig, opts: SessionOptions = {}): Promise<RunSession> {
   return RunSession.create(config, opts);
 }

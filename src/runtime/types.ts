@@ -3,70 +3,11 @@
  * Shared by the engine's run pipeline, the worker protocol, the store and the panels.
  * Everything here is JSON-serializable (no tensors, no class instances).
  */
-import type { DomainName, Pair } from '../tasks/types.ts';
+import type { Pair } from '../tasks/types.ts';
+import type { RunConfig } from '../config/fields.ts';
 import type { BackendName } from '../engine/backend.ts';
 
-export type Method = 'grpo' | 'da-sft' | 'da-rl' | 'contextrl';
-export type ModelSize = 'nano' | 'micro' | 'small';
-export type LossType = 'grpo' | 'dr_grpo' | 'dapo';
-export type ScaleRewards = 'group' | 'batch' | 'none';
-
-/** One run's configuration. Defaults live in src/config/run-config.ts; validated once at the boundary. */
-export interface RunConfig {
-  domain: DomainName;
-  /** Name of a built-in preset this config started from (e.g. 'trace-default'). */
-  preset: string;
-  method: Method;
-  modelSize: ModelSize;
-  /** G in GRPO: completions sampled per prompt. */
-  groupSize: number;
-  /** Prompts per RL step. */
-  batchSize: number;
-  learningRate: number;
-  /** KL weight to the frozen reference (warm-start) policy; 0 keeps no reference model. */
-  beta: number;
-  epsLow: number;
-  epsHigh: number;
-  lossType: LossType;
-  scaleRewards: ScaleRewards;
-  /** lambda: weight of L_CA in contextrl. */
-  lambda: number;
-  /** c: clip of the selection margin Delta in L_CA. */
-  caClip: number;
-  caVariant: 'hard' | 'soft';
-  /** Share of the training example budget given to contrastive pairs (0..1). */
-  pairShare: number;
-  /** RL steps. */
-  steps: number;
-  temperature: number;
-  topK: number;
-  maxCompletionLength: number;
-  /** Evaluate on the benchmark suite and the selection probe every N steps (0: only at the end). */
-  evalEvery: number;
-  seed: number;
-  /** Preferred backend; the runtime falls back and says so. */
-  backend: BackendName;
-  /** Domain knobs (evidence depth, shortcut rate, noise lines ...). */
-  knobs: Record<string, number | string | boolean>;
-  // Optional extensions (defaults in config.ts, `withDefaults` fills them in).
-  /** Supervised warm-start steps when no base checkpoint is given. */
-  warmStartSteps?: number;
-  /** Learning rate of the warm-start and DA-SFT phases. */
-  sftLearningRate?: number;
-  /** How the pair share is matched: 'tokens' (default; pair prompts are longer) or 'examples'. */
-  budgetUnit?: 'tokens' | 'examples';
-  /** Items per benchmark at each evaluation; probe pairs per evaluation. */
-  evalItems?: number;
-  probePairs?: number;
-  /** Benchmarks evaluated (names from the suite); default: the domain's own. */
-  benchmarks?: string[];
-  /** Global gradient-norm clip (0: off). */
-  gradClip?: number;
-  /** Learning-rate warm-up steps of the RL phase (then constant). */
-  warmupSteps?: number;
-  /** DAPO dynamic sampling: drop zero-std groups from the loss. */
-  dropZeroStd?: boolean;
-}
+export type { Method, ModelSize, LossType, ScaleRewards, RunConfig } from '../config/fields.ts';
 
 /** One step's metrics, with the names of docs/METHOD.md section 3, plus step bookkeeping. */
 export interface MetricRow {

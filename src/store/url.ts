@@ -3,8 +3,13 @@
  * Format: `?v=1&preset=<name>&<field>=<value>...&k.<knob>=<value>` where only values that differ
  * from the preset's config are written (Sequence Toy style). Numbers use their shortest exact
  * form, booleans `true`/`false`, lists comma-separated. `v` is the format version.
+ * Reading a link, every value is parsed by its field's kind in the configuration table and
+ * validated with the run configuration's rules before use; a value that fails is dropped (the
+ * preset's value stays) and named in a warning, so no link can leave the page unusable.
  */
-import type { RunConfig } from '../runtime/types.ts';
+import { isFieldName, RUN_FIELDS, type FieldSpec, type RunConfig } from '../config/fields.ts';
+import { PRESETS } from '../config/presets.ts';
+import { validateRunConfig } from '../config/run-config.ts';
 import { presetConfig } from './configSpec.ts';
 
 export const URL_VERSION = 1;
@@ -21,7 +26,7 @@ function same(a: unknown, b: unknown): boolean {
   return fmt(a) === fmt(b) && Array.isArray(a) === Array.isArray(b);
 }
 
-/** Parses `raw` to the type of `like` (or guesses when there is no reference value). */
+/** Parses `raw` to the type of `like` (a knob's current value; guesses when there is none). */
 function parseAs(raw: string, like: unknown): { value?: unknown; error?: string } {
   if (Array.isArray(like)) return { value: raw === '' ? [] : raw.split(',') };
   if (typeof like === 'number') {
@@ -36,6 +41,21 @@ function parseAs(raw: string, like: unknown): { value?: unknown; error?: string 
   if (raw === 'true' || raw === 'false') return { value: raw === 'true' };
   const n = Number(raw);
   return { value: raw.trim() !== '' && Number.isFinite(n) ? n : raw };
+}
+
+/** A field's value from the link, parsed by the field's kind in the table. */
+function parseField(raw: string, spec: FieldSpec): { value?: unknown; error?: string } {
+  switch (spec.kind) {
+    case 'int':
+    case 'float':
+      return parseAs(raw, 0);
+    case 'bool':
+      return parseAs(raw, false);
+    case 'list':
+      return parseAs(raw, []);
+    default:
+      return { value: raw };
+  }
 }
 
 /** Query string (without '?') for a config: version, preset when not the default, then non-default fields. */
@@ -65,54 +85,73 @@ export interface Decoded {
   /** true when the URL named anything */ fromUrl: boolean;
 }
 
+/** Short, printable form of a value from a link (it may hold anything). */
+function shown(raw: string): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  const s = raw.replace(/[\u0000-\u001f\u007f]/g, '?');
+  return JSON.stringify(s.length > 40 ? `${s.slice(0, 40)}…` : s);
+}
+
 /** Rebuilds a config from a query string; bad or unknown entries become warnings, never throw. */
 export function decodeConfig(search: string, defaultPreset = 'trace-default'): Decoded {
   const q = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const warnings: string[] = [];
   const v = q.get('v');
   if (v !== null && v !== String(URL_VERSION))
-    warnings.push(`URL format version ${v} is not ${URL_VERSION}; reading it as ${URL_VERSION}`);
-  const config = presetConfig(q.get('preset') ?? defaultPreset);
+    warnings.push(`URL format version ${shown(v).slice(1, -1)} is not ${URL_VERSION}; reading it as ${URL_VERSION}`);
+  const presetName = q.get('preset');
+  const known = presetName !== null && Object.prototype.hasOwnProperty.call(PRESETS, presetName);
+  if (presetName !== null && !known) warnings.push(`unknown preset ${shown(presetName)}: using ${defaultPreset}`);
+  const base = presetConfig(known ? presetName : defaultPreset);
+  const config = presetConfig(known ? presetName : defaultPreset);
   const rec = config as unknown as Record<string, unknown>;
-  let fromUrl = false;
+  /** Where each value taken from the link came from, by field ('knobs.<name>' for knobs). */
+  const fromLink = new Map<string, string>();
+  const fromUrl = known;
   for (const [k, raw] of q) {
-    if (k === 'v' || k === 'preset') {
-      fromUrl = true;
-      continue;
-    }
+    if (k === 'v' || k === 'preset') continue;
     if (k.startsWith(KNOB)) {
       const name = k.slice(KNOB.length);
+      if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name)) {
+        warnings.push(`unknown knob ${shown(name)} ignored`);
+        continue;
+      }
       const p = parseAs(raw, config.knobs[name]);
       if (p.error) warnings.push(`knob ${name}: ${p.error}`);
       else {
         config.knobs[name] = p.value as Scalar;
-        fromUrl = true;
+        fromLink.set(`knobs.${name}`, raw);
       }
       continue;
     }
-    if (!(k in rec) && !OPTIONAL_FIELDS.has(k)) {
-      warnings.push(`unknown setting "${k}" ignored`);
+    if (!isFieldName(k) || RUN_FIELDS[k].kind === 'knobs' || k === 'preset') {
+      warnings.push(`unknown setting ${shown(k)} ignored`);
       continue;
     }
-    const p = parseAs(raw, rec[k] ?? (k === 'benchmarks' ? [] : undefined));
+    const p = parseField(raw, RUN_FIELDS[k]);
     if (p.error) warnings.push(`${k}: ${p.error}`);
     else {
       rec[k] = p.value;
-      fromUrl = true;
+      fromLink.set(k, raw);
     }
   }
-  return { config, warnings, fromUrl };
+  // Validate with the run configuration's rules; a link value that breaks one goes back to the
+  // preset's and is named (each round removes at least one, so this ends).
+  for (let round = 0; round <= fromLink.size; round++) {
+    const r = validateRunConfig(config);
+    if (r.ok) break;
+    const bad = r.issues.filter((i) => fromLink.has(i.field));
+    if (!bad.length) break;
+    for (const { field, message } of bad) {
+      if (!fromLink.has(field)) continue;
+      warnings.push(`${message}: the link's value was not used`);
+      fromLink.delete(field);
+      if (field.startsWith('knobs.')) {
+        const name = field.slice('knobs.'.length);
+        if (name in base.knobs) config.knobs[name] = base.knobs[name];
+        else delete config.knobs[name];
+      } else rec[field] = (base as unknown as Record<string, unknown>)[field];
+    }
+  }
+  return { config, warnings, fromUrl: fromUrl || fromLink.size > 0 };
 }
-
-/** RunConfig's optional extensions: accepted from a URL even when the preset leaves them unset. */
-const OPTIONAL_FIELDS = new Set([
-  'warmStartSteps',
-  'sftLearningRate',
-  'budgetUnit',
-  'evalItems',
-  'probePairs',
-  'benchmarks',
-  'gradClip',
-  'warmupSteps',
-  'dropZeroStd',
-]);

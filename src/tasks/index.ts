@@ -3,7 +3,7 @@
  * interface, registered by name (TensorFlow Playground's dataset map), their pair builders and
  * verifier, the benchmark suite, the prompt format and JSON Lines import/export.
  */
-import type { Domain, DomainName } from './types.ts';
+import { DOMAIN_NAMES, type Domain, type DomainName } from './types.ts';
 import { traceDomain } from './trace/index.ts';
 import { documentDomain } from './document/index.ts';
 import { imageDomain } from './image/index.ts';
@@ -15,7 +15,7 @@ export const domains: Record<DomainName, Domain> = {
   image: imageDomain,
 };
 
-export const DOMAIN_NAMES: readonly DomainName[] = ['trace', 'document', 'image'];
+export { DOMAIN_NAMES };
 
 /** Every token any prompt can contain: the union of the domains' vocabularies and the prompt templates', sorted. */
 export function allVocabulary(): string[] {

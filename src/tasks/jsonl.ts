@@ -8,7 +8,7 @@
  * valid lines are kept only when the caller asks (keepValid).
  */
 import { z } from 'zod';
-import type { Context, DecisiveSpan, DomainName, Pair, RLItem } from './types.ts';
+import { DOMAIN_NAMES, type Context, type DecisiveSpan, type DomainName, type Pair, type RLItem } from './types.ts';
 import { base64ToBytes, bytesToBase64 } from './base64.ts';
 import { decodeImagePng, encodeImagePng } from './png.ts';
 import { diffSpan } from './text.ts';
@@ -49,7 +49,7 @@ const Span = z.union([
 const ContextSchema = z.union([z.string(), z.object({ png: z.string() })]);
 export const PairRowSchema = z.object({
   id: z.string().min(1),
-  domain: z.enum(['trace', 'document', 'image']),
+  domain: z.enum(DOMAIN_NAMES),
   query: z.string().min(1),
   answer: z.string().min(1),
   positive: ContextSchema,

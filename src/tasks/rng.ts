@@ -21,19 +21,53 @@ export function mixSeed(x: number): number {
   return (z ^ (z >>> 16)) >>> 0;
 }
 
+/**
+ * mulberry32. The data generators seed it through mixSeed; the engine's samplers use `Rng.warmed`
+ * (their seeding since the first checkpoints, kept so runs reproduce).
+ */
 export class Rng {
   private state: number;
 
-  constructor(readonly seed: number) {
-    this.state = mixSeed(seed >>> 0);
+  constructor(
+    readonly seed: number,
+    state = mixSeed(seed >>> 0),
+  ) {
+    this.state = state;
+  }
+
+  /** The engine's seeding: seed xor 0x9e3779b9, then four draws so that nearby seeds diverge. */
+  static warmed(seed: number): Rng {
+    const r = new Rng(seed, (seed >>> 0) ^ 0x9e3779b9);
+    for (let i = 0; i < 4; i++) r.nextU32();
+    return r;
+  }
+
+  /** Uniform integer in [0, 2^32). */
+  nextU32(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
   }
 
   /** Uniform float in [0, 1). */
   float(): number {
-    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.nextU32() / 4294967296;
+  }
+
+  /** Uniform float in [0, 1) (the engine's name for float). */
+  next(): number {
+    return this.float();
+  }
+
+  /** Uniform float in (0, 1): safe for log. */
+  nextOpen(): number {
+    return (this.nextU32() + 0.5) / 4294967296;
+  }
+
+  /** A fresh seed for a tf random op, never 0 (tfjs ignores a falsy seed and uses Math.random). */
+  nextSeed(): number {
+    return 1 + (this.nextU32() % 2147483646);
   }
 
   /** Uniform integer in [lo, hi], both ends included. */

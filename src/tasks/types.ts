@@ -3,7 +3,9 @@
  * Pure types: no tfjs, no DOM.
  */
 
-export type DomainName = 'trace' | 'document' | 'image';
+/** The task domains (one name each; the run configuration's domain options). */
+export const DOMAIN_NAMES = ['trace', 'document', 'image'] as const;
+export type DomainName = (typeof DOMAIN_NAMES)[number];
 
 /** An RGB image, row-major, data.length === width * height * 3, values 0..255. */
 export interface RGBImage {

@@ -55,3 +55,6 @@ export type FromWorker =
   | { type: 'fallback'; runId?: string; from: BackendName; to: BackendName; reason: string }
   | { type: 'error'; runId?: string; message: string; fatal: boolean }
   | { type: 'attribution'; requestId: string; runId: string; result?: AttributionReply; error?: string };
+
+/** How the handler sends a message to the page (postMessage in the worker, a direct call on the main thread). */
+export type Post = (msg: FromWorker, transfer?: Transferable[]) => void;

@@ -30,12 +30,12 @@ async function run(fixed?: ScoredRollouts): Promise<{ trace: Trace; rollouts: Sc
     await p.generate(
       items.map((x) => x.prompt),
       3,
-      { maxNewTokens: 4, seed: 5 },
+      { maxCompletionLength: 4, seed: 5 },
     ),
   );
-  // maxNewTokens above the sampled length: webgpu pads every update to maxNewTokens slots (masked),
+  // maxCompletionLength above the sampled length: webgpu pads every update to maxCompletionLength slots (masked),
   // cpu and wasm use the longest completion; the results must not differ.
-  const rollouts = { ...(fixed ?? sampled), maxNewTokens: 7 };
+  const rollouts = { ...(fixed ?? sampled), maxCompletionLength: 7 };
   for (let s = 0; s < 2; s++) {
     const m = await p.grpoStep(rollouts, pairBatch(4 + s, 2));
     metrics.push(m['loss/grpo'], m.kl, m.entropy, m['loss/ca'], m.grad_norm);

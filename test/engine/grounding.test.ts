@@ -201,7 +201,7 @@ describe('grounding/decisive_share over training', () => {
     const policy = new Policy(t, { model: { nLayer: 1, dModel: 16, nHead: 2, contextLength: 128 }, seed: 1 });
     try {
       const probe = traceDomain.pairs(80_001, 4, { hardness: 'hard' }).pairs;
-      const r = await evaluatePolicy(policy, [], probe, { step: 3, maxNewTokens: 2, seed: 0, caClip: 5 });
+      const r = await evaluatePolicy(policy, [], probe, { step: 3, maxCompletionLength: 2, seed: 0, caClip: 5 });
       const share = r.record.accuracies['grounding/decisive_share'];
       expect(share).toBeGreaterThan(0);
       expect(share).toBeLessThan(1);

@@ -170,7 +170,7 @@ describe.each([
       await use();
       const model = new Transformer(config, 6);
       for (const opts of [{ temperature: 1 }, { temperature: 0.7, topK: 3 }]) {
-        const o = { maxNewTokens: 8, seed: 11, ...opts };
+        const o = { maxCompletionLength: 8, seed: 11, ...opts };
         const cached = await generate(model, tok, prompts, 3, { ...o, kvCache: true });
         const full = await generate(model, tok, prompts, 3, { ...o, kvCache: false });
         expectSameRollouts(cached, full);
@@ -184,8 +184,8 @@ describe.each([
     await use();
     const model = new Transformer(config, 7);
     const prompts = [...textPrompts, ...imagePrompts];
-    const cached = await generate(model, tok, prompts, 1, { maxNewTokens: 10, temperature: 0, kvCache: true });
-    const full = await generate(model, tok, prompts, 1, { maxNewTokens: 10, temperature: 0, kvCache: false });
+    const cached = await generate(model, tok, prompts, 1, { maxCompletionLength: 10, temperature: 0, kvCache: true });
+    const full = await generate(model, tok, prompts, 1, { maxCompletionLength: 10, temperature: 0, kvCache: false });
     expectSameRollouts(cached, full);
     model.dispose();
   });
@@ -193,8 +193,8 @@ describe.each([
   it('generate with one new token needs no decode step', async () => {
     await use();
     const model = new Transformer(config, 8);
-    const cached = await generate(model, tok, textPrompts, 2, { maxNewTokens: 1, seed: 3, kvCache: true });
-    const full = await generate(model, tok, textPrompts, 2, { maxNewTokens: 1, seed: 3, kvCache: false });
+    const cached = await generate(model, tok, textPrompts, 2, { maxCompletionLength: 1, seed: 3, kvCache: true });
+    const full = await generate(model, tok, textPrompts, 2, { maxCompletionLength: 1, seed: 3, kvCache: false });
     expectSameRollouts(cached, full);
     model.dispose();
   });
@@ -206,7 +206,7 @@ describe.each([
     for (let r = 0; r < 3; r++) {
       for (const kvCache of [true, false]) {
         for (const topK of [4, 0]) {
-          await generate(model, tok, imagePrompts, 2, { maxNewTokens: 6, seed: r, topK, kvCache });
+          await generate(model, tok, imagePrompts, 2, { maxCompletionLength: 6, seed: r, topK, kvCache });
           expect(tf.memory().numTensors).toBe(before);
         }
       }
@@ -214,12 +214,12 @@ describe.each([
     model.dispose();
   });
 
-  it('rejects prompts that leave no room for maxNewTokens, with or without the cache', async () => {
+  it('rejects prompts that leave no room for maxCompletionLength, with or without the cache', async () => {
     await use();
     const model = new Transformer(config, 10);
     for (const kvCache of [true, false]) {
       await expect(
-        generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxNewTokens: 30, kvCache }),
+        generate(model, tok, [{ text: 'a b c d a b c d a b', images: [] }], 1, { maxCompletionLength: 30, kvCache }),
       ).rejects.toThrow(/exceeds contextLength 32/);
     }
     model.dispose();
@@ -248,7 +248,11 @@ describe('sampling on webgpu (fused kernels) against cpu (composed ops)', () => 
   ])('same tokens, ends and log-probs within 1e-4 on the same weights and seed (%s)', async (_name, opts) => {
     const run = async () => {
       const model = eosProneModel(12);
-      const r = await generate(model, tok, [...textPrompts, ...imagePrompts], 3, { maxNewTokens: 8, seed: 5, ...opts });
+      const r = await generate(model, tok, [...textPrompts, ...imagePrompts], 3, {
+        maxCompletionLength: 8,
+        seed: 5,
+        ...opts,
+      });
       model.dispose();
       return r;
     };

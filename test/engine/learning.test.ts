@@ -44,7 +44,7 @@ describe('learning', () => {
       const r = await p.generate(
         heldOut.map((x) => x.prompt),
         8,
-        { maxNewTokens: 4, seed: 5 },
+        { maxCompletionLength: 4, seed: 5 },
       );
       return mean(
         score(
@@ -60,7 +60,7 @@ describe('learning', () => {
       const r = await p.generate(
         items.map((x) => x.prompt),
         8,
-        { maxNewTokens: 4 },
+        { maxCompletionLength: 4 },
       );
       m = await p.grpoStep(
         score(

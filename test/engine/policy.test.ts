@@ -30,7 +30,7 @@ describe('Policy steps', () => {
         const r = await p.generate(
           items.map((x) => x.prompt),
           4,
-          { maxNewTokens: 3 },
+          { maxCompletionLength: 3 },
         );
         await p.grpoStep({ ...r, rewards: [1, 0, 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 0, 0, 0, 1] }, pairBatch(3, 4));
       }
@@ -52,7 +52,7 @@ describe('Policy steps', () => {
         const r = await p.generate(
           items.map((x) => x.prompt),
           2,
-          { maxNewTokens: 3, topK: 4 },
+          { maxCompletionLength: 3, topK: 4 },
         );
         return p.grpoStep(
           score(
@@ -86,7 +86,7 @@ describe('Policy steps', () => {
         { text: 'copy w2 w3 w4 ->', images: [] },
       ],
       3,
-      { maxNewTokens: 5, seed: 9 },
+      { maxCompletionLength: 5, seed: 9 },
     );
     expect(r.completionIds.length).toBe(6);
     r.completionIds.forEach((c, i) => {
@@ -103,7 +103,7 @@ describe('Policy steps', () => {
         { text: 'copy w2 w3 w4 ->', images: [] },
       ],
       3,
-      { maxNewTokens: 5, seed: 9 },
+      { maxCompletionLength: 5, seed: 9 },
     );
     expect(again.completionIds).toEqual(r.completionIds); // seeded
     p.dispose();
@@ -115,7 +115,7 @@ describe('Policy steps', () => {
     const r = await p.generate(
       items.map((x) => x.prompt),
       4,
-      { maxNewTokens: 3 },
+      { maxCompletionLength: 3 },
     );
     const m = await p.grpoStep({ ...r, rewards: [1, 0, 0, 0, 1, 1, 1, 1, 0, 1, 0, 1] }, pairBatch(9, 4));
     for (const name of METRIC_NAMES) expect(Number.isFinite(m[name]), name).toBe(true);
@@ -124,13 +124,13 @@ describe('Policy steps', () => {
     p.dispose();
   });
 
-  it('dropZeroStdGroups skips a batch whose groups all have equal rewards', async () => {
-    const p = new Policy(tok, { model: small, seed: 7, grpo: { dropZeroStdGroups: true, beta: 0 } });
+  it('dropZeroStd skips a batch whose groups all have equal rewards', async () => {
+    const p = new Policy(tok, { model: small, seed: 7, grpo: { dropZeroStd: true, beta: 0 } });
     const items = copyItems(9, 2, 1);
     const r = await p.generate(
       items.map((x) => x.prompt),
       3,
-      { maxNewTokens: 3 },
+      { maxCompletionLength: 3 },
     );
     const before = await snapshot(p);
     const m = await p.grpoStep({ ...r, rewards: [1, 1, 1, 0, 0, 0] });

@@ -7,7 +7,7 @@ export const WORDS = Array.from({ length: 8 }, (_, i) => `w${i}`);
 export const toyTokenizer = () => new Tokenizer([...WORDS, 'copy'], { nPatches: 4 });
 
 export function copyItems(seed: number, n: number, len: number): { prompt: PromptText; answer: string }[] {
-  const rng = new Rng(seed);
+  const rng = Rng.warmed(seed);
   return Array.from({ length: n }, () => {
     const ws = Array.from({ length: len }, () => WORDS[Math.floor(rng.next() * WORDS.length)]);
     return { prompt: { text: `copy ${ws.join(' ')} ->`, images: [] }, answer: ws.join(' ') };
@@ -19,7 +19,7 @@ export const sftBatch = (seed: number, n: number, len: number): SFTExample[] =>
 
 /** Which option repeats the query word? `w3 | A: w3 | B: w5 | which ->` -> A. */
 export function pairBatch(seed: number, n: number): PairExample[] {
-  const rng = new Rng(seed);
+  const rng = Rng.warmed(seed);
   return Array.from({ length: n }, () => {
     const q = WORDS[Math.floor(rng.next() * 8)];
     const other = WORDS[(WORDS.indexOf(q) + 1 + Math.floor(rng.next() * 7)) % 8];

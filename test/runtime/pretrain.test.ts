@@ -113,7 +113,7 @@ describe('pretraining with pairLoss "ca"', () => {
       const d = getDomain('trace');
       const k = spec.stages[0].knobs;
       const f = await baseFigures(p.policy, evalSets(d, k, 4), probePairs(d, k, 4, 'easy'), [], {
-        maxNewTokens: 3,
+        maxCompletionLength: 3,
         seed: 0,
       });
       expect(f.hardPairAccuracy).toBeUndefined();

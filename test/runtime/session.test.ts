@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { unpackRunCheckpoint } from '../../src/runtime/run-checkpoint.ts';
 import { nextRate, RunSession } from '../../src/runtime/session.ts';
+import { parseRunConfig } from '../../src/config/run-config.ts';
 import type { Method, MetricRow, RunConfig } from '../../src/runtime/types.ts';
 import { tinyBase, tinyRun, useWasm } from './helpers.ts';
 
@@ -11,7 +12,7 @@ beforeAll(async () => {
 });
 
 const open = (c: Partial<RunConfig>, opts: { baseModel?: ArrayBuffer; checkpoint?: ArrayBuffer } = {}) =>
-  RunSession.create(c as RunConfig, opts);
+  RunSession.create(parseRunConfig(c), opts);
 const strip = (rows: MetricRow[]) => rows.map(({ t: _t, ...rest }) => rest);
 
 async function runAll(s: RunSession): Promise<MetricRow[]> {

@@ -3,11 +3,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../src/engine/backend.ts';
 import { installNodeWebGPU } from '../../src/engine/node.ts';
 import { createRunSession } from '../../src/runtime/session.ts';
-import type { MetricRow, RunConfig } from '../../src/runtime/types.ts';
+import type { MetricRow } from '../../src/runtime/types.ts';
+import { parseRunConfig } from '../../src/config/run-config.ts';
 import { compileOnly } from '../../src/engine/kernels/shader-warmup.ts';
 import { tinyRun } from './helpers.ts';
 
-const config = { ...tinyRun({ method: 'contextrl', steps: 2, evalEvery: 2, beta: 0.05 }), seed: 5 } as RunConfig;
+const config = parseRunConfig({ ...tinyRun({ method: 'contextrl', steps: 2, evalEvery: 2, beta: 0.05 }), seed: 5 });
 const cache = () => (tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache;
 const pipelines = () => Object.keys(cache()).length;
 /** Forget every compiled pipeline, so the next run starts as a fresh page would (tfjs recompiles on demand). */

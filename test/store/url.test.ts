@@ -54,3 +54,37 @@ describe('inline validation', () => {
     expect(validateRunConfig(defaultRunConfig())).toEqual({});
   });
 });
+
+describe('links that cannot be used', () => {
+  it('a bad domain is dropped with a warning that names it, and the config stays valid', () => {
+    const d = decodeConfig('v=1&domain=bogus&seed=4');
+    expect(d.config.domain).toBe('trace');
+    expect(d.config.seed).toBe(4);
+    expect(d.warnings).toEqual([
+      'domain must be one of trace, document, image (got "bogus"): the link\'s value was not used',
+    ]);
+    expect(validateRunConfig(d.config)).toEqual({});
+  });
+  it('object keys such as constructor, toString and __proto__ are unknown settings, not fields', () => {
+    const d = decodeConfig('constructor=1&toString=2&__proto__=3&valueOf=4');
+    expect(d.warnings).toEqual([
+      'unknown setting "constructor" ignored',
+      'unknown setting "toString" ignored',
+      'unknown setting "__proto__" ignored',
+      'unknown setting "valueOf" ignored',
+    ]);
+    expect(validateRunConfig(d.config)).toEqual({});
+  });
+  it('an unknown preset is named and the default preset used', () => {
+    const d = decodeConfig('preset=bogus');
+    expect(d.config.preset).toBe('trace-default');
+    expect(d.warnings).toEqual(['unknown preset "bogus": using trace-default']);
+  });
+  it('a knob out of its range is dropped and named', () => {
+    const d = decodeConfig('preset=image-default&k.imageSize=100000');
+    expect(d.config.knobs.imageSize).toBe(presetConfig('image-default').knobs.imageSize);
+    expect(d.warnings.length).toBeGreaterThan(0);
+    expect(d.warnings.every((w) => w.startsWith('knobs.imageSize must be'))).toBe(true);
+    expect(validateRunConfig(d.config)).toEqual({});
+  });
+});

@@ -5,8 +5,8 @@
  */
 import { buildBenchmarkSuite, domains, parsePairsJsonl, verifyPair, type Verdict } from '../../tasks/index.ts';
 import type { DomainName, Funnel, Knobs, Pair } from '../../tasks/types.ts';
-import { DEFAULT_RUN_CONFIG } from '../../config/run-config.ts';
-import { getDomain, probePairs as runtimeProbePairs } from '../../runtime/domains.ts';
+import { RUN_FIELDS } from '../../config/fields.ts';
+import { getDomain, probePairs as runtimeProbePairs } from '../../tasks/registry.ts';
 import type { RunConfig } from '../../runtime/types.ts';
 import type { ImportError } from '../../store/inspector.ts';
 
@@ -38,7 +38,7 @@ export function runProbePairs(config: RunConfig): Pair[] | null {
     return runtimeProbePairs(
       getDomain(config.domain),
       config.knobs,
-      config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs,
+      config.probePairs ?? RUN_FIELDS.probePairs.default,
     );
   } catch {
     return null;
@@ -46,7 +46,7 @@ export function runProbePairs(config: RunConfig): Pair[] | null {
 }
 
 export function probeSourceName(config: RunConfig): string {
-  return `selection probe: ${config.domain}, ${config.probePairs ?? DEFAULT_RUN_CONFIG.probePairs} held-out pairs`;
+  return `selection probe: ${config.domain}, ${config.probePairs ?? RUN_FIELDS.probePairs.default} held-out pairs`;
 }
 
 /** The benchmark suite's fixed probe sets (probe/selection, probe/document, ...), for browsing. */

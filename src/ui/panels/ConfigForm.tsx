@@ -1,8 +1,8 @@
 /** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
 import { useState } from 'react';
-import type { RunConfig } from '../../runtime/types.ts';
+import type { RunConfig } from '../../config/fields.ts';
 import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
-import { FIELDS, PRESETS, type FieldSpec } from '../../store/configSpec.ts';
+import { FIELDS, PRESETS, rangeText, type FieldSpec } from '../../store/configSpec.ts';
 
 function NumberInput({
   spec,
@@ -47,6 +47,7 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
   const value = useConfigStore((s) => s.config[spec.key]);
   const error = useConfigStore((s) => s.errors[spec.key]);
   const helpId = `h-${spec.key}`;
+  const range = rangeText(spec);
   const errId = `e-${spec.key}`;
   const describedBy = error ? `${errId} ${helpId}` : helpId;
   return (
@@ -92,6 +93,7 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
       ) : null}
       <p className="help" id={helpId}>
         {spec.help}
+        {range ? ` (${range})` : ''}
       </p>
     </div>
   );
@@ -104,6 +106,8 @@ export function ConfigForm({ locked }: { locked: boolean }) {
   const basic = FIELDS.filter((f) => !f.advanced);
   const advanced = FIELDS.filter((f) => f.advanced);
   const knobEntries = Object.entries(knobs);
+  const errors = useConfigStore((s) => s.errors);
+  const knobErrors = Object.entries(errors).filter(([k]) => k.startsWith('knobs.')) as [string, string][];
   return (
     <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
       <div className="field">
@@ -124,7 +128,7 @@ export function ConfigForm({ locked }: { locked: boolean }) {
       {basic.map((f) => (
         <Field key={f.key} spec={f} disabled={locked} />
       ))}
-      <details>
+      <details open={knobErrors.length > 0 || undefined}>
         <summary>Advanced</summary>
         {advanced.map((f) => (
           <Field key={f.key} spec={f} disabled={locked} />
@@ -132,6 +136,11 @@ export function ConfigForm({ locked }: { locked: boolean }) {
         {knobEntries.length ? (
           <p className="help">Domain knobs: {knobEntries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}</p>
         ) : null}
+        {knobErrors.map(([k, message]) => (
+          <p key={k} className="error" role="alert">
+            {message}
+          </p>
+        ))}
       </details>
       {formError ? (
         <p className="error" role="alert">

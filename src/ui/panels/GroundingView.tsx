@@ -6,7 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import { ATTRIBUTION_LABELS, ATTRIBUTION_METHODS, type AttributionMethod } from '../../engine/attribution.ts';
+import { ATTRIBUTION_LABELS, ATTRIBUTION_METHODS, type AttributionMethod } from '../../config/names.ts';
 import { requestAttribution, resultKey, setAttributionMethod, useGroundingStore } from '../../store/grounding.ts';
 import { useInspectorStore } from '../../store/inspector.ts';
 import { useRunsStore, type RunEntry } from '../../store/runs.ts';

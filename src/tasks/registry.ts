@@ -1,0 +1,56 @@
+/**
+ * The domains by name and the fixed held-out sets the runtime evaluates on: evaluation items per
+ * benchmark and the selection probe's pairs. Pure data, so the page can show exactly the pairs a
+ * run is probed on without loading the engine.
+ */
+import { documentDomain } from './document/index.ts';
+import { imageDomain } from './image/index.ts';
+import { traceDomain } from './trace/index.ts';
+import type { Domain, DomainName, Knobs, Pair, RLItem } from './types.ts';
+
+const DOMAINS: Partial<Record<DomainName, Domain>> = {
+  trace: traceDomain,
+  document: documentDomain,
+  image: imageDomain,
+};
+
+export function getDomain(name: DomainName): Domain {
+  const d = DOMAINS[name];
+  if (!d) throw new Error(`domain "${name}" is not available yet (available: ${Object.keys(DOMAINS).join(', ')})`);
+  return d;
+}
+
+/** Registers a domain (a test domain). */
+export function registerDomain(d: Domain): void {
+  DOMAINS[d.name] = d;
+}
+
+/** Strips knobs a domain does not declare (presets share some knob names across domains). */
+export function knobsFor(d: Domain, knobs: Knobs): Knobs {
+  return Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
+}
+
+export interface EvalSet {
+  name: string;
+  items: RLItem[];
+}
+
+/** Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut) or long. */
+export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
+  const k = knobsFor(d, knobs);
+  const has = (name: string) => d.knobs.some((s) => s.name === name);
+  const sets: EvalSet[] = [{ name: `${d.name}/in-distribution`, items: d.items(90_001, n, k) }];
+  if (has('shortcut')) sets.push({ name: `${d.name}/hard`, items: d.items(90_002, n, { ...k, shortcut: 0 }) });
+  if (d.name === 'document' && has('filler'))
+    sets.push({
+      name: 'document/needle',
+      items: d.items(90_003, n, { ...k, filler: Math.max(8, Number(k.filler ?? 0) * 4) }),
+    });
+  return sets;
+}
+
+/** The held-out probe pairs (fixed seed, never seen in training). */
+export function probePairs(d: Domain, knobs: Knobs, n: number, hardness: 'hard' | 'easy' = 'hard'): Pair[] {
+  if (n <= 0) return [];
+  return d.pairs(hardness === 'hard' ? 80_001 : 80_002, n, { ...knobsFor(d, knobs), hardness }).pairs;
+}
