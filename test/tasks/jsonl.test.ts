@@ -174,6 +174,39 @@ describe('JSON Lines import errors', () => {
     expect(pairs[0].positive).toMatchObject({ width: 24, height: 24 });
   });
 
+  it.each([
+    ['UTF-16 LE with a BOM', 'utf-16le', true, /the file is UTF-16 \(little-endian\) text; pairs files are UTF-8/],
+    ['UTF-16 LE without a BOM', 'utf-16le', false, /the file is UTF-16 \(little-endian\) text/],
+    ['UTF-16 BE with a BOM', 'utf-16be', true, /the file is UTF-16 \(big-endian\) text/],
+  ])('a %s file is named as such, not "malformed JSON"', (_, encoding, bom, message) => {
+    const text = (bom ? '\ufeff' : '') + row() + '\n' + row({ id: 'p2' }) + '\n';
+    const le = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const [lo, hi] = [c & 0xff, c >> 8];
+      le.set(encoding === 'utf-16le' ? [lo, hi] : [hi, lo], i * 2);
+    }
+    const r = parsePairsJsonl(le, { keepValid: true });
+    expect(r.pairs).toEqual([]);
+    expect(r.errors).toEqual([{ line: 0, message: expect.stringMatching(message) }]);
+  });
+
+  it('CR-only line endings are named; a stray CR inside a line is named in its error', () => {
+    const r = parsePairsJsonl(enc(row() + '\r' + row({ id: 'p2' }) + '\r'));
+    expect(r.errors).toEqual([{ line: 0, message: expect.stringMatching(/CR alone \(classic Mac OS line endings\)/) }]);
+    const mixed = parsePairsJsonl(enc(row() + '\n' + row({ id: 'p2' }) + '\r' + row({ id: 'p3' }) + '\n'), {
+      keepValid: true,
+    });
+    expect(mixed.pairs.map((p) => p.id)).toEqual(['p1']);
+    expect(mixed.errors).toEqual([{ line: 2, message: expect.stringMatching(/CR line ending \(CR without LF\)/) }]);
+  });
+
+  it('a UTF-8 BOM is not an encoding problem', () => {
+    const r = parsePairsJsonl(enc('\ufeff' + row() + '\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.pairs).toHaveLength(1);
+  });
+
   it('never throws on arbitrary bytes', () => {
     for (let s = 0; s < 200; s++) {
       const bytes = new Uint8Array(64).map((_, i) => (s * 31 + i * 17) % 256);

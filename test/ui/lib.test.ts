@@ -95,6 +95,15 @@ describe('export', () => {
     ]);
     expect(csv).toBe('step,t,kl,reward\n1,10,0.01,0.5\n2,20,,0.75\n');
   });
+  it('CSV cells that a spreadsheet would run as formulas are written as text; negative numbers stay numbers', () => {
+    const csv = metricsToCsv([
+      { step: 1, t: 0, '=HYPERLINK("http://x","y")': 1, '+1': 2, '-2+3': 3, '@SUM(A1)': 4, loss: -0.5 },
+    ]);
+    const [head, row] = csv.trim().split('\n');
+    expect(head).toBe(`step,t,'+1,'-2+3,"'=HYPERLINK(""http://x"",""y"")",'@SUM(A1),loss`);
+    expect(row).toBe('1,0,2,3,1,4,-0.5');
+    expect(head.split(',').every((c) => !/^"?[=+\-@]/.test(c))).toBe(true);
+  });
   it('a run round-trips through its file', () => {
     let run = newRunEntry('r1', 'test', defaultRunConfig(), 1);
     run = withRollouts(run, 3, [{ prompt: 'p', answer: 'a', tag: 'all-pass', completions: [] }]);
