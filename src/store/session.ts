@@ -89,7 +89,7 @@ function applyMessage(msg: FromWorker): void {
       checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer });
       return;
     case 'fallback':
-      setFallbackNotice(`Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
+      setFallbackNotice(msg.message ?? `Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
       return;
     case 'error':
