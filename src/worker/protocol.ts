@@ -25,6 +25,8 @@ export type ToWorker =
       baseUrl?: string;
     }
   | { type: 'start'; runId: string; config: RunConfig; /** resume from this checkpoint */ checkpoint?: ArrayBuffer }
+  /** The page's heartbeat: the worker answers 'pong' at once, outside the message queue. */
+  | { type: 'ping' }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'step'; runId: string }
@@ -43,6 +45,7 @@ export type ToWorker =
     };
 
 export type FromWorker =
+  | { type: 'pong' }
   | { type: 'backend'; status: BackendStatus }
   | { type: 'state'; runId: string; state: RunState; message?: string }
   | { type: 'progress'; runId: string; progress: RunProgress }
