@@ -31,6 +31,8 @@ export interface ClientOptions {
 }
 
 const MAX_STALL_MS = 120_000;
+/** How long a new worker may take to answer for the first time. */
+const START_MS = 60_000;
 
 function trainerWorker(): Worker {
   return new Worker(new URL('./worker.ts', import.meta.url), { type: 'module', name: 'contextrl-trainer' });
@@ -50,6 +52,8 @@ class WorkerLabClient implements LabClient {
   private readonly stallMs: number;
   private timer?: ReturnType<typeof setInterval>;
   private lastHeard = 0;
+  /** Whether the current worker has said anything yet. */
+  private answered = false;
   private longestSilence = 0;
   /** Checkpoint step at the last restart for silence: a second silence there gives up on the run. */
   private silentAt?: number | null;
@@ -83,6 +87,7 @@ class WorkerLabClient implements LabClient {
       return false;
     }
     this.lastHeard = Date.now();
+    this.answered = false;
     this.timer ??= setInterval(() => this.beat(), this.heartbeatMs);
     return true;
   }
@@ -90,6 +95,10 @@ class WorkerLabClient implements LabClient {
   /** Any message from the worker (a pong included) shows it is alive. */
   private heard(msg: FromWorker) {
     const now = Date.now();
+    if (!this.answered) {
+      this.answered = true;
+      this.lastHeard = now; // the script's load time is not a silence of the running worker
+    }
     this.longestSilence = Math.max(this.longestSilence, now - this.lastHeard);
     this.lastHeard = now;
     if (msg.type !== 'pong') this.receive(msg);
@@ -98,7 +107,9 @@ class WorkerLabClient implements LabClient {
   private beat() {
     if (!this.worker) return;
     const silence = Date.now() - this.lastHeard;
-    const bound = Math.min(MAX_STALL_MS, Math.max(this.stallMs, 4 * this.longestSilence));
+    // Until its first answer the worker is still loading its script (a few MB of tfjs): more time.
+    const floor = this.answered ? this.stallMs : Math.max(this.stallMs, START_MS);
+    const bound = Math.min(MAX_STALL_MS, Math.max(floor, 4 * this.longestSilence));
     if (silence > bound) this.restart(silence);
     else this.worker.postMessage({ type: 'ping' } satisfies ToWorker);
   }

@@ -142,6 +142,16 @@ describe('the worker heartbeat', () => {
     c.terminate();
   });
 
+  it('a new worker has a minute to load its script before its silence counts', async () => {
+    const c = client();
+    workers[0].alive = false; // still parsing tfjs
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(workers).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(31_000);
+    expect(workers).toHaveLength(2);
+    c.terminate();
+  });
+
   it('a finished run is not replayed when its idle worker dies', async () => {
     const c = client();
     c.post({ type: 'start', runId: 'r', config });
