@@ -127,7 +127,7 @@ function toContext(domain: DomainName, c: PairRow['positive'], field: string): C
   if (typeof c === 'string') return { field, message: 'image contexts must be {"png": "<base64>"}' };
   const bytes = base64ToBytes(c.png);
   if (!bytes) return { field: `${field}.png`, message: 'not valid base64' };
-  const d = decodeImagePng(bytes);
+  const d = decodeImagePng(bytes, { width: IMAGE_SIZE, height: IMAGE_SIZE });
   if ('error' in d) return { field: `${field}.png`, message: d.error };
   if (d.image.width !== IMAGE_SIZE || d.image.height !== IMAGE_SIZE) {
     return {

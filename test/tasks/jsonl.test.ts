@@ -207,6 +207,37 @@ describe('JSON Lines import errors', () => {
     expect(r.pairs).toHaveLength(1);
   });
 
+  it('a PNG is judged by its header before it is decoded: a 7000x7000 image, a zlib bomb labelled 24x24', () => {
+    /** Signature, IHDR (width, height, 8-bit RGB), one IDAT of `idat` bytes, IEND; CRCs are not checked first. */
+    const crafted = (w: number, h: number, idat: number) => {
+      const out = new Uint8Array(8 + 25 + 12 + idat + 12);
+      const v = new DataView(out.buffer);
+      out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
+      v.setUint32(8, 13);
+      out.set(enc('IHDR'), 12);
+      v.setUint32(16, w);
+      v.setUint32(20, h);
+      out.set([8, 2, 0, 0, 0], 24);
+      v.setUint32(33, idat);
+      out.set(enc('IDAT'), 37);
+      v.setUint32(45 + idat, 0);
+      out.set(enc('IEND'), 49 + idat);
+      return { png: bytesToBase64(out) };
+    };
+    const huge = parsePairsJsonl(enc(imageRow({ positive: crafted(7000, 7000, 100) })));
+    expect(huge.errors).toEqual([{ line: 1, field: 'positive.png', message: 'image must be 24x24 (got 7000x7000)' }]);
+    const bomb = parsePairsJsonl(enc(imageRow({ positive: crafted(24, 24, 100_000) })));
+    expect(bomb.errors).toEqual([
+      {
+        line: 1,
+        field: 'positive.png',
+        message: 'PNG holds 100000 bytes of image data, more than a 24x24 image needs',
+      },
+    ]);
+    const cut = parsePairsJsonl(enc(imageRow({ positive: { png: scene.png.slice(0, 40) } })));
+    expect(cut.errors[0].message).toMatch(/not a decodable PNG/);
+  });
+
   it('never throws on arbitrary bytes', () => {
     for (let s = 0; s < 200; s++) {
       const bytes = new Uint8Array(64).map((_, i) => (s * 31 + i * 17) % 256);
