@@ -29,6 +29,8 @@ export interface ImportOptions {
   maxLineBytes?: number;
   /** Most lines in a file (default 100 000). */
   maxLines?: number;
+  /** Called every 1000 lines and at the end with (lines read, lines in the file). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ImportResult {
@@ -261,8 +263,10 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
   }
   if (lines.length > maxLines)
     errors.push({ line: maxLines + 1, message: `file has ${lines.length} lines, more than the limit of ${maxLines}` });
+  const total = Math.min(lines.length, maxLines);
   lines.slice(0, maxLines).forEach((raw, i) => {
     const line = i + 1;
+    if (opts.onProgress && i % 1000 === 0) opts.onProgress(i, total);
     const err = (message: string, field?: string) => errors.push(field ? { line, field, message } : { line, message });
     if (raw.length > maxLineBytes) return err(`line is ${raw.length} bytes, more than the limit of ${maxLineBytes}`);
     let text: string;
@@ -293,6 +297,7 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
     ids.set(parsed.data.id, line);
     pairs.push(pair as Pair);
   });
+  opts.onProgress?.(total, total);
   return { pairs: errors.length && !opts.keepValid ? [] : pairs, errors };
 }
 

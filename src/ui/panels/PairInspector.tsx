@@ -13,15 +13,19 @@ import {
   type PairFilters,
 } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
+import { printable } from '../../tasks/printable.ts';
 import type { Pair } from '../../tasks/types.ts';
 import { FunnelView } from '../components/FunnelView.tsx';
 import { Empty, Panel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
+import { VirtualList } from '../components/VirtualList.tsx';
 import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
 import { probeSourceName, runProbePairs, samplePairs } from '../lib/pairSources.ts';
 import { ImportPairs } from './ImportPairs.tsx';
 
 const SAMPLE_N = 40;
+/** One row of the pair list (id and tags, then the query): fixed, so the list can be virtual. */
+const PAIR_ROW_PX = 46;
 const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
 
 function Select({
@@ -134,7 +138,7 @@ export function PairInspector() {
             {source.errors.slice(0, 50).map((e, i) => (
               <li key={i}>
                 {e.line ? `line ${e.line}` : 'file'}
-                {e.field ? `, ${e.field}` : ''}: {e.message}
+                {e.field ? `, ${printable(e.field)}` : ''}: {printable(e.message)}
               </li>
             ))}
           </ul>
@@ -174,27 +178,33 @@ export function PairInspector() {
             <p className="help">
               {shown.length} of {pairs.length} pairs
             </p>
-            <ul className="pairs" aria-label="Pairs">
-              {shown.map((p) => {
+            <VirtualList
+              items={shown}
+              rowHeight={PAIR_ROW_PX}
+              height={360}
+              label="Pairs"
+              className="pairs"
+              keyOf={(p) => p.id}
+              scrollTo={pairId ? shown.findIndex((p) => p.id === pairId) : undefined}
+            >
+              {(p) => {
                 const o = outcomeOf(p, selection);
                 return (
-                  <li key={p.id}>
-                    <button
-                      type="button"
-                      aria-pressed={p.id === pairId}
-                      onClick={() => selectPair(p.id)}
-                      aria-label={`Open pair ${p.id}`}
-                    >
-                      <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
-                      {o !== 'unseen' ? (
-                        <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span>
-                      ) : null}
-                      <span className="q">{p.query}</span>
-                    </button>
-                  </li>
+                  <button
+                    type="button"
+                    aria-pressed={p.id === pairId}
+                    onClick={() => selectPair(p.id)}
+                    aria-label={`Open pair ${p.id}`}
+                  >
+                    <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
+                    {o !== 'unseen' ? (
+                      <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span>
+                    ) : null}
+                    <span className="q">{p.query}</span>
+                  </button>
                 );
-              })}
-            </ul>
+              }}
+            </VirtualList>
             {source.funnel ? <FunnelView funnel={source.funnel} /> : null}
           </div>
           <div className="pair-detail">
