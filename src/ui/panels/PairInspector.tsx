@@ -4,19 +4,20 @@ import { useShallow } from 'zustand/react/shallow';
 import type { SelectionRecord } from '../../runtime/types.ts';
 import { useConfigStore } from '../../store/config.ts';
 import {
+  type PairFilters,
   addPairSource,
   resetFilters,
+  resetInspector,
   selectPair,
   selectSource,
   setFilter,
   useInspectorStore,
-  type PairFilters,
 } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { printable } from '../../tasks/printable.ts';
 import type { Pair } from '../../tasks/types.ts';
 import { FunnelView } from '../components/FunnelView.tsx';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
@@ -65,7 +66,7 @@ export function useKnownPairs(): Map<string, Pair> {
   }, [sources, runs]);
 }
 
-export function PairInspector() {
+function PairInspectorBody() {
   const { domain, seed, knobs } = useConfigStore(
     useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })),
   );
@@ -223,3 +224,6 @@ export function PairInspector() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const PairInspector = guardPanel('Pair inspector', PairInspectorBody, resetInspector);
