@@ -19,9 +19,9 @@ export function samplePairs(
   n: number,
   knobs: Knobs = {},
 ): { pairs: Pair[]; funnel?: Funnel; error?: string } {
-  const d = domains[domain];
-  const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
   try {
+    const d = domains[domain];
+    const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
     return d.pairs(seed, n, own);
   } catch (e) {
     return { pairs: [], error: (e as Error).message };

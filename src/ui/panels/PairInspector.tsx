@@ -21,13 +21,16 @@ import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
 import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
-import { probeSourceName, runProbePairs, samplePairs } from '../lib/pairSources.ts';
+import { probePairsOffThread, samplePairsOffThread } from '../lib/pairImport.ts';
+import { probeSourceName } from '../lib/pairSources.ts';
 import { ImportPairs } from './ImportPairs.tsx';
 
 const SAMPLE_N = 40;
 /** One row of the pair list (id and tags, then the query): fixed, so the list can be virtual. */
 const PAIR_ROW_PX = 46;
 const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
+/** Pair sets being generated (by name), so that a re-render does not ask twice. */
+const pending = new Set<string>();
 
 function Select({
   label,
@@ -83,29 +86,29 @@ function PairInspectorBody() {
   const sampleName = `${domain} sample (seed ${seed})`;
 
   useEffect(() => {
-    // Pair sets are generated lazily, once each: the probe first (selection records point into it).
-    if (!sources[probeName]) {
-      const pairs = runProbePairs(probeConfig);
-      if (pairs) {
+    // Pair sets are generated lazily, once each, off the main thread (src/ui/lib/pairImport.ts).
+    // The probe set is selected when nothing else is (selection records point into it).
+    if (!sources[probeName] && !pending.has(probeName)) {
+      pending.add(probeName);
+      void probePairsOffThread(probeConfig).then((r) => {
+        pending.delete(probeName);
+        if (r.missing) return;
+        const now = useInspectorStore.getState();
         addPairSource(
-          { name: probeName, pairs, errors: [] },
-          !sources[sourceName] || sourceName.startsWith('selection probe'),
+          { name: probeName, pairs: r.pairs, errors: r.errors },
+          !now.sources[now.sourceName] || now.sourceName.startsWith('selection probe'),
         );
-        return;
-      }
+      });
     }
-    if (sources[sampleName]) return;
-    const r = samplePairs(domain, seed, SAMPLE_N, knobs);
-    addPairSource(
-      {
-        name: sampleName,
-        pairs: r.pairs,
-        funnel: r.funnel,
-        errors: r.error ? [{ line: 0, message: `the ${domain} pair builder failed: ${r.error}` }] : [],
-      },
-      !sources[sourceName],
-    );
-  }, [domain, seed, knobs, sampleName, sources, sourceName, probeName, probeConfig]);
+    if (!sources[sampleName] && !pending.has(sampleName)) {
+      pending.add(sampleName);
+      void samplePairsOffThread(domain, seed, SAMPLE_N, knobs).then((r) => {
+        pending.delete(sampleName);
+        const now = useInspectorStore.getState();
+        addPairSource({ name: sampleName, ...r }, !now.sources[now.sourceName]);
+      });
+    }
+  }, [domain, seed, knobs, sampleName, sources, probeName, probeConfig]);
 
   const source = sources[sourceName];
   const pairs = source?.pairs ?? [];
