@@ -87,7 +87,10 @@ function brokenRun(fields: Record<string, unknown>) {
  * presets panel reads no store state.
  */
 const CASES: [string, () => void][] = [
-  ['Configuration', () => useConfigStore.setState({ config: { ...defaultRunConfig(), knobs: null as never } })],
+  [
+    'Configuration',
+    () => brokenRun({ state: 'paused', progress: { step: { no: 1 }, totalSteps: 9, phase: 'rl', stepsPerSec: 1 } }),
+  ],
   ['Runs and export', () => brokenRun({ name: { toString: null } })],
   ['Reward curves', () => brokenRun({ evals: [{ step: 1, accuracies: null }] })],
   ['Selection', () => brokenRun({ selection: { p1: [null] } })],
