@@ -18,6 +18,7 @@ import {
   parseKnobArgs,
   pairsToJsonl,
   parsePairsJsonl,
+  printable,
   verifyPair,
   type DomainName,
 } from '../tasks/index.ts';
@@ -135,25 +136,29 @@ function cmdValidate(args: string[]): number {
   const { flags, rest } = parseFlags(args);
   checkKnown(flags, ['keep-valid']);
   if (rest.length !== 1) throw new UsageError('validate needs exactly one FILE');
+  // Everything printed here may quote the file (ids, fields, JSON snippets): control characters
+  // are escaped, so a crafted id cannot clear the screen or fake a line of this output.
+  const say = (s: string) => console.log(printable(s));
+  const warn = (s: string) => console.error(printable(s));
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(rest[0]);
   } catch (e) {
-    console.error(`cannot read ${rest[0]}: ${e instanceof Error ? e.message : String(e)}`);
+    warn(`cannot read ${rest[0]}: ${e instanceof Error ? e.message : String(e)}`);
     return 2;
   }
   const { pairs, errors } = parsePairsJsonl(bytes, { keepValid: true });
-  for (const e of errors) console.error(formatJsonlError(e));
+  for (const e of errors) warn(formatJsonlError(e));
   const rejected = pairs
     .map((p) => ({ p, v: verifyPair(p) }))
     .filter((x) => !x.v.ok && x.p.meta.negativeAnswerKnown !== false);
   for (const { p, v } of rejected)
-    if (!v.ok) console.log(`note: pair ${p.id} would be rejected by the verifier (${v.reason}: ${v.detail})`);
+    if (!v.ok) say(`note: pair ${p.id} would be rejected by the verifier (${v.reason}: ${v.detail})`);
   if (errors.length) {
-    console.error(`${rest[0]}: ${errors.length} error(s); ${pairs.length} valid line(s)`);
+    warn(`${rest[0]}: ${errors.length} error(s); ${pairs.length} valid line(s)`);
     return 1;
   }
-  console.log(`${rest[0]}: ${pairs.length} valid pair(s)`);
+  say(`${rest[0]}: ${pairs.length} valid pair(s)`);
   return 0;
 }
 

@@ -316,11 +316,13 @@ export const RUN_FIELDS = {
     label: 'Budget unit',
     help: 'Match the pair share in prompt tokens (pair prompts are longer) or in examples.',
   },
+  // The maxima keep generation within about a second (default knobs, 2 cores, docs/RELIABILITY.md):
+  // 100 000 probe pairs froze the page for 27 s.
   evalItems: {
     kind: 'int',
     default: 64,
     min: 1,
-    max: 100_000,
+    max: 2000,
     optional: true,
     place: 'advanced',
     label: 'Items per benchmark',
@@ -330,7 +332,7 @@ export const RUN_FIELDS = {
     kind: 'int',
     default: 64,
     min: 0,
-    max: 100_000,
+    max: 1000,
     optional: true,
     place: 'advanced',
     label: 'Probe pairs',

@@ -4,9 +4,11 @@
  *   bytes 0..3   magic "CRLK"
  *   bytes 4..7   format version (uint32 LE)
  *   bytes 8..11  header JSON length in bytes (uint32 LE)
- *   bytes 12..15 FNV-1a 32 checksum of every byte from 16 to the end
+ *   bytes 12..15 FNV-1a 32 checksum of bytes 0..11 and of every byte from 16 to the end (version 2;
+ *                version 1, still read, covered bytes 16 onwards only)
  *   header JSON (UTF-8, space-padded to a multiple of 4), then float32 LE tensor data.
- * Round trips are bit-exact (raw float32 bytes). Bad buffers fail with a message saying why.
+ * Round trips are bit-exact (raw float32 bytes). Bad buffers fail with a message saying why, and
+ * so do weights that are not finite.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './model-config.ts';
@@ -17,7 +19,7 @@ import { Policy } from './policy.ts';
 import { Tokenizer, TOKENIZER_VERSION } from './tokenizer.ts';
 
 export const CHECKPOINT_MAGIC = 'CRLK';
-export const CHECKPOINT_VERSION = 1;
+export const CHECKPOINT_VERSION = 2;
 
 export interface CheckpointTensor {
   name: string;
@@ -35,14 +37,20 @@ export interface CheckpointData {
   meta?: Record<string, unknown>;
 }
 
-/** FNV-1a 32 over bytes. */
-export function fnv1aBytes(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
+/** FNV-1a 32 over bytes (continuing from h, so that ranges hash as one). */
+export function fnv1aBytes(bytes: Uint8Array, h = 0x811c9dc5): number {
   for (let i = 0; i < bytes.length; i++) {
     h ^= bytes[i];
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h >>> 0;
+}
+
+/** The stored checksum of a version-`version` checkpoint: v2 covers the version and lengths too. */
+function checksum(bytes: Uint8Array, version: number): number {
+  return version >= 2
+    ? fnv1aBytes(bytes.subarray(16), fnv1aBytes(bytes.subarray(0, 12)))
+    : fnv1aBytes(bytes.subarray(16));
 }
 
 export function encodeCheckpoint(ck: CheckpointData): ArrayBuffer {
@@ -69,7 +77,7 @@ export function encodeCheckpoint(ck: CheckpointData): ArrayBuffer {
   bytes.set(json, 16);
   const floats = new Float32Array(buf, 16 + padded, offset);
   ck.tensors.forEach((t, i) => floats.set(t.data, entries[i].offset));
-  view.setUint32(12, fnv1aBytes(bytes.subarray(16)), true);
+  view.setUint32(12, checksum(bytes, CHECKPOINT_VERSION), true);
   return buf;
 }
 
@@ -82,13 +90,13 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
   if (magic !== CHECKPOINT_MAGIC)
     throw new Error(`not a ContextRL checkpoint: bad magic ${JSON.stringify(magic)} (expected "${CHECKPOINT_MAGIC}")`);
   const version = view.getUint32(4, true);
-  if (version !== CHECKPOINT_VERSION)
-    throw new Error(`unsupported checkpoint format version ${version} (this engine reads ${CHECKPOINT_VERSION})`);
+  if (version !== 1 && version !== CHECKPOINT_VERSION)
+    throw new Error(`unsupported checkpoint format version ${version} (this engine reads 1 to ${CHECKPOINT_VERSION})`);
   const jsonLen = view.getUint32(8, true);
   if (16 + jsonLen > buf.byteLength)
     throw new Error(`checkpoint is truncated: header says ${jsonLen} bytes of JSON, buffer has ${buf.byteLength - 16}`);
   const stored = view.getUint32(12, true);
-  const actual = fnv1aBytes(bytes.subarray(16));
+  const actual = checksum(bytes, version);
   if (stored !== actual)
     throw new Error(
       `checkpoint is corrupt: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)})`,
@@ -100,15 +108,19 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
     throw new Error(`checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
   if ((16 + jsonLen) % 4 !== 0) throw new Error(`checkpoint header length ${jsonLen} is not a multiple of 4`);
+  if (!header || typeof header !== 'object' || !Array.isArray(header.tensors))
+    throw new Error('checkpoint header must be an object with a list of tensors');
   const nFloats = (buf.byteLength - 16 - jsonLen) / 4;
-  const tensors = header.tensors.map((t) => {
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  const tensors = header.tensors.map((t, i) => {
+    if (!t || typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every(count) || !count(t.offset))
+      throw new Error(`checkpoint header: tensors[${i}] needs a name, a shape of sizes and an offset`);
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (t.offset + size > nFloats) throw new Error(`checkpoint is truncated: tensor ${t.name} ends past the data`);
-    return {
-      name: t.name,
-      shape: t.shape,
-      data: new Float32Array(buf.slice(16 + jsonLen + t.offset * 4, 16 + jsonLen + (t.offset + size) * 4)),
-    };
+    const data = new Float32Array(buf.slice(16 + jsonLen + t.offset * 4, 16 + jsonLen + (t.offset + size) * 4));
+    const bad = data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) throw new Error(`checkpoint tensor ${t.name}[${bad}] is ${data[bad]} (weights must be finite)`);
+    return { name: t.name, shape: t.shape, data };
   });
   return {
     config: validateModelConfig(header.config),

@@ -1,6 +1,9 @@
 /**
  * A run checkpoint: everything needed to continue a run exactly where it stopped, in one buffer.
- *   "CRLRUNCK" | u32 header length | header JSON | u32 FNV-1a of the payload | payload
+ *   "CRLRUNK2" | u32 header length | header JSON | u32 FNV-1a of all bytes before it and the payload | payload
+ * The checksum covers the header too (magic, length, JSON with the vocabulary and config), so an
+ * edited header fails like a damaged payload. Files of the first container ("CRLRUNCK", whose
+ * checksum covers the payload only: the bundled base models, older saves) still load.
  * The payload holds the engine's model checkpoint (weights, model config, tokenizer version) as
  * opaque bytes, then float32 blobs of the optimizer moments (Adam m, v) and, when beta > 0, the
  * frozen reference policy. Data order, sampling noise and evaluation sets derive from the unit
@@ -68,15 +71,28 @@ export interface RunCheckpoint<M extends { format: 1; kind: string } = RunCheckp
   tensors: NamedArray[];
 }
 
-const MAGIC = 'CRLRUNCK';
+/** The container: version 2 checksums header and payload; version 1 (read only) the payload alone. */
+const MAGIC = 'CRLRUNK2';
+const MAGIC_V1 = 'CRLRUNCK';
+const FNV_OFFSET = 0x811c9dc5;
 
-function fnv1a(bytes: Uint8Array): number {
-  let h = 0x811c9dc5;
+/** FNV-1a 32 over bytes, continuing from h (so two ranges hash as one). */
+function fnv1a(bytes: Uint8Array, h = FNV_OFFSET): number {
   for (let i = 0; i < bytes.length; i++) {
     h ^= bytes[i];
     h = Math.imul(h, 0x01000193);
   }
   return h >>> 0;
+}
+
+/** The first non-finite value of each array, named: weights that are NaN must not load silently. */
+export function nonFinite(tensors: readonly NamedArray[]): string | undefined {
+  for (const t of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++)
+      if (!Number.isFinite(d[i])) return `${t.name}[${i}] is ${d[i]} (weights must be finite numbers)`;
+  }
+  return undefined;
 }
 
 export function packRunCheckpoint<M extends { format: 1; kind: string }>(ck: RunCheckpoint<M>): ArrayBuffer {
@@ -101,7 +117,7 @@ export function packRunCheckpoint<M extends { format: 1; kind: string }>(ck: Run
   out.set(new TextEncoder().encode(MAGIC), 0);
   view.setUint32(8, header.length, true);
   out.set(header, 12);
-  view.setUint32(12 + header.length, fnv1a(payload), true);
+  view.setUint32(12 + header.length, fnv1a(payload, fnv1a(out.subarray(0, 12 + header.length))), true);
   out.set(payload, 16 + header.length);
   return out.buffer;
 }
@@ -109,11 +125,19 @@ export function packRunCheckpoint<M extends { format: 1; kind: string }>(ck: Run
 /** Parses and verifies a run checkpoint; a damaged or foreign buffer throws with the reason. */
 export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheckpointMeta | BaseModelMeta> {
   const bytes = new Uint8Array(buffer);
-  if (bytes.length < 16 || new TextDecoder().decode(bytes.subarray(0, 8)) !== MAGIC)
-    throw new Error('not a ContextRL Lab checkpoint (bad magic)');
+  const magic = bytes.length < 16 ? '' : new TextDecoder().decode(bytes.subarray(0, 8));
+  if (magic !== MAGIC && magic !== MAGIC_V1) throw new Error('not a ContextRL Lab checkpoint (bad magic)');
   const view = new DataView(buffer);
   const hlen = view.getUint32(8, true);
   if (16 + hlen > bytes.length) throw new Error('run checkpoint is truncated (header)');
+  // Checked before the header is read: a damaged header must not be trusted even as JSON.
+  const payload = bytes.subarray(16 + hlen);
+  const sum = view.getUint32(12 + hlen, true);
+  const actual = magic === MAGIC ? fnv1a(payload, fnv1a(bytes.subarray(0, 12 + hlen))) : fnv1a(payload);
+  if (actual !== sum)
+    throw new Error(
+      `run checkpoint is corrupt (checksum mismatch over the ${magic === MAGIC ? 'header and payload' : 'payload'})`,
+    );
   let header: {
     meta: RunCheckpointMeta | BaseModelMeta;
     modelBytes: number;
@@ -124,16 +148,28 @@ export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheck
   } catch (e) {
     throw new Error(`run checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
   }
+  if (!header || typeof header !== 'object') throw new Error('run checkpoint header is not a JSON object');
   if (header.meta?.format !== 1)
     throw new Error(`unsupported run checkpoint format ${String(header.meta?.format)} (expected 1)`);
-  const payload = bytes.subarray(16 + hlen);
-  const sum = view.getUint32(12 + hlen, true);
-  if (fnv1a(payload) !== sum) throw new Error('run checkpoint is corrupt (checksum mismatch)');
+  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!count(header.modelBytes) || header.modelBytes > payload.length)
+    throw new Error(`run checkpoint header: modelBytes must be a byte count within the payload`);
+  if (!Array.isArray(header.tensors)) throw new Error('run checkpoint header: tensors must be a list');
+  header.tensors.forEach((e, i) => {
+    const where = `run checkpoint header: tensors[${i}]`;
+    if (!e || typeof e.name !== 'string') throw new Error(`${where}.name must be a string`);
+    if (!Array.isArray(e.shape) || !e.shape.every(count)) throw new Error(`${where}.shape must be a list of sizes`);
+    if (!count(e.offset) || !count(e.length)) throw new Error(`${where}: offset and length must be counts`);
+    if (e.shape.reduce((a, b) => a * b, 1) !== e.length)
+      throw new Error(`${where}: shape [${e.shape}] does not hold ${e.length} values`);
+  });
   const model = buffer.slice(16 + hlen, 16 + hlen + header.modelBytes);
   const tensors = header.tensors.map((e) => {
     const start = 16 + hlen + e.offset;
     if (start + e.length * 4 > bytes.length) throw new Error(`run checkpoint is truncated (tensor ${e.name})`);
     return { name: e.name, shape: e.shape, data: new Float32Array(buffer.slice(start, start + e.length * 4)) };
   });
+  const bad = nonFinite(tensors);
+  if (bad) throw new Error(`run checkpoint holds non-finite weights: ${bad}`);
   return { meta: header.meta, model, tensors };
 }

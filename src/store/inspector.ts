@@ -79,3 +79,8 @@ export function addPairSource(src: PairSource, select = true): void {
 export function selectSource(sourceName: string): void {
   useInspectorStore.setState({ sourceName, pairId: null });
 }
+
+/** The inspector's view back to its defaults: no pair, no step, no filters, pair sets generated afresh. */
+export function resetInspector(): void {
+  useInspectorStore.setState({ pairId: null, step: null, filters: DEFAULT_FILTERS, sources: {}, sourceName: '' });
+}

@@ -89,7 +89,7 @@ function applyMessage(msg: FromWorker): void {
       checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer });
       return;
     case 'fallback':
-      setFallbackNotice(`Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
+      setFallbackNotice(msg.message ?? `Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
       if (msg.runId) updateRun(msg.runId, (r) => ({ ...r, backend: msg.to }));
       return;
     case 'error':
@@ -111,7 +111,10 @@ function activeRun() {
 /** Why Start is not possible right now, or null. */
 export function startBlocker(): string | null {
   if (!client) return 'The training runtime is not connected yet.';
-  if (!isConfigValid()) return 'Fix the highlighted settings first.';
+  if (!isConfigValid()) {
+    const keys = Object.keys(useConfigStore.getState().errors).map((k) => (k === '_form' ? 'the form' : k));
+    return `Fix the highlighted settings first: ${keys.join(', ')}.`;
+  }
   return null;
 }
 

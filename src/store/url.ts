@@ -72,8 +72,10 @@ export function encodeConfig(config: RunConfig, defaultPreset = 'trace-default')
     if (v === undefined) continue;
     if (!same(v, (base as unknown as Record<string, unknown>)[k])) q.set(k, fmt(v));
   }
-  for (const k of Object.keys(config.knobs).sort()) {
-    const v = config.knobs[k];
+  // A config loaded from a file may lack knobs: the link then names none (the URL is no place to fail).
+  const knobs = config.knobs && typeof config.knobs === 'object' ? config.knobs : {};
+  for (const k of Object.keys(knobs).sort()) {
+    const v = knobs[k];
     if (!same(v, base.knobs[k])) q.set(KNOB + k, fmt(v));
   }
   return q.toString();

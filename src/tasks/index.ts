@@ -31,6 +31,7 @@ export * from './verify.ts';
 export * from './funnel.ts';
 export * from './knobs.ts';
 export * from './text.ts';
+export * from './printable.ts';
 export * from './cascade.ts';
 export * from './suites.ts';
 export * from './jsonl.ts';

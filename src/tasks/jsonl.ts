@@ -29,6 +29,8 @@ export interface ImportOptions {
   maxLineBytes?: number;
   /** Most lines in a file (default 100 000). */
   maxLines?: number;
+  /** Called every 1000 lines and at the end with (lines read, lines in the file). */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ImportResult {
@@ -127,7 +129,7 @@ function toContext(domain: DomainName, c: PairRow['positive'], field: string): C
   if (typeof c === 'string') return { field, message: 'image contexts must be {"png": "<base64>"}' };
   const bytes = base64ToBytes(c.png);
   if (!bytes) return { field: `${field}.png`, message: 'not valid base64' };
-  const d = decodeImagePng(bytes);
+  const d = decodeImagePng(bytes, { width: IMAGE_SIZE, height: IMAGE_SIZE });
   if ('error' in d) return { field: `${field}.png`, message: d.error };
   if (d.image.width !== IMAGE_SIZE || d.image.height !== IMAGE_SIZE) {
     return {
@@ -195,10 +197,62 @@ function splitLines(bytes: Uint8Array): Uint8Array[] {
   return out;
 }
 
+/**
+ * The encoding of a file that is not UTF-8 text but looks like another one the importer should
+ * name: UTF-16 (by its byte-order mark, or by NUL bytes at every other position, as ASCII text in
+ * UTF-16 has) or UTF-32. Undefined for anything else (UTF-8, with or without a BOM, or binary).
+ */
+export function foreignEncoding(bytes: Uint8Array): string | undefined {
+  const b = bytes;
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return 'UTF-32 (little-endian)';
+  if (b.length >= 4 && b[0] === 0 && b[1] === 0 && b[2] === 0xfe && b[3] === 0xff) return 'UTF-32 (big-endian)';
+  if (b.length >= 2 && b[0] === 0xff && b[1] === 0xfe) return 'UTF-16 (little-endian)';
+  if (b.length >= 2 && b[0] === 0xfe && b[1] === 0xff) return 'UTF-16 (big-endian)';
+  const n = Math.min(b.length, 256) & ~1;
+  if (n < 4) return undefined;
+  let evenNul = 0;
+  let oddNul = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (b[i] === 0) evenNul++;
+    if (b[i + 1] === 0) oddNul++;
+  }
+  if (oddNul >= 0.4 * n && evenNul === 0) return 'UTF-16 (little-endian)';
+  if (evenNul >= 0.4 * n && oddNul === 0) return 'UTF-16 (big-endian)';
+  return undefined;
+}
+
+/** True when the file separates its lines with CR alone (classic Mac OS): CRs, and no LF at all. */
+function crOnly(bytes: Uint8Array): boolean {
+  let cr = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    if (bytes[i] === 10) return false;
+    if (bytes[i] === 13 && i + 1 < bytes.length) cr++;
+  }
+  return cr > 0;
+}
+
 export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions = {}): ImportResult {
   const maxLineBytes = opts.maxLineBytes ?? 256 * 1024;
   const maxLines = opts.maxLines ?? 100_000;
   const bytes = typeof input === 'string' ? new TextEncoder().encode(input) : input;
+  const encoding = foreignEncoding(bytes);
+  if (encoding)
+    return {
+      pairs: [],
+      errors: [{ line: 0, message: `the file is ${encoding} text; pairs files are UTF-8: save it as UTF-8` }],
+    };
+  if (crOnly(bytes))
+    return {
+      pairs: [],
+      errors: [
+        {
+          line: 0,
+          message:
+            'the file separates lines with CR alone (classic Mac OS line endings); ' +
+            'JSON Lines needs LF or CRLF: save it with LF line endings',
+        },
+      ],
+    };
   const lines = splitLines(bytes);
   const errors: JsonlError[] = [];
   const pairs: Pair[] = [];
@@ -209,8 +263,10 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
   }
   if (lines.length > maxLines)
     errors.push({ line: maxLines + 1, message: `file has ${lines.length} lines, more than the limit of ${maxLines}` });
+  const total = Math.min(lines.length, maxLines);
   lines.slice(0, maxLines).forEach((raw, i) => {
     const line = i + 1;
+    if (opts.onProgress && i % 1000 === 0) opts.onProgress(i, total);
     const err = (message: string, field?: string) => errors.push(field ? { line, field, message } : { line, message });
     if (raw.length > maxLineBytes) return err(`line is ${raw.length} bytes, more than the limit of ${maxLineBytes}`);
     let text: string;
@@ -224,7 +280,10 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
     try {
       json = JSON.parse(text);
     } catch (e) {
-      return err(`malformed JSON (${e instanceof Error ? e.message : String(e)})`);
+      const why = e instanceof Error ? e.message : String(e);
+      if (text.includes('\r'))
+        return err(`malformed JSON (${why}): the line holds a CR line ending (CR without LF); save the file with LF`);
+      return err(`malformed JSON (${why})`);
     }
     const parsed = PairRowSchema.safeParse(json);
     if (!parsed.success) {
@@ -238,6 +297,7 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
     ids.set(parsed.data.id, line);
     pairs.push(pair as Pair);
   });
+  opts.onProgress?.(total, total);
   return { pairs: errors.length && !opts.keepValid ? [] : pairs, errors };
 }
 

@@ -35,6 +35,10 @@ export interface EvalSet {
   items: RLItem[];
 }
 
+function maxOf(d: Domain, knob: string): number {
+  return d.knobs.find((s) => s.name === knob)?.max ?? Infinity;
+}
+
 /** Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut) or long. */
 export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
   const k = knobsFor(d, knobs);
@@ -44,7 +48,8 @@ export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
   if (d.name === 'document' && has('filler'))
     sets.push({
       name: 'document/needle',
-      items: d.items(90_003, n, { ...k, filler: Math.max(8, Number(k.filler ?? 0) * 4) }),
+      // Four times the run's filler, within the knob's range (a bigger one failed the knob check).
+      items: d.items(90_003, n, { ...k, filler: Math.min(maxOf(d, 'filler'), Math.max(8, Number(k.filler ?? 0) * 4)) }),
     });
   return sets;
 }

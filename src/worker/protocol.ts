@@ -25,6 +25,8 @@ export type ToWorker =
       baseUrl?: string;
     }
   | { type: 'start'; runId: string; config: RunConfig; /** resume from this checkpoint */ checkpoint?: ArrayBuffer }
+  /** The page's heartbeat: the worker answers 'pong' at once, outside the message queue. */
+  | { type: 'ping' }
   | { type: 'pause'; runId: string }
   | { type: 'resume'; runId: string }
   | { type: 'step'; runId: string }
@@ -43,6 +45,7 @@ export type ToWorker =
     };
 
 export type FromWorker =
+  | { type: 'pong' }
   | { type: 'backend'; status: BackendStatus }
   | { type: 'state'; runId: string; state: RunState; message?: string }
   | { type: 'progress'; runId: string; progress: RunProgress }
@@ -52,7 +55,19 @@ export type FromWorker =
   | { type: 'selection'; runId: string; records: SelectionRecord[] }
   | { type: 'eval'; runId: string; record: EvalRecord }
   | { type: 'checkpoint'; runId: string; step: number; buffer: ArrayBuffer }
-  | { type: 'fallback'; runId?: string; from: BackendName; to: BackendName; reason: string }
+  | {
+      type: 'fallback';
+      runId?: string;
+      from: BackendName;
+      to: BackendName;
+      /** The technical cause (the browser's message), for the error log. */
+      reason: string;
+      /** What happened, in words, for the page's banner. */
+      message?: string;
+      /** The RL step the run had reached, and the step it continues from (null: from the beginning). */
+      atStep?: number;
+      resumedFrom?: number | null;
+    }
   | { type: 'error'; runId?: string; message: string; fatal: boolean }
   | { type: 'attribution'; requestId: string; runId: string; result?: AttributionReply; error?: string };
 

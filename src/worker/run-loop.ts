@@ -5,6 +5,7 @@
  * pause / stop / done). On WebGPU each phase's shaders are compiled before its first step.
  */
 import * as tf from '@tensorflow/tfjs';
+import { webgpuDeviceLost } from '../engine/backend.ts';
 import type { ResolvedRunConfig } from '../config/run-config.ts';
 import type { RunSessionLike, StepReport } from '../runtime/session-types.ts';
 import type { MetricRow, RunProgress, RunState } from '../runtime/types.ts';
@@ -33,6 +34,22 @@ export interface RunLoopOptions {
   flushMs: number;
 }
 
+/** Metrics whose first non-finite value stops a run: the losses, the KL term and the gradient norm. */
+const GUARDED = /^(loss(\/.*)?|kl|grad_norm)$/;
+
+/**
+ * The first loss, KL or gradient norm in `rows` that is NaN or infinite, with its step: a run whose
+ * weights diverged (or came from a damaged checkpoint) would otherwise train on, silently, on NaN.
+ */
+export function firstNonFinite(
+  rows: readonly MetricRow[],
+): { step: number; metric: string; value: number } | undefined {
+  for (const r of rows)
+    for (const [metric, value] of Object.entries(r))
+      if (GUARDED.test(metric) && !Number.isFinite(value)) return { step: r.step, metric, value };
+  return undefined;
+}
+
 /** The progress plus the training thread's tensor memory, for the page's memory readout. */
 function withMemory(p: RunProgress): RunProgress {
   const m = tf.memory();
@@ -42,12 +59,16 @@ function withMemory(p: RunProgress): RunProgress {
 export class ActiveRun {
   state: RunState = 'idle';
   private loopDone?: Promise<void>;
+  /** The RL step of the last checkpoint posted (for messages). */
+  private lastCheckpointUnit?: number;
   private pauseRequested = false;
   private pending: MetricRow[] = [];
   private lastFlush = 0;
   /** Phases whose shaders were compiled in this session (WebGPU). */
   private compiled = new Set<string>();
   private stopped = false;
+  /** Set when a step reported a non-finite loss or gradient norm: the run pauses and says where. */
+  private diverged?: string;
 
   constructor(
     readonly runId: string,
@@ -66,6 +87,7 @@ export class ActiveRun {
   }
 
   setState(state: RunState, message?: string): void {
+    if (state === 'paused' && this.diverged && message === undefined) message = this.diverged;
     this.state = state;
     this.o.post({ type: 'state', runId: this.runId, state, message });
   }
@@ -82,8 +104,10 @@ export class ActiveRun {
   }
 
   async postCheckpoint(): Promise<void> {
+    if (this.diverged) return; // never replace the last good checkpoint with NaN weights
     const buffer = await this.session.save();
     this.lastCheckpoint = buffer.slice(0);
+    this.lastCheckpointUnit = this.session.rlStep;
     this.o.post({ type: 'checkpoint', runId: this.runId, step: this.session.unit, buffer }, [buffer]);
   }
 
@@ -123,40 +147,102 @@ export class ActiveRun {
     });
   }
 
-  /** One unit; a backend failure moves the run to wasm/cpu and resumes it from the last checkpoint. */
+  /**
+   * One unit; a backend failure moves the run to wasm/cpu and resumes it from the last checkpoint,
+   * and a non-finite loss or gradient norm pauses the run (with no checkpoint of the bad weights).
+   */
   async unit(): Promise<void> {
     try {
       await this.warmShaders();
-      this.report(await this.session.stepOnce());
+      const rep = await this.session.stepOnce();
+      this.report(rep);
+      const bad = firstNonFinite(rep.rows);
+      if (bad) {
+        this.diverged =
+          `Paused at step ${bad.step}: ${bad.metric} is ${bad.value} (not a finite number), so the weights ` +
+          'have diverged or were damaged. No checkpoint was saved after it' +
+          (this.lastCheckpointUnit !== undefined ? ` (the last one is from step ${this.lastCheckpointUnit})` : '') +
+          '. Reset and start again with a lower learning rate, or import an earlier checkpoint.';
+        this.pauseRequested = true;
+        this.flush(true);
+        return;
+      }
+      if (this.session.unit % this.o.checkpointEvery === 0) await this.postCheckpoint();
     } catch (e) {
+      // A checkpoint's readback fails on a lost device too, so it is inside the guard.
       if (!this.o.backend.canFallBack(e)) throw e;
-      const reason = (e as Error).message ?? String(e);
-      this.session.dispose();
-      const from = await this.o.backend.fallBack();
-      this.o.post({ type: 'fallback', runId: this.runId, from, to: this.o.backend.name, reason });
-      this.session = await this.o.createSession({
-        runId: this.runId,
-        config: this.config,
-        checkpoint: this.lastCheckpoint,
-        baseUrl: this.o.baseUrl(),
-        backend: this.o.backend.name,
-      });
+      await this.moveOffBackend(e);
     }
-    if (this.session.unit % this.o.checkpointEvery === 0) await this.postCheckpoint();
     this.flush();
+  }
+
+  /**
+   * After a backend failure (a lost WebGPU device): switch to wasm (or cpu), reopen the run from its
+   * last checkpoint, and tell the page in words where it went and from which step it continues.
+   */
+  private async moveOffBackend(e: unknown): Promise<void> {
+    const reason = webgpuDeviceLost() ?? (e as Error).message ?? String(e);
+    const atStep = this.session.rlStep;
+    try {
+      this.session.dispose();
+    } catch {
+      // The lost device may refuse to free its buffers; the session is dropped either way.
+    }
+    const from = await this.o.backend.fallBack();
+    const to = this.o.backend.name;
+    this.session = await this.o.createSession({
+      runId: this.runId,
+      config: this.config,
+      checkpoint: this.lastCheckpoint,
+      baseUrl: this.o.baseUrl(),
+      backend: to,
+    });
+    const resumedFrom = this.lastCheckpoint ? this.session.rlStep : null;
+    const what =
+      from === 'webgpu' ? 'The GPU stopped working (the WebGPU device was lost)' : `The ${from} backend failed`;
+    const where =
+      resumedFrom === null
+        ? 'starts again from the beginning: no checkpoint had been saved yet'
+        : `continues from its checkpoint at step ${resumedFrom}` +
+          (atStep === resumedFrom + 1
+            ? ` (step ${atStep} runs again)`
+            : atStep > resumedFrom
+              ? ` (steps ${resumedFrom + 1} to ${atStep} run again)`
+              : '');
+    this.o.post({
+      type: 'fallback',
+      runId: this.runId,
+      from,
+      to,
+      reason,
+      atStep,
+      resumedFrom,
+      message: `${what} after step ${atStep}. Training moved to ${to} and ${where}.`,
+    });
   }
 
   private async loop(isActive: () => boolean): Promise<void> {
     try {
-      while (!this.pauseRequested && !this.session.done && isActive()) {
-        if (this.state !== 'running' && this.session.rlStep > 0) this.setState('running');
-        await this.unit();
-        // Yield so pause/stop messages get through between steps.
-        await new Promise((res) => setTimeout(res, 0));
+      for (;;) {
+        while (!this.pauseRequested && !this.session.done && isActive()) {
+          if (this.state !== 'running' && this.session.rlStep > 0) this.setState('running');
+          await this.unit();
+          // Yield so pause/stop messages get through between steps.
+          await new Promise((res) => setTimeout(res, 0));
+        }
+        this.flush(true);
+        if (!isActive()) return;
+        try {
+          await this.postCheckpoint();
+          break;
+        } catch (e) {
+          // The final checkpoint failed on a lost device: the run reopens from its last checkpoint
+          // on wasm and, unless it was pausing, trains the rest again.
+          if (!this.o.backend.canFallBack(e)) throw e;
+          await this.moveOffBackend(e);
+          if (this.pauseRequested) break;
+        }
       }
-      this.flush(true);
-      if (!isActive()) return;
-      await this.postCheckpoint();
       this.setState(this.session.done ? 'done' : 'paused');
     } catch (e) {
       this.flush(true);

@@ -13,5 +13,8 @@ const handler = createHandler((msg: FromWorker, transfer?: Transferable[]) => sc
   createSession: createWorkerSession,
 });
 scope.addEventListener('message', (e: MessageEvent<ToWorker>) => {
-  void handler.handle(e.data);
+  // The heartbeat is answered here, not behind a long message in the handler's queue: it says
+  // only that this thread's event loop still runs (src/worker/client.ts).
+  if (e.data.type === 'ping') scope.postMessage({ type: 'pong' } satisfies FromWorker);
+  else void handler.handle(e.data);
 });

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { decodeCheckpoint, loadPolicy, Policy, savePolicy, Tokenizer } from '../../src/engine/index.ts';
+import { decodeCheckpoint, fnv1aBytes, loadPolicy, Policy, savePolicy, Tokenizer } from '../../src/engine/index.ts';
 import { useCpu } from './helpers.ts';
 import { sftBatch, toyTokenizer } from './toy.ts';
 
@@ -57,6 +57,13 @@ describe('checkpoint', () => {
       /corrupt: checksum mismatch/,
     ],
     [
+      'a version field changed to 1 (version 2 checksums it)',
+      (b: Uint8Array) => {
+        b[4] = 1;
+      },
+      /corrupt: checksum mismatch/,
+    ],
+    [
       'a bad magic',
       (b: Uint8Array) => {
         b[0] = 0x58;
@@ -91,5 +98,28 @@ describe('checkpoint', () => {
     const n = tf.memory().numTensors;
     expect(() => loadPolicy(buf, new Tokenizer(['other']))).toThrow();
     expect(tf.memory().numTensors).toBe(n);
+  });
+
+  it('version 1 files (checksum over the header JSON and data only) still load', async () => {
+    const p = await trained();
+    const bytes = new Uint8Array((await savePolicy(p)).slice(0));
+    p.dispose();
+    const view = new DataView(bytes.buffer);
+    view.setUint32(4, 1, true);
+    view.setUint32(12, fnv1aBytes(bytes.subarray(16)), true);
+    const q = loadPolicy(bytes.buffer);
+    expect(q.step).toBe(2);
+    q.dispose();
+  });
+
+  it('refuses weights that are not finite, naming the tensor (a corrupt file whose checksum was fixed)', async () => {
+    const p = await trained();
+    const bytes = new Uint8Array((await savePolicy(p)).slice(0));
+    p.dispose();
+    const view = new DataView(bytes.buffer);
+    const jsonLen = view.getUint32(8, true);
+    view.setFloat32(16 + jsonLen + 4 * 3, Infinity, true);
+    view.setUint32(12, fnv1aBytes(bytes.subarray(16), fnv1aBytes(bytes.subarray(0, 12))), true);
+    expect(() => loadPolicy(bytes.buffer)).toThrow(/checkpoint tensor \S+\[3\] is Infinity \(weights must be finite\)/);
   });
 });

@@ -87,4 +87,15 @@ describe('links that cannot be used', () => {
     expect(d.warnings.every((w) => w.startsWith('knobs.imageSize must be'))).toBe(true);
     expect(validateRunConfig(d.config)).toEqual({});
   });
+
+  it('probePairs=100000 (27 s of generation at load) is dropped and named; the maxima keep 1000', () => {
+    const d = decodeConfig('v=1&probePairs=100000&evalItems=50000');
+    expect(d.config.probePairs).toBe(defaultRunConfig().probePairs);
+    expect(d.config.evalItems).toBe(defaultRunConfig().evalItems);
+    expect(d.warnings).toEqual([
+      "evalItems must be an integer in [1, 2000] (got 50000): the link's value was not used",
+      "probePairs must be an integer in [0, 1000] (got 100000): the link's value was not used",
+    ]);
+    expect(decodeConfig('v=1&probePairs=1000&evalItems=1000').warnings).toEqual([]);
+  });
 });

@@ -42,6 +42,28 @@ describe('data CLI', () => {
     expect(r.err).toMatch(/line 6, field id: field "id" must be a string/);
   });
 
+  it('validate escapes control characters from the file: an id cannot clear the screen or fake a line', () => {
+    const good = join(dir, 'p.jsonl');
+    run(['pairs', '--domain', 'trace', '--n', '2', '--seed', '1', '--out', good]);
+    const rows = readFileSync(good, 'utf8').trim().split('\n');
+    const evil = '\u001b[2J\u001b[H' + 'x.jsonl: 1000 valid pair(s)\n\u202e';
+    const bad = join(dir, 'ansi.jsonl');
+    const first = JSON.parse(rows[0]);
+    // Same id twice (an error that quotes it) and a much longer C- (a verifier note that quotes it).
+    const longer = { ...first, id: `${evil}2`, negative: `${first.negative} ; a=1 ; b=2 ; c=3 ; d=4 ; a=5 ; b=6` };
+    writeFileSync(
+      bad,
+      [{ ...first, id: evil }, { ...first, id: evil }, longer].map((r) => JSON.stringify(r)).join('\n'),
+    );
+    const r = run(['validate', bad]);
+    const all = r.out + r.err;
+    // eslint-disable-next-line no-control-regex -- asserting that none are printed
+    expect(all).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f\u202e]/);
+    expect(r.err).toContain('duplicate id "\\x1b[2J\\x1b[Hx.jsonl: 1000 valid pair(s)\\x0a\\u202e"');
+    expect(r.out).toContain('note: pair \\x1b[2J');
+    expect(all.split('\n').some((l) => l.startsWith('x.jsonl: 1000 valid'))).toBe(false);
+  });
+
   it('bench writes one file per set and a manifest with the version', () => {
     const out = join(dir, 'bench');
     expect(run(['bench', '--out', out, '--size', '3', '--probe-size', '3']).code).toBe(0);

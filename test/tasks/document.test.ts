@@ -134,3 +134,12 @@ describe('document pairs', () => {
     }
   });
 });
+
+describe('evaluation sets at the ends of the knobs', () => {
+  it("the needle set's filler stays within the knob's range (filler 51..200 used to throw)", async () => {
+    const { evalSets, getDomain } = await import('../../src/tasks/registry.ts');
+    const sets = evalSets(getDomain('document'), { filler: 200 }, 3);
+    expect(sets.map((s) => s.name)).toContain('document/needle');
+    expect(sets.every((s) => s.items.length === 3)).toBe(true);
+  });
+});

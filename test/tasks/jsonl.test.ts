@@ -174,6 +174,70 @@ describe('JSON Lines import errors', () => {
     expect(pairs[0].positive).toMatchObject({ width: 24, height: 24 });
   });
 
+  it.each([
+    ['UTF-16 LE with a BOM', 'utf-16le', true, /the file is UTF-16 \(little-endian\) text; pairs files are UTF-8/],
+    ['UTF-16 LE without a BOM', 'utf-16le', false, /the file is UTF-16 \(little-endian\) text/],
+    ['UTF-16 BE with a BOM', 'utf-16be', true, /the file is UTF-16 \(big-endian\) text/],
+  ])('a %s file is named as such, not "malformed JSON"', (_, encoding, bom, message) => {
+    const text = (bom ? '\ufeff' : '') + row() + '\n' + row({ id: 'p2' }) + '\n';
+    const le = new Uint8Array(text.length * 2);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      const [lo, hi] = [c & 0xff, c >> 8];
+      le.set(encoding === 'utf-16le' ? [lo, hi] : [hi, lo], i * 2);
+    }
+    const r = parsePairsJsonl(le, { keepValid: true });
+    expect(r.pairs).toEqual([]);
+    expect(r.errors).toEqual([{ line: 0, message: expect.stringMatching(message) }]);
+  });
+
+  it('CR-only line endings are named; a stray CR inside a line is named in its error', () => {
+    const r = parsePairsJsonl(enc(row() + '\r' + row({ id: 'p2' }) + '\r'));
+    expect(r.errors).toEqual([{ line: 0, message: expect.stringMatching(/CR alone \(classic Mac OS line endings\)/) }]);
+    const mixed = parsePairsJsonl(enc(row() + '\n' + row({ id: 'p2' }) + '\r' + row({ id: 'p3' }) + '\n'), {
+      keepValid: true,
+    });
+    expect(mixed.pairs.map((p) => p.id)).toEqual(['p1']);
+    expect(mixed.errors).toEqual([{ line: 2, message: expect.stringMatching(/CR line ending \(CR without LF\)/) }]);
+  });
+
+  it('a UTF-8 BOM is not an encoding problem', () => {
+    const r = parsePairsJsonl(enc('\ufeff' + row() + '\n'));
+    expect(r.errors).toEqual([]);
+    expect(r.pairs).toHaveLength(1);
+  });
+
+  it('a PNG is judged by its header before it is decoded: a 7000x7000 image, a zlib bomb labelled 24x24', () => {
+    /** Signature, IHDR (width, height, 8-bit RGB), one IDAT of `idat` bytes, IEND; CRCs are not checked first. */
+    const crafted = (w: number, h: number, idat: number) => {
+      const out = new Uint8Array(8 + 25 + 12 + idat + 12);
+      const v = new DataView(out.buffer);
+      out.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 0);
+      v.setUint32(8, 13);
+      out.set(enc('IHDR'), 12);
+      v.setUint32(16, w);
+      v.setUint32(20, h);
+      out.set([8, 2, 0, 0, 0], 24);
+      v.setUint32(33, idat);
+      out.set(enc('IDAT'), 37);
+      v.setUint32(45 + idat, 0);
+      out.set(enc('IEND'), 49 + idat);
+      return { png: bytesToBase64(out) };
+    };
+    const huge = parsePairsJsonl(enc(imageRow({ positive: crafted(7000, 7000, 100) })));
+    expect(huge.errors).toEqual([{ line: 1, field: 'positive.png', message: 'image must be 24x24 (got 7000x7000)' }]);
+    const bomb = parsePairsJsonl(enc(imageRow({ positive: crafted(24, 24, 100_000) })));
+    expect(bomb.errors).toEqual([
+      {
+        line: 1,
+        field: 'positive.png',
+        message: 'PNG holds 100000 bytes of image data, more than a 24x24 image needs',
+      },
+    ]);
+    const cut = parsePairsJsonl(enc(imageRow({ positive: { png: scene.png.slice(0, 40) } })));
+    expect(cut.errors[0].message).toMatch(/not a decodable PNG/);
+  });
+
   it('never throws on arbitrary bytes', () => {
     for (let s = 0; s < 200; s++) {
       const bytes = new Uint8Array(64).map((_, i) => (s * 31 + i * 17) % 256);

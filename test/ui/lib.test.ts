@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { debiasedEma } from '../../src/ui/lib/ema.ts';
 import { appendPoints, downsampleMinMax, emptySeries, seriesPoints } from '../../src/store/series.ts';
-import { diffRanges, segments, trimRanges } from '../../src/ui/lib/textDiff.ts';
+import { diffEditBudget, diffRanges, segments, trimRanges } from '../../src/ui/lib/textDiff.ts';
 import { imageDiff } from '../../src/ui/lib/imageDiff.ts';
 import { metricsToCsv, runFromFile, runToFile } from '../../src/ui/lib/exportData.ts';
 import { differingKeys, legendLabels } from '../../src/ui/lib/configDiff.ts';
@@ -72,6 +72,53 @@ describe('text diff of C+ and C-', () => {
   it('identical contexts have no changed ranges', () => {
     expect(diffRanges('a b c', 'a b c')).toEqual({ a: [], b: [] });
   });
+  it('two changes 100 kB apart are found exactly (the common prefix and suffix are cut off first)', () => {
+    const filler = Array.from({ length: 30_000 }, (_, i) => `w${i % 97}`).join(' ');
+    const pos = `a=1 ${filler} z=5 end`;
+    const neg = `a=2 ${filler} z=6 end`;
+    expect(pos.length).toBeGreaterThan(100_000);
+    const d = diffRanges(pos, neg);
+    expect(d.coarse).toBeUndefined();
+    expect(trimRanges(pos, d.a).map((r) => pos.slice(r.start, r.end))).toEqual(['1', '5']);
+    expect(trimRanges(neg, d.b).map((r) => neg.slice(r.start, r.end))).toEqual(['2', '6']);
+  });
+  it('contexts that differ in more places than the edit budget get one coarse block, not a quadratic diff', () => {
+    const words = (seed: number) => Array.from({ length: 5000 }, (_, i) => `w${(i * seed + seed) % 89}`).join(' ');
+    const pos = `same start ${words(7)} same end`;
+    const neg = `same start ${words(11)} same end`;
+    expect(diffEditBudget(pos.length + neg.length)).toBeLessThan(5000);
+    const d = diffRanges(pos, neg);
+    expect(d.coarse).toBe(true);
+    expect(d.a).toEqual([{ start: 'same start '.length, end: pos.length - ' same end'.length }]);
+    expect(d.b).toEqual([{ start: 'same start '.length, end: neg.length - ' same end'.length }]);
+    // The budget: between 64 and 1000 edits, fewer for longer contexts.
+    expect([diffEditBudget(10), diffEditBudget(1e6), diffEditBudget(1e9)]).toEqual([1000, 100, 64]);
+  });
+  it('a pure insertion is one range on one side', () => {
+    expect(diffRanges('a b', 'a x b')).toEqual({ a: [], b: [{ start: 2, end: 4 }] });
+  });
+  it('segments agree with a per-character reference on random ranges, and cover the text', () => {
+    let seed = 1;
+    const rnd = (n: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let trial = 0; trial < 200; trial++) {
+      const text = 'abcdefghijklmnopqrstuvwxyz'.slice(0, 5 + rnd(20));
+      const ranges = () =>
+        Array.from({ length: rnd(5) }, () => {
+          const s = rnd(text.length + 2) - 1;
+          return { start: s, end: s + rnd(8) };
+        });
+      const changed = ranges();
+      const decisive = ranges();
+      const segs = segments(text, changed, decisive);
+      expect(segs.map((x) => x.text).join('')).toBe(text);
+      const inside = (rs: { start: number; end: number }[], i: number) => rs.some((r) => r.start <= i && i < r.end);
+      for (const g of segs)
+        for (let i = g.start; i < g.start + g.text.length; i++) {
+          expect(g.changed).toBe(inside(changed, i));
+          expect(g.decisive).toBe(inside(decisive, i));
+        }
+    }
+  });
 });
 
 describe('image difference mask', () => {
@@ -94,6 +141,15 @@ describe('export', () => {
       { step: 2, t: 20, reward: 0.75 },
     ]);
     expect(csv).toBe('step,t,kl,reward\n1,10,0.01,0.5\n2,20,,0.75\n');
+  });
+  it('CSV cells that a spreadsheet would run as formulas are written as text; negative numbers stay numbers', () => {
+    const csv = metricsToCsv([
+      { step: 1, t: 0, '=HYPERLINK("http://x","y")': 1, '+1': 2, '-2+3': 3, '@SUM(A1)': 4, loss: -0.5 },
+    ]);
+    const [head, row] = csv.trim().split('\n');
+    expect(head).toBe(`step,t,'+1,'-2+3,"'=HYPERLINK(""http://x"",""y"")",'@SUM(A1),loss`);
+    expect(row).toBe('1,0,2,3,1,4,-0.5');
+    expect(head.split(',').every((c) => !/^"?[=+\-@]/.test(c))).toBe(true);
   });
   it('a run round-trips through its file', () => {
     let run = newRunEntry('r1', 'test', defaultRunConfig(), 1);

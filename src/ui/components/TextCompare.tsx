@@ -49,6 +49,12 @@ export function TextCompare({
   const d = diffRanges(positive, negative);
   return (
     <div className="text-compare">
+      {d.coarse ? (
+        <p className="notice" role="note">
+          The contexts differ in too many places for a word-by-word diff ({positive.length.toLocaleString()} and{' '}
+          {negative.length.toLocaleString()} characters): the stretch where they differ is marked as one block.
+        </p>
+      ) : null}
       <div>
         <h4>
           C+ <span className="help">(supports the answer)</span>

@@ -2,8 +2,14 @@
 import type { MetricRow } from '../../runtime/types.ts';
 import type { RunEntry } from '../../store/runs.ts';
 
-function csvCell(v: string): string {
-  return /[",\n\r]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v;
+/**
+ * One text cell. A cell that begins with =, +, -, @ (or a tab or CR) is a formula to a spreadsheet,
+ * so a metric name from a crafted run file could run one: such cells get a leading apostrophe
+ * (OWASP's advice), which spreadsheets show as text. Numbers are written as numbers, not through here.
+ */
+export function csvCell(v: string): string {
+  const safe = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
 }
 
 /** CSV with columns step, t, then every metric name (sorted); a missing value is an empty cell. */

@@ -3,12 +3,11 @@
  * evaluates, regenerated exactly as it builds them), a seeded sample of the current domain's pair
  * builder (with its funnel), and imported JSON Lines. Pure data from src/tasks.
  */
-import { buildBenchmarkSuite, domains, parsePairsJsonl, verifyPair, type Verdict } from '../../tasks/index.ts';
+import { buildBenchmarkSuite, domains, verifyPair, type Verdict } from '../../tasks/index.ts';
 import type { DomainName, Funnel, Knobs, Pair } from '../../tasks/types.ts';
 import { RUN_FIELDS } from '../../config/fields.ts';
 import { getDomain, probePairs as runtimeProbePairs } from '../../tasks/registry.ts';
 import type { RunConfig } from '../../runtime/types.ts';
-import type { ImportError } from '../../store/inspector.ts';
 
 /**
  * `n` pairs of `domain` from `seed` with the builder's funnel. Knobs the domain does not declare are
@@ -20,9 +19,9 @@ export function samplePairs(
   n: number,
   knobs: Knobs = {},
 ): { pairs: Pair[]; funnel?: Funnel; error?: string } {
-  const d = domains[domain];
-  const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
   try {
+    const d = domains[domain];
+    const own = Object.fromEntries(Object.entries(knobs).filter(([k]) => d.knobs.some((s) => s.name === k)));
     return d.pairs(seed, n, own);
   } catch (e) {
     return { pairs: [], error: (e as Error).message };
@@ -60,9 +59,4 @@ export function verdictOf(pair: Pair): Verdict {
   } catch (e) {
     return { ok: false, reason: 'template-mismatch', detail: `verifier failed: ${(e as Error).message}` };
   }
-}
-
-/** Imports pairs from JSON Lines bytes, keeping the valid lines and listing every error by line. */
-export function importPairs(bytes: Uint8Array): { pairs: Pair[]; errors: ImportError[] } {
-  return parsePairsJsonl(bytes, { keepValid: true });
 }

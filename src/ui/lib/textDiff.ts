@@ -11,32 +11,74 @@ export interface Range {
   end: number;
 }
 
-/** Ranges of `a` removed and of `b` added when turning a into b (word granularity, whitespace kept). */
-export function diffRanges(a: string, b: string): { a: Range[]; b: Range[] } {
+/**
+ * How many edits (words and whitespace runs) the word diff follows. Myers' diff costs about
+ * (length x edits): unbounded, two long and very different contexts froze the page for tens of
+ * seconds (30 s for 110 kB). The budget keeps length x edits under DIFF_WORK (about 0.1 s in
+ * Chromium), between 64 and 1000 edits; past it the differing middle is one changed block.
+ */
+export const DIFF_WORK = 1e8;
+export function diffEditBudget(chars: number): number {
+  return Math.max(64, Math.min(1000, Math.floor(DIFF_WORK / Math.max(1, chars))));
+}
+
+export interface TextDiff {
+  a: Range[];
+  b: Range[];
+  /** True when the contexts differ in more places than the word diff follows (diffEditBudget). */
+  coarse?: boolean;
+}
+
+/** Backs `i` off to the start of the word it falls inside (so the prefix cut never splits a word). */
+function wordStart(s: string, i: number): number {
+  while (i > 0 && i < s.length && !/\s/.test(s[i - 1]) && !/\s/.test(s[i])) i--;
+  return i;
+}
+
+/**
+ * Ranges of `a` removed and of `b` added when turning a into b (word granularity, whitespace kept).
+ * The common prefix and suffix are cut off first (linear; a pair usually differs in one spot), and
+ * the word diff of the rest stops at maxEdits (diffEditBudget of its length), marking the whole
+ * middle as changed (coarse).
+ */
+export function diffRanges(a: string, b: string, maxEdits?: number): TextDiff {
+  if (a === b) return { a: [], b: [] };
+  let p = 0;
+  const n = Math.min(a.length, b.length);
+  while (p < n && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  p = Math.min(wordStart(a, p), wordStart(b, p));
+  let q = 0; // common suffix length, not reaching into the prefix
+  while (q < n - p && a.charCodeAt(a.length - 1 - q) === b.charCodeAt(b.length - 1 - q)) q++;
+  // Back the suffix off to a word boundary too.
+  while (q > 0 && !/\s/.test(a[a.length - q]) && a.length - q - 1 >= p && !/\s/.test(a[a.length - q - 1])) q--;
+  const midA = a.slice(p, a.length - q);
+  const midB = b.slice(p, b.length - q);
   const ra: Range[] = [];
   const rb: Range[] = [];
-  let ia = 0;
-  let ib = 0;
-  for (const part of diffWordsWithSpace(a, b)) {
-    const n = part.value.length;
+  const budget = maxEdits ?? diffEditBudget(midA.length + midB.length);
+  const parts = midA && midB ? diffWordsWithSpace(midA, midB, { maxEditLength: budget }) : undefined;
+  if (!parts) {
+    // One side is empty (a pure insertion) or the diff gave up: the middle is one change.
+    if (midA) ra.push({ start: p, end: a.length - q });
+    if (midB) rb.push({ start: p, end: b.length - q });
+    return { a: ra, b: rb, ...(midA && midB ? { coarse: true } : {}) };
+  }
+  let ia = p;
+  let ib = p;
+  for (const part of parts) {
+    const len = part.value.length;
     if (part.removed) {
-      push(ra, ia, ia + n);
-      ia += n;
+      push(ra, ia, ia + len);
+      ia += len;
     } else if (part.added) {
-      push(rb, ib, ib + n);
-      ib += n;
+      push(rb, ib, ib + len);
+      ib += len;
     } else {
-      ia += n;
-      ib += n;
+      ia += len;
+      ib += len;
     }
   }
   return { a: ra, b: rb };
-}
-
-function push(rs: Range[], start: number, end: number): void {
-  const last = rs[rs.length - 1];
-  if (last && last.end === start) last.end = end;
-  else rs.push({ start, end });
 }
 
 export interface Segment {
@@ -46,21 +88,47 @@ export interface Segment {
   decisive: boolean;
 }
 
-/** Splits `text` at every boundary of `changed` and `decisive` ranges. */
+/**
+ * Splits `text` at every boundary of `changed` and `decisive` ranges. Linear in the number of
+ * boundaries (a sweep over sorted ends), so thousands of changes cost no more than their count.
+ */
 export function segments(text: string, changed: Range[], decisive: Range[]): Segment[] {
-  const cuts = new Set<number>([0, text.length]);
-  for (const r of [...changed, ...decisive]) {
-    cuts.add(clamp(r.start, text.length));
-    cuts.add(clamp(r.end, text.length));
+  const n = text.length;
+  /** +1 where a range of the kind opens, -1 where it closes, per position. */
+  const events = new Map<number, { c: number; d: number }>();
+  const at = (i: number) => {
+    let e = events.get(i);
+    if (!e) events.set(i, (e = { c: 0, d: 0 }));
+    return e;
+  };
+  at(0);
+  at(n);
+  for (const r of changed) {
+    const s0 = clamp(r.start, n);
+    const e0 = clamp(r.end, n);
+    if (e0 <= s0) continue;
+    at(s0).c++;
+    at(e0).c--;
   }
-  const pts = [...cuts].sort((x, y) => x - y);
+  for (const r of decisive) {
+    const s0 = clamp(r.start, n);
+    const e0 = clamp(r.end, n);
+    if (e0 <= s0) continue;
+    at(s0).d++;
+    at(e0).d--;
+  }
+  const pts = [...events.keys()].sort((x, y) => x - y);
   const out: Segment[] = [];
+  let c = 0;
+  let d = 0;
   for (let i = 0; i + 1 < pts.length; i++) {
-    const s = pts[i];
-    const e = pts[i + 1];
-    if (e <= s) continue;
-    const inside = (rs: Range[]) => rs.some((r) => r.start <= s && e <= r.end);
-    out.push({ text: text.slice(s, e), start: s, changed: inside(changed), decisive: inside(decisive) });
+    const s0 = pts[i];
+    const e0 = pts[i + 1];
+    const ev = events.get(s0)!;
+    c += ev.c;
+    d += ev.d;
+    if (e0 <= s0) continue;
+    out.push({ text: text.slice(s0, e0), start: s0, changed: c > 0, decisive: d > 0 });
   }
   return out;
 }
@@ -83,4 +151,10 @@ export function trimRanges(text: string, rs: Range[]): Range[] {
       return { start, end };
     })
     .filter((r) => r.end > r.start);
+}
+
+function push(rs: Range[], start: number, end: number): void {
+  const last = rs[rs.length - 1];
+  if (last && last.end === start) last.end = end;
+  else rs.push({ start, end });
 }

@@ -4,7 +4,7 @@ import { CartesianGrid, LabelList, ResponsiveContainer, Scatter, ScatterChart, T
 import { useShallow } from 'zustand/react/shallow';
 import type { ResultRow } from '../../results/results.ts';
 import { useRunsStore } from '../../store/runs.ts';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { parseResults, probeVsTask, rowsFromRuns } from '../lib/comparison.ts';
 import { pct } from '../lib/format.ts';
 import { compare } from '../lib/stats.ts';
@@ -59,7 +59,7 @@ export function ComparisonTable({ rows }: { rows: ResultRow[] }) {
   );
 }
 
-export function ComparisonView() {
+function ComparisonViewBody() {
   const runs = useRunsStore(useShallow((s) => s.order.map((id) => s.runs[id])));
   const [loaded, setLoaded] = useState<{ name: string; rows: ResultRow[] } | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -152,3 +152,6 @@ export function ComparisonView() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary. */
+export const ComparisonView = guardPanel('Comparison', ComparisonViewBody);

@@ -1,21 +1,25 @@
-/** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
+/** The run configuration: one labelled input per setting and per domain knob, its help, and its inline error. */
 import { useState } from 'react';
 import type { RunConfig } from '../../config/fields.ts';
-import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
-import { FIELDS, PRESETS, rangeText, type FieldSpec } from '../../store/configSpec.ts';
+import { applyPreset, setField, setKnob, useConfigStore } from '../../store/config.ts';
+import { FIELDS, PRESETS, rangeText, type ConfigErrors, type FieldSpec } from '../../store/configSpec.ts';
+import { domains } from '../../tasks/index.ts';
+import type { Domain, KnobSpec } from '../../tasks/types.ts';
 
 function NumberInput({
-  spec,
+  id,
   value,
   invalid,
   describedBy,
   disabled,
+  onValue,
 }: {
-  spec: FieldSpec;
+  id: string;
   value: number;
   invalid: boolean;
   describedBy: string;
   disabled: boolean;
+  onValue: (v: number) => void;
 }) {
   const [draft, setDraft] = useState(String(value));
   const [seen, setSeen] = useState(value);
@@ -27,7 +31,7 @@ function NumberInput({
   }
   return (
     <input
-      id={`f-${spec.key}`}
+      id={id}
       type="text"
       inputMode="decimal"
       value={draft}
@@ -37,9 +41,75 @@ function NumberInput({
       onChange={(e) => {
         setDraft(e.target.value);
         const t = e.target.value.trim();
-        setField(spec.key, (t === '' ? NaN : Number(t)) as RunConfig[typeof spec.key]);
+        onValue(t === '' ? NaN : Number(t));
       }}
     />
+  );
+}
+
+/** One knob of the domain's generator (src/tasks/<domain>/index.ts KnobSpec), with its inline error. */
+function KnobField({ spec, disabled }: { spec: KnobSpec; disabled: boolean }) {
+  const key = `knobs.${spec.name}`;
+  const value = useConfigStore((s) => (s.config.knobs ?? {})[spec.name] ?? spec.default);
+  const error = useConfigStore((s) => s.errors[key]);
+  const id = `f-knob-${spec.name}`;
+  const helpId = `h-knob-${spec.name}`;
+  const errId = `e-knob-${spec.name}`;
+  const describedBy = error ? `${errId} ${helpId}` : helpId;
+  const range =
+    typeof spec.default === 'number'
+      ? [spec.min !== undefined ? `from ${spec.min}` : '', spec.max !== undefined ? `up to ${spec.max}` : '']
+          .filter(Boolean)
+          .join(', ')
+      : '';
+  return (
+    <div className={`field ${error ? 'field-error' : ''}`}>
+      <label htmlFor={id}>{spec.name}</label>
+      {spec.options ? (
+        <select
+          id={id}
+          value={String(value)}
+          disabled={disabled}
+          aria-invalid={!!error}
+          aria-describedby={describedBy}
+          onChange={(e) => setKnob(spec.name, e.target.value)}
+        >
+          {spec.options.map((o) => (
+            <option key={o} value={o}>
+              {o}
+            </option>
+          ))}
+          {spec.options.includes(String(value)) ? null : <option value={String(value)}>{String(value)}</option>}
+        </select>
+      ) : typeof spec.default === 'boolean' ? (
+        <input
+          id={id}
+          type="checkbox"
+          checked={value === true}
+          disabled={disabled}
+          aria-describedby={describedBy}
+          onChange={(e) => setKnob(spec.name, e.target.checked)}
+        />
+      ) : (
+        <NumberInput
+          id={id}
+          value={Number(value)}
+          invalid={!!error}
+          describedBy={describedBy}
+          disabled={disabled}
+          onValue={(v) => setKnob(spec.name, v)}
+        />
+      )}
+      {error ? (
+        <p className="error" id={errId} role="alert">
+          {error}
+        </p>
+      ) : null}
+      <p className="help" id={helpId}>
+        {spec.help}
+        {range ? ` (${range})` : ''}
+      </p>
+    </div>
   );
 }
 
@@ -79,11 +149,12 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
         />
       ) : (
         <NumberInput
-          spec={spec}
+          id={`f-${spec.key}`}
           value={value as number}
           invalid={!!error}
           describedBy={describedBy}
           disabled={disabled}
+          onValue={(v) => setField(spec.key, v as RunConfig[typeof spec.key])}
         />
       )}
       {error ? (
@@ -99,15 +170,22 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
   );
 }
 
+/** Errors under no field of the form (a cross-field rule, a field the form does not show): listed, never hidden. */
+function otherErrors(errors: ConfigErrors, knobSpecs: readonly KnobSpec[]): [string, string][] {
+  const shown = new Set<string>([...FIELDS.map((f) => f.key), ...knobSpecs.map((k) => `knobs.${k.name}`)]);
+  return Object.entries(errors).filter((e): e is [string, string] => !shown.has(e[0]) && typeof e[1] === 'string');
+}
+
 export function ConfigForm({ locked }: { locked: boolean }) {
   const preset = useConfigStore((s) => s.config.preset);
-  const formError = useConfigStore((s) => s.errors._form);
-  const knobs = useConfigStore((s) => s.config.knobs);
+  const domain = useConfigStore((s) => s.config.domain);
+  const errors = useConfigStore((s) => s.errors);
   const basic = FIELDS.filter((f) => !f.advanced);
   const advanced = FIELDS.filter((f) => f.advanced);
-  const knobEntries = Object.entries(knobs);
-  const errors = useConfigStore((s) => s.errors);
-  const knobErrors = Object.entries(errors).filter(([k]) => k.startsWith('knobs.')) as [string, string][];
+  const knobSpecs = (domains as Record<string, Domain | undefined>)[domain]?.knobs ?? [];
+  const knobErrors = Object.keys(errors).some((k) => k.startsWith('knobs.'));
+  const advancedErrors = advanced.some((f) => errors[f.key]);
+  const others = otherErrors(errors, knobSpecs);
   return (
     <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
       <div className="field">
@@ -128,25 +206,26 @@ export function ConfigForm({ locked }: { locked: boolean }) {
       {basic.map((f) => (
         <Field key={f.key} spec={f} disabled={locked} />
       ))}
-      <details open={knobErrors.length > 0 || undefined}>
+      {/* Open whenever a setting inside it has an error, so every error that disables Start is in view. */}
+      <details open={knobErrors || advancedErrors || undefined}>
         <summary>Advanced</summary>
         {advanced.map((f) => (
           <Field key={f.key} spec={f} disabled={locked} />
         ))}
-        {knobEntries.length ? (
-          <p className="help">Domain knobs: {knobEntries.map(([k, v]) => `${k}=${String(v)}`).join(', ')}</p>
+        {knobSpecs.length ? (
+          <fieldset className="knobs" aria-label="Domain knobs">
+            <legend>Domain knobs ({domain})</legend>
+            {knobSpecs.map((k) => (
+              <KnobField key={k.name} spec={k} disabled={locked} />
+            ))}
+          </fieldset>
         ) : null}
-        {knobErrors.map(([k, message]) => (
-          <p key={k} className="error" role="alert">
-            {message}
-          </p>
-        ))}
       </details>
-      {formError ? (
-        <p className="error" role="alert">
-          {formError}
+      {others.map(([k, message]) => (
+        <p key={k} className="error" role="alert">
+          {k === '_form' ? message : `${k}: ${message}`}
         </p>
-      ) : null}
+      ))}
       {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
     </form>
   );

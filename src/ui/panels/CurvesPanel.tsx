@@ -6,7 +6,7 @@ import { setSmoothing, setStep, useInspectorStore } from '../../store/inspector.
 import { useMetricsStore } from '../../store/metrics.ts';
 import { toggleOverlay, useRunsStore, type RunEntry } from '../../store/runs.ts';
 import { seriesPoints, type Point } from '../../store/series.ts';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { evalSeries, mergeRuns, orderMetrics } from '../lib/chartData.ts';
 import { legendLabels } from '../lib/configDiff.ts';
 import { download, fileStem } from '../lib/exportData.ts';
@@ -137,7 +137,7 @@ function MetricChart({
   );
 }
 
-export function CurvesPanel() {
+function CurvesPanelBody() {
   const runs = useChartRuns();
   const allRuns = useRunsStore(useShallow((s) => s.order.map((id) => s.runs[id])));
   const activeId = useRunsStore((s) => s.activeId);
@@ -218,3 +218,6 @@ export function CurvesPanel() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const CurvesPanel = guardPanel('Reward curves', CurvesPanelBody, () => setStep(null));

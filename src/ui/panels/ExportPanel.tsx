@@ -6,7 +6,7 @@ import { decodeRunFile, encodeRunFile } from '../../persist/runFile.ts';
 import { appendMetrics, useMetricsStore } from '../../store/metrics.ts';
 import { addRun, newRunEntry, setActiveRun, useRunsStore, withEval, type RunEntry } from '../../store/runs.ts';
 import { latestCheckpoint } from '../../store/session.ts';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { download, fileStem, metricsToCsv, runToFile } from '../lib/exportData.ts';
 
 function exportRun(id: string, kind: 'csv' | 'json' | 'run'): void {
@@ -47,7 +47,7 @@ async function importRun(file: File): Promise<void> {
   appendMetrics(s.id, f.metrics);
 }
 
-export function ExportPanel() {
+function ExportPanelBody() {
   const runs = useRunsStore(useShallow((s) => s.order.map((id) => s.runs[id])));
   const activeId = useRunsStore((s) => s.activeId);
   const [error, setError] = useState<string | null>(null);
@@ -123,3 +123,6 @@ export function ExportPanel() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary. */
+export const ExportPanel = guardPanel('Runs and export', ExportPanelBody);

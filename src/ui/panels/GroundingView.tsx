@@ -8,13 +8,13 @@ import { useEffect, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { ATTRIBUTION_LABELS, ATTRIBUTION_METHODS, type AttributionMethod } from '../../config/names.ts';
 import { requestAttribution, resultKey, setAttributionMethod, useGroundingStore } from '../../store/grounding.ts';
-import { useInspectorStore } from '../../store/inspector.ts';
+import { selectPair, useInspectorStore } from '../../store/inspector.ts';
 import { useRunsStore, type RunEntry } from '../../store/runs.ts';
 import type { Pair, RGBImage } from '../../tasks/types.ts';
 import type { AttributionReply } from '../../worker/attribute.ts';
 import { HeatImage } from '../components/HeatImage.tsx';
 import { HeatText } from '../components/HeatText.tsx';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { displayHeat, formatShare } from '../lib/heat.ts';
 import { useKnownPairs } from './PairInspector.tsx';
 
@@ -139,7 +139,7 @@ function RunColumn({ run, pair, method }: { run: RunEntry; pair: Pair; method: A
   );
 }
 
-export function GroundingView() {
+function GroundingViewBody() {
   const runs = useRunsStore(useShallow((s) => s.order.map((id) => s.runs[id])));
   const activeId = useRunsStore((s) => s.activeId);
   const method = useGroundingStore((s) => s.method);
@@ -209,3 +209,6 @@ export function GroundingView() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const GroundingView = guardPanel('Grounding', GroundingViewBody, () => selectPair(null));

@@ -4,25 +4,33 @@ import { useShallow } from 'zustand/react/shallow';
 import type { SelectionRecord } from '../../runtime/types.ts';
 import { useConfigStore } from '../../store/config.ts';
 import {
+  type PairFilters,
   addPairSource,
   resetFilters,
+  resetInspector,
   selectPair,
   selectSource,
   setFilter,
   useInspectorStore,
-  type PairFilters,
 } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
+import { printable } from '../../tasks/printable.ts';
 import type { Pair } from '../../tasks/types.ts';
 import { FunnelView } from '../components/FunnelView.tsx';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
+import { VirtualList } from '../components/VirtualList.tsx';
 import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
-import { probeSourceName, runProbePairs, samplePairs } from '../lib/pairSources.ts';
+import { probePairsOffThread, samplePairsOffThread } from '../lib/pairImport.ts';
+import { probeSourceName } from '../lib/pairSources.ts';
 import { ImportPairs } from './ImportPairs.tsx';
 
 const SAMPLE_N = 40;
+/** One row of the pair list (id and tags, then the query): fixed, so the list can be virtual. */
+const PAIR_ROW_PX = 46;
 const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
+/** Pair sets being generated (by name), so that a re-render does not ask twice. */
+const pending = new Set<string>();
 
 function Select({
   label,
@@ -61,7 +69,7 @@ export function useKnownPairs(): Map<string, Pair> {
   }, [sources, runs]);
 }
 
-export function PairInspector() {
+function PairInspectorBody() {
   const { domain, seed, knobs } = useConfigStore(
     useShallow((s) => ({ domain: s.config.domain, seed: s.config.seed, knobs: s.config.knobs })),
   );
@@ -78,29 +86,29 @@ export function PairInspector() {
   const sampleName = `${domain} sample (seed ${seed})`;
 
   useEffect(() => {
-    // Pair sets are generated lazily, once each: the probe first (selection records point into it).
-    if (!sources[probeName]) {
-      const pairs = runProbePairs(probeConfig);
-      if (pairs) {
+    // Pair sets are generated lazily, once each, off the main thread (src/ui/lib/pairImport.ts).
+    // The probe set is selected when nothing else is (selection records point into it).
+    if (!sources[probeName] && !pending.has(probeName)) {
+      pending.add(probeName);
+      void probePairsOffThread(probeConfig).then((r) => {
+        pending.delete(probeName);
+        if (r.missing) return;
+        const now = useInspectorStore.getState();
         addPairSource(
-          { name: probeName, pairs, errors: [] },
-          !sources[sourceName] || sourceName.startsWith('selection probe'),
+          { name: probeName, pairs: r.pairs, errors: r.errors },
+          !now.sources[now.sourceName] || now.sourceName.startsWith('selection probe'),
         );
-        return;
-      }
+      });
     }
-    if (sources[sampleName]) return;
-    const r = samplePairs(domain, seed, SAMPLE_N, knobs);
-    addPairSource(
-      {
-        name: sampleName,
-        pairs: r.pairs,
-        funnel: r.funnel,
-        errors: r.error ? [{ line: 0, message: `the ${domain} pair builder failed: ${r.error}` }] : [],
-      },
-      !sources[sourceName],
-    );
-  }, [domain, seed, knobs, sampleName, sources, sourceName, probeName, probeConfig]);
+    if (!sources[sampleName] && !pending.has(sampleName)) {
+      pending.add(sampleName);
+      void samplePairsOffThread(domain, seed, SAMPLE_N, knobs).then((r) => {
+        pending.delete(sampleName);
+        const now = useInspectorStore.getState();
+        addPairSource({ name: sampleName, ...r }, !now.sources[now.sourceName]);
+      });
+    }
+  }, [domain, seed, knobs, sampleName, sources, probeName, probeConfig]);
 
   const source = sources[sourceName];
   const pairs = source?.pairs ?? [];
@@ -134,7 +142,7 @@ export function PairInspector() {
             {source.errors.slice(0, 50).map((e, i) => (
               <li key={i}>
                 {e.line ? `line ${e.line}` : 'file'}
-                {e.field ? `, ${e.field}` : ''}: {e.message}
+                {e.field ? `, ${printable(e.field)}` : ''}: {printable(e.message)}
               </li>
             ))}
           </ul>
@@ -174,27 +182,33 @@ export function PairInspector() {
             <p className="help">
               {shown.length} of {pairs.length} pairs
             </p>
-            <ul className="pairs" aria-label="Pairs">
-              {shown.map((p) => {
+            <VirtualList
+              items={shown}
+              rowHeight={PAIR_ROW_PX}
+              height={360}
+              label="Pairs"
+              className="pairs"
+              keyOf={(p) => p.id}
+              scrollTo={pairId ? shown.findIndex((p) => p.id === pairId) : undefined}
+            >
+              {(p) => {
                 const o = outcomeOf(p, selection);
                 return (
-                  <li key={p.id}>
-                    <button
-                      type="button"
-                      aria-pressed={p.id === pairId}
-                      onClick={() => selectPair(p.id)}
-                      aria-label={`Open pair ${p.id}`}
-                    >
-                      <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
-                      {o !== 'unseen' ? (
-                        <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span>
-                      ) : null}
-                      <span className="q">{p.query}</span>
-                    </button>
-                  </li>
+                  <button
+                    type="button"
+                    aria-pressed={p.id === pairId}
+                    onClick={() => selectPair(p.id)}
+                    aria-label={`Open pair ${p.id}`}
+                  >
+                    <span className="pid">{p.id}</span> <span className={`tag ${p.hardness}`}>{p.hardness}</span>
+                    {o !== 'unseen' ? (
+                      <span className={`tag ${o}`}>{o === 'right' ? 'model right' : 'model wrong'}</span>
+                    ) : null}
+                    <span className="q">{p.query}</span>
+                  </button>
                 );
-              })}
-            </ul>
+              }}
+            </VirtualList>
             {source.funnel ? <FunnelView funnel={source.funnel} /> : null}
           </div>
           <div className="pair-detail">
@@ -213,3 +227,6 @@ export function PairInspector() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const PairInspector = guardPanel('Pair inspector', PairInspectorBody, resetInspector);

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import type { RolloutGroup } from '../../runtime/types.ts';
 import { setStep, useInspectorStore } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { fmt, signed } from '../lib/format.ts';
 
 /** The largest step in `steps` at or before `want` (the latest when want is null). */
@@ -73,7 +73,7 @@ export function GroupView({ g, index }: { g: RolloutGroup; index: number }) {
   );
 }
 
-export function RolloutViewer() {
+function RolloutViewerBody() {
   const run = useRunsStore((s) => (s.activeId ? s.runs[s.activeId] : undefined));
   const want = useInspectorStore((s) => s.step);
   const [tag, setTag] = useState<'any' | RolloutGroup['tag']>('any');
@@ -135,3 +135,6 @@ export function RolloutViewer() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const RolloutViewer = guardPanel('Rollouts', RolloutViewerBody, () => setStep(null));

@@ -1,8 +1,8 @@
 /** The selection panel: one pair's choice, probabilities and margin over time; probe accuracy; hardest distractors. */
 import { useMemo } from 'react';
-import { selectPair, useInspectorStore } from '../../store/inspector.ts';
+import { selectPair, setStep, useInspectorStore } from '../../store/inspector.ts';
 import { useRunsStore } from '../../store/runs.ts';
-import { Empty, Panel } from '../components/Panel.tsx';
+import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { SelectionReadout } from '../components/SelectionReadout.tsx';
 import { Sparkline } from '../components/Sparkline.tsx';
 import { fmt, pct } from '../lib/format.ts';
@@ -40,7 +40,7 @@ function DistractorList({
   );
 }
 
-export function SelectionPanel() {
+function SelectionPanelBody() {
   const run = useRunsStore((s) => (s.activeId ? s.runs[s.activeId] : undefined));
   const pairId = useInspectorStore((s) => s.pairId);
   const step = useInspectorStore((s) => s.step);
@@ -104,3 +104,9 @@ export function SelectionPanel() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary (Reset panel: its view state back to defaults). */
+export const SelectionPanel = guardPanel('Selection', SelectionPanelBody, () => {
+  selectPair(null);
+  setStep(null);
+});

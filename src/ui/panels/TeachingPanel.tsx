@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset } from '../../store/config.ts';
-import { Panel } from '../components/Panel.tsx';
+import { Panel, guardPanel } from '../components/Panel.tsx';
 
 export interface Lesson {
   id: string;
@@ -48,7 +48,7 @@ export const LESSONS: readonly Lesson[] = [
   },
 ];
 
-export function TeachingPanel() {
+function TeachingPanelBody() {
   const [open, setOpen] = useState<string | null>(null);
   const lesson = LESSONS.find((l) => l.id === open);
   return (
@@ -84,3 +84,6 @@ export function TeachingPanel() {
     </Panel>
   );
 }
+
+/** The panel, inside its error boundary. */
+export const TeachingPanel = guardPanel('Guided presets', TeachingPanelBody);
