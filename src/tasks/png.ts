@@ -26,10 +26,12 @@ export interface PngHeader {
 
 /** The IHDR fields and the IDAT size of PNG bytes, from the chunk list alone (nothing is inflated). */
 export function readPngHeader(bytes: Uint8Array): PngHeader | { error: string } {
-  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b)) return { error: 'not a decodable PNG (bad signature)' };
+  if (bytes.length < 33 || SIGNATURE.some((b, i) => bytes[i] !== b))
+    return { error: 'not a decodable PNG (bad signature)' };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const type = (at: number) => String.fromCharCode(...bytes.subarray(at, at + 4));
-  if (type(12) !== 'IHDR' || view.getUint32(8) !== 13) return { error: 'not a decodable PNG (IHDR is not the first chunk)' };
+  if (type(12) !== 'IHDR' || view.getUint32(8) !== 13)
+    return { error: 'not a decodable PNG (IHDR is not the first chunk)' };
   const header = {
     width: view.getUint32(16),
     height: view.getUint32(20),

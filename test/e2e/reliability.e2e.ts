@@ -71,26 +71,30 @@ describe('links with values the lab cannot use', () => {
     ['v=1&constructor=1', 'unknown setting "constructor" ignored'],
     ['preset=bogus', 'unknown preset "bogus": using trace-default'],
     ['v=1&probePairs=100000', 'probePairs must be an integer in [0, 1000] (got 100000)'],
-  ])('?%s: a banner names the value, the page works, a reload does not blank it', async (query, named) => {
-    b ??= await launch('none');
-    const page = b.page;
-    for (let load = 0; load < 2; load++) {
-      if (load === 0) await page.goto(`${baseUrl()}?${query}`);
-      else await page.reload();
-      const banner = page.getByRole('alert').filter({ hasText: 'Some settings in the link were not used' });
-      if (load === 0) {
-        await expect.poll(() => banner.count(), { timeout: 30_000 }).toBe(1);
-        expect(await banner.textContent()).toContain(named);
+  ])(
+    '?%s: a banner names the value, the page works, a reload does not blank it',
+    async (query, named) => {
+      b ??= await launch('none');
+      const page = b.page;
+      for (let load = 0; load < 2; load++) {
+        if (load === 0) await page.goto(`${baseUrl()}?${query}`);
+        else await page.reload();
+        const banner = page.getByRole('alert').filter({ hasText: 'Some settings in the link were not used' });
+        if (load === 0) {
+          await expect.poll(() => banner.count(), { timeout: 30_000 }).toBe(1);
+          expect(await banner.textContent()).toContain(named);
+        }
+        await expect.poll(() => page.getByRole('button', { name: /^Start/ }).count(), { timeout: 30_000 }).toBe(1);
+        expect(await page.getByRole('heading', { name: 'Reward curves' }).count()).toBe(1);
+        expect(await page.evaluate(() => (window as { alerted?: boolean }).alerted ?? null)).toBeNull();
       }
-      await expect.poll(() => page.getByRole('button', { name: /^Start/ }).count(), { timeout: 30_000 }).toBe(1);
-      expect(await page.getByRole('heading', { name: 'Reward curves' }).count()).toBe(1);
-      expect(await page.evaluate(() => (window as { alerted?: boolean }).alerted ?? null)).toBeNull();
-    }
-    if (shots) await page.screenshot({ path: `${shots}/url-${query.replace(/[^a-z]+/gi, '-')}.png` });
-    expect(b.logs.filter((l) => /pageerror/.test(l))).toEqual([]);
-    await b.close();
-    b = undefined;
-  }, 120_000);
+      if (shots) await page.screenshot({ path: `${shots}/url-${query.replace(/[^a-z]+/gi, '-')}.png` });
+      expect(b.logs.filter((l) => /pageerror/.test(l))).toEqual([]);
+      await b.close();
+      b = undefined;
+    },
+    120_000,
+  );
 });
 
 describe('a worker terminated mid-run', () => {
@@ -98,9 +102,11 @@ describe('a worker terminated mid-run', () => {
     b = await launch('none');
     const page = b.page;
     await page.goto(`${baseUrl()}?v=1&steps=45&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7`);
-    await expect.poll(() => page.getByRole('status', { name: 'Backend' }).getAttribute('data-backend'), {
-      timeout: 120_000,
-    }).toBe('wasm');
+    await expect
+      .poll(() => page.getByRole('status', { name: 'Backend' }).getAttribute('data-backend'), {
+        timeout: 120_000,
+      })
+      .toBe('wasm');
     await page.getByRole('button', { name: /^Start/ }).click();
     const details = page.getByLabel('Progress details');
     await expect
@@ -176,7 +182,9 @@ describe('pairs files', () => {
       w.watching = false;
       return w.maxGap;
     });
-    console.log(`100,000-line import (${(text.length / 1e6).toFixed(1)} MB): longest frame gap ${maxGap.toFixed(0)} ms`);
+    console.log(
+      `100,000-line import (${(text.length / 1e6).toFixed(1)} MB): longest frame gap ${maxGap.toFixed(0)} ms`,
+    );
     expect(await page.getByText('100000 of 100000 pairs').count()).toBe(1);
     const items = await page.getByRole('list', { name: 'Pairs' }).getByRole('listitem').count();
     expect(items).toBeLessThan(40);
