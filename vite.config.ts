@@ -1,7 +1,7 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
 import { CROSS_ORIGIN_ISOLATION, wasmThreads } from './scripts/vite-wasm-threads.ts';
-import { cspMeta, DEV_CSP, DEV_NONCE, PREVIEW_CSP } from './scripts/csp.ts';
+import { cspHeaders, cspMeta, DEV_NONCE } from './scripts/csp.ts';
 
 // COOP / COEP make the page cross-origin isolated, which multithreaded wasm needs
 // (SharedArrayBuffer); the lab loads nothing from other origins. A host that cannot send these
@@ -11,19 +11,11 @@ import { cspMeta, DEV_CSP, DEV_NONCE, PREVIEW_CSP } from './scripts/csp.ts';
 
 export default defineConfig(({ command }) => ({
   root: import.meta.dirname,
-  plugins: [react(), wasmThreads(), cspMeta()],
+  plugins: [react(), wasmThreads(), cspMeta(), cspHeaders()],
   worker: { format: 'es', plugins: () => [wasmThreads()] },
   // Dev only: Vite and the React plugin inject inline scripts, marked with this nonce.
   html: command === 'serve' ? { cspNonce: DEV_NONCE } : undefined,
-  server: {
-    host: '127.0.0.1',
-    port: 5173,
-    headers: { ...CROSS_ORIGIN_ISOLATION, 'Content-Security-Policy': DEV_CSP },
-  },
-  preview: {
-    host: '127.0.0.1',
-    port: 4173,
-    headers: { ...CROSS_ORIGIN_ISOLATION, 'Content-Security-Policy': PREVIEW_CSP },
-  },
+  server: { host: '127.0.0.1', port: 5173, headers: CROSS_ORIGIN_ISOLATION },
+  preview: { host: '127.0.0.1', port: 4173, headers: CROSS_ORIGIN_ISOLATION },
   build: { target: 'es2022', chunkSizeWarningLimit: 4000 },
 }));

@@ -5,6 +5,9 @@
  * pairs file (parsed off the main thread with a progress bar; the list stays small) and a sample
  * of the hostile pair files of test/hostile.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { baseUrl, launch, type Launched } from './browser.ts';
 import { hostilePairFiles } from '../hostile/inputs.ts';
@@ -29,7 +32,13 @@ describe('Content-Security-Policy', () => {
     expect(csp).toContain("object-src 'none'");
     expect(res.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     expect(res.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
-    expect(await res.text()).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;/);
+    const html = await res.text();
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;self&#39;/);
+    // Worker scripts may also run blob: scripts (tfjs's wasm threads); the page may not.
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1];
+    const js = await fetch(new URL(script, baseUrl()));
+    expect(js.headers.get('content-security-policy')).toContain("script-src 'self' 'wasm-unsafe-eval' blob:");
+    expect(csp).not.toMatch(/script-src[^;]*blob:/);
 
     b = await launch('none'); // wasm: its module compile needs 'wasm-unsafe-eval', its threads a blob worker
     const page = b.page;
@@ -167,11 +176,11 @@ describe('pairs files', () => {
       };
       requestAnimationFrame(tick);
     });
-    await page.getByLabel('Import pairs (JSONL)').setInputFiles({
-      name: 'big.jsonl',
-      mimeType: 'text/plain',
-      buffer: Buffer.from(text),
-    });
+    const dir = mkdtempSync(path.join(tmpdir(), 'crl-big-'));
+    const file = path.join(dir, 'big.jsonl');
+    writeFileSync(file, text);
+    await page.getByLabel('Import pairs (JSONL)').setInputFiles(file);
+    rmSync(dir, { recursive: true, force: true });
     const progress = page.getByRole('status', { name: 'Import progress' });
     await expect.poll(() => progress.count(), { timeout: 30_000 }).toBe(1);
     await expect
