@@ -133,6 +133,11 @@ class WorkerLabClient implements LabClient {
     const a = this.active;
     const live = a && a.state !== 'done' && a.state !== 'error';
     const why = `The training worker stopped answering (nothing for ${Math.round(silence / 1000)} s)`;
+    // For the console (a report): what the client knew of the run when the worker went silent.
+    console.warn(
+      `lab client: worker silent for ${silence} ms; run ${a?.start.runId ?? 'none'} ` +
+        `(${a?.start.type ?? '-'}), state ${a?.state ?? 'unknown'}, last checkpoint step ${a?.step ?? 'none'}`,
+    );
     if (live && this.silentAt !== undefined && this.silentAt === (a.step ?? null)) {
       // The same point twice: replaying would hang again.
       this.silentAt = undefined;
