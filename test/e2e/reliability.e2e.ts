@@ -106,8 +106,8 @@ describe('links with values the lab cannot use', () => {
   );
 });
 
-describe('a worker terminated mid-run', () => {
-  it('is noticed by the heartbeat; a new worker continues the run from its last checkpoint', async () => {
+describe('a worker that hangs mid-run', () => {
+  it('a stuck worker is noticed by the heartbeat; a new worker continues the run from its last checkpoint', async () => {
     b = await launch('swiftshader');
     const page = b.page;
     await page.goto(`${baseUrl()}?v=1&steps=45&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7`);
@@ -126,8 +126,15 @@ describe('a worker terminated mid-run', () => {
         .map((w) => w.url())
         .join(', '),
     ).toBeDefined();
-    // close() ends the worker from inside: no error event reaches the page, only silence.
-    await worker!.evaluate(() => (self as unknown as { close(): void }).close()).catch(() => undefined);
+    // The worker hangs: a task that never yields. (self.close() is no test: Chromium lets the
+    // closing worker finish its run first.) Nothing reaches the page, no error, only silence.
+    await worker!.evaluate(() => {
+      setTimeout(() => {
+        for (;;) {
+          /* stuck */
+        }
+      }, 0);
+    });
     const notice = page.getByRole('alert').filter({ hasText: 'stopped answering' });
     await expect.poll(() => notice.count(), { timeout: 150_000 }).toBeGreaterThan(0);
     const texts = await notice.allTextContents();
