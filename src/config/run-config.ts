@@ -66,6 +66,18 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
   return v;
 }
 
+/** A value as an error message quotes it: JSON, at most 60 characters (a link or a file may hold megabytes). */
+function gotText(v: unknown): string {
+  const s = JSON.stringify(v) ?? String(v);
+  return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+}
+
+/** The knob names a domain declares (empty for an unknown domain). */
+export function knobNames(domain: string): string[] {
+  const d = (domains as Record<string, (typeof domains)[keyof typeof domains] | undefined>)[domain];
+  return d ? d.knobs.map((k) => k.name) : [];
+}
+
 /** Fills in missing fields from DEFAULT_RUN_CONFIG (one level deep; knobs merge). */
 export function withDefaults(partial: Partial<RunConfig> = {}): ResolvedRunConfig {
   const defined = Object.fromEntries(Object.entries(partial).filter(([, v]) => v !== undefined));
@@ -94,7 +106,7 @@ function knobIssues(domain: string, knobs: Knobs): ConfigIssue[] {
     if (!Object.prototype.hasOwnProperty.call(knobs, s.name)) continue;
     const v = knobs[s.name];
     const field = `knobs.${s.name}`;
-    const got = `(got ${JSON.stringify(v)})`;
+    const got = `(got ${gotText(v)})`;
     if (typeof v !== typeof s.default) out.push({ field, message: `${field} must be a ${typeof s.default} ${got}` });
     else if (typeof v === 'number' && !Number.isFinite(v))
       out.push({ field, message: `${field} must be finite ${got}` });
@@ -128,7 +140,7 @@ export function validateRunConfig(input: unknown): ValidationResult {
         continue;
       }
       const got = valueAt(full, issue.path);
-      const message = `${issue.message} (got ${JSON.stringify(got) ?? String(got)})`;
+      const message = `${issue.message} (got ${gotText(got)})`;
       issues.push({ field: issue.path.length ? String(issue.path[0]) : '_form', message });
     }
     return fail(issues);

@@ -9,7 +9,7 @@
  */
 import { isFieldName, RUN_FIELDS, type FieldSpec, type RunConfig } from '../config/fields.ts';
 import { PRESETS } from '../config/presets.ts';
-import { validateRunConfig } from '../config/run-config.ts';
+import { knobNames, validateRunConfig } from '../config/run-config.ts';
 import { presetConfig } from './configSpec.ts';
 
 export const URL_VERSION = 1;
@@ -150,10 +150,21 @@ export function decodeConfig(search: string, defaultPreset = 'trace-default'): D
       fromLink.delete(field);
       if (field.startsWith('knobs.')) {
         const name = field.slice('knobs.'.length);
-        if (name in base.knobs) config.knobs[name] = base.knobs[name];
+        if (Object.prototype.hasOwnProperty.call(base.knobs, name)) config.knobs[name] = base.knobs[name];
         else delete config.knobs[name];
       } else rec[field] = (base as unknown as Record<string, unknown>)[field];
     }
+  }
+  // A knob the (final) domain does not declare would be carried along unused: dropped and named.
+  const declared = knobNames(config.domain);
+  for (const key of [...fromLink.keys()]) {
+    if (!key.startsWith('knobs.')) continue;
+    const name = key.slice('knobs.'.length);
+    if (declared.includes(name)) continue;
+    warnings.push(`unknown knob ${shown(name)} for domain ${config.domain} ignored`);
+    fromLink.delete(key);
+    if (Object.prototype.hasOwnProperty.call(base.knobs, name)) config.knobs[name] = base.knobs[name];
+    else delete config.knobs[name];
   }
   return { config, warnings, fromUrl: fromUrl || fromLink.size > 0 };
 }

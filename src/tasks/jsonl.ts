@@ -29,6 +29,8 @@ export interface ImportOptions {
   maxLineBytes?: number;
   /** Most lines in a file (default 100 000). */
   maxLines?: number;
+  /** Stop after this many errors (default 1000): a broken file gets a readable list, not a million lines. */
+  maxErrors?: number;
   /** Called every 1000 lines and at the end with (lines read, lines in the file). */
   onProgress?: (done: number, total: number) => void;
 }
@@ -264,8 +266,15 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
   if (lines.length > maxLines)
     errors.push({ line: maxLines + 1, message: `file has ${lines.length} lines, more than the limit of ${maxLines}` });
   const total = Math.min(lines.length, maxLines);
+  const maxErrors = opts.maxErrors ?? 1000;
+  let stoppedAt = 0;
   lines.slice(0, maxLines).forEach((raw, i) => {
     const line = i + 1;
+    if (stoppedAt) return;
+    if (errors.length >= maxErrors) {
+      stoppedAt = line;
+      return;
+    }
     if (opts.onProgress && i % 1000 === 0) opts.onProgress(i, total);
     const err = (message: string, field?: string) => errors.push(field ? { line, field, message } : { line, message });
     if (raw.length > maxLineBytes) return err(`line is ${raw.length} bytes, more than the limit of ${maxLineBytes}`);
@@ -297,6 +306,11 @@ export function parsePairsJsonl(input: Uint8Array | string, opts: ImportOptions 
     ids.set(parsed.data.id, line);
     pairs.push(pair as Pair);
   });
+  if (stoppedAt)
+    errors.push({
+      line: stoppedAt,
+      message: `stopped reading at line ${stoppedAt} after ${maxErrors} errors; fix those first`,
+    });
   opts.onProgress?.(total, total);
   return { pairs: errors.length && !opts.keepValid ? [] : pairs, errors };
 }

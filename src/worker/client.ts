@@ -24,7 +24,7 @@ export interface ClientOptions {
   /** Ping period (ms); default 1000. */
   heartbeatMs?: number;
   /**
-   * The shortest silence (ms) taken for a dead or stuck worker; default 15 000. The bound grows to
+   * The shortest silence (ms) taken for a dead or stuck worker; default 30 000. The bound grows to
    * four times the longest silence the worker has shown (a slow step on a slow machine), up to 2 minutes.
    */
   stallMs?: number;
@@ -60,7 +60,8 @@ class WorkerLabClient implements LabClient {
 
   constructor(private readonly opts: ClientOptions) {
     this.heartbeatMs = opts.heartbeatMs ?? 1000;
-    this.stallMs = opts.stallMs ?? 15_000;
+    // 15 s was too short on a loaded 2-core machine: a SwiftShader step stalled a live worker for 18 s.
+    this.stallMs = opts.stallMs ?? 30_000;
     if (opts.mainThread || (typeof Worker === 'undefined' && !opts.createWorker)) {
       this.toMainThread(opts.mainThread ? undefined : 'Web Workers are unavailable');
       return;
@@ -133,6 +134,11 @@ class WorkerLabClient implements LabClient {
     const a = this.active;
     const live = a && a.state !== 'done' && a.state !== 'error';
     const why = `The training worker stopped answering (nothing for ${Math.round(silence / 1000)} s)`;
+    // For the console (a report): what the client knew of the run when the worker went silent.
+    console.warn(
+      `lab client: worker silent for ${silence} ms; run ${a?.start.runId ?? 'none'} ` +
+        `(${a?.start.type ?? '-'}), state ${a?.state ?? 'unknown'}, last checkpoint step ${a?.step ?? 'none'}`,
+    );
     if (live && this.silentAt !== undefined && this.silentAt === (a.step ?? null)) {
       // The same point twice: replaying would hang again.
       this.silentAt = undefined;

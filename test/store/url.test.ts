@@ -13,10 +13,10 @@ describe('config in the URL', () => {
       method: 'grpo' as const,
       lambda: 0.005,
       seed: 7,
-      knobs: { ...base.knobs, depth: 'compare', shortcut: 0, long: true },
+      knobs: { ...base.knobs, depth: 'compare', shortcut: 0, noise: 5 },
     };
     const q = encodeConfig(c);
-    expect(q).toBe('v=1&lambda=0.005&method=grpo&seed=7&k.depth=compare&k.long=true&k.shortcut=0');
+    expect(q).toBe('v=1&lambda=0.005&method=grpo&seed=7&k.depth=compare&k.noise=5&k.shortcut=0');
     const d = decodeConfig('?' + q);
     expect(d.config).toEqual(c);
     expect(d.warnings).toEqual([]);
@@ -97,5 +97,15 @@ describe('links that cannot be used', () => {
       "probePairs must be an integer in [0, 1000] (got 100000): the link's value was not used",
     ]);
     expect(decodeConfig('v=1&probePairs=1000&evalItems=1000').warnings).toEqual([]);
+  });
+
+  it('a knob the domain does not declare is dropped and named (constructor is not inherited)', () => {
+    const d = decodeConfig('v=1&k.constructor=2&k.long=true');
+    expect(d.warnings).toEqual([
+      'unknown knob "constructor" for domain trace ignored',
+      'unknown knob "long" for domain trace ignored',
+    ]);
+    expect(Object.keys(d.config.knobs)).not.toContain('constructor');
+    expect(validateRunConfig(d.config)).toEqual({});
   });
 });

@@ -91,8 +91,8 @@ describe('text diff of C+ and C-', () => {
     expect(d.coarse).toBe(true);
     expect(d.a).toEqual([{ start: 'same start '.length, end: pos.length - ' same end'.length }]);
     expect(d.b).toEqual([{ start: 'same start '.length, end: neg.length - ' same end'.length }]);
-    // The budget: between 64 and 1000 edits, fewer for longer contexts.
-    expect([diffEditBudget(10), diffEditBudget(1e6), diffEditBudget(1e9)]).toEqual([1000, 100, 64]);
+    // The budget: between 32 and 300 edits, fewer for longer contexts.
+    expect([diffEditBudget(10), diffEditBudget(1e5), diffEditBudget(1e9)]).toEqual([300, 150, 32]);
   });
   it('a pure insertion is one range on one side', () => {
     expect(diffRanges('a b', 'a x b')).toEqual({ a: [], b: [{ start: 2, end: 4 }] });

@@ -14,12 +14,15 @@ export interface Range {
 /**
  * How many edits (words and whitespace runs) the word diff follows. Myers' diff costs about
  * (length x edits): unbounded, two long and very different contexts froze the page for tens of
- * seconds (30 s for 110 kB). The budget keeps length x edits under DIFF_WORK (about 0.1 s in
- * Chromium), between 64 and 1000 edits; past it the differing middle is one changed block.
+ * seconds (30 s for 110 kB). The budget keeps length x edits under DIFF_WORK (measured: about
+ * 0.1 s in Node on 2 shared cores, scripts/bench-budgets.ts), between 32 and 300 edits; past it
+ * the differing middle is one changed block.
  */
-export const DIFF_WORK = 1e8;
+export const DIFF_WORK = 1.5e7;
+/** Myers explores about edits^2 diagonals whatever the length: 300 edits take about 50 ms. */
+export const MAX_DIFF_EDITS = 300;
 export function diffEditBudget(chars: number): number {
-  return Math.max(64, Math.min(1000, Math.floor(DIFF_WORK / Math.max(1, chars))));
+  return Math.max(32, Math.min(MAX_DIFF_EDITS, Math.floor(DIFF_WORK / Math.max(1, chars))));
 }
 
 export interface TextDiff {
