@@ -25,7 +25,7 @@ describe('worker crash', () => {
     await page.goto(`${baseUrl()}?v=1&preset=trace-default&${RUN}`);
     const badge = page.getByRole('status', { name: 'Backend' });
     await expect.poll(() => badge.getAttribute('data-backend'), { timeout: 120_000 }).toBe('webgpu');
-    await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('45');
+    await expect.poll(() => page.getByLabel('RL steps').inputValue()).toBe('400');
     await page.getByRole('button', { name: /^Start/ }).click();
     const details = page.getByLabel('Progress details');
     // Past step 25, so the worker has posted a checkpoint.

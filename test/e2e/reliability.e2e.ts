@@ -117,7 +117,8 @@ describe('a worker that hangs mid-run', () => {
       .toBe('webgpu');
     await page.getByRole('button', { name: /^Start/ }).click();
     const details = page.getByLabel('Progress details');
-    const progress = async () => ((await details.count()) ? ((await details.textContent()) ?? '') : '');
+    // The details line is re-rendered as progress arrives: read it without waiting for it.
+    const progress = async () => (await details.textContent({ timeout: 1000 }).catch(() => '')) ?? '';
     await expect.poll(async () => stepOf(await progress()), { timeout: 400_000, interval: 250 }).toBeGreaterThan(27);
     const crashedAt = stepOf(await progress());
     const worker = page.workers().find((w) => /\/worker-[^/]*\.js/.test(w.url()));
