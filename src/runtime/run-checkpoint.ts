@@ -9,6 +9,7 @@
 import type { DomainName } from '../tasks/types.ts';
 import type { ModelConfig } from '../engine/model-config.ts';
 import type { ResolvedRunConfig } from '../config/run-config.ts';
+import { LIMITS, parseJsonText, parseRunCheckpointHeader } from '../config/file-schemas.ts';
 
 export interface RunCheckpointMeta {
   format: 1;
@@ -114,18 +115,19 @@ export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheck
   const view = new DataView(buffer);
   const hlen = view.getUint32(8, true);
   if (16 + hlen > bytes.length) throw new Error('run checkpoint is truncated (header)');
-  let header: {
+  if (hlen > LIMITS.checkpointHeaderBytes)
+    throw new Error(`run checkpoint header is ${hlen} bytes, more than the ${LIMITS.checkpointHeaderBytes} allowed`);
+  // The header is validated (src/config/file-schemas.ts): its config, model, vocabulary and every
+  // tensor's place inside the payload, before anything is allocated from it.
+  const header = parseRunCheckpointHeader(
+    parseJsonText(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)), 'run checkpoint', 'the header'),
+    bytes.length - 16 - hlen,
+    'run checkpoint',
+  ) as {
     meta: RunCheckpointMeta | BaseModelMeta;
     modelBytes: number;
     tensors: { name: string; shape: number[]; offset: number; length: number }[];
   };
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
-  } catch (e) {
-    throw new Error(`run checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-  if (header.meta?.format !== 1)
-    throw new Error(`unsupported run checkpoint format ${String(header.meta?.format)} (expected 1)`);
   const payload = bytes.subarray(16 + hlen);
   const sum = view.getUint32(12 + hlen, true);
   if (fnv1a(payload) !== sum) throw new Error('run checkpoint is corrupt (checksum mismatch)');

@@ -82,6 +82,9 @@ export class ActiveRun {
   }
 
   async postCheckpoint(): Promise<void> {
+    // The metric rows up to the checkpoint go first, so the page never stores a checkpoint newer
+    // than its metrics (a resume replays only the steps after the checkpoint).
+    this.flush(true);
     const buffer = await this.session.save();
     this.lastCheckpoint = buffer.slice(0);
     this.o.post({ type: 'checkpoint', runId: this.runId, step: this.session.unit, buffer }, [buffer]);
