@@ -18,7 +18,7 @@ const MiB = 1024 * 1024;
 /** The largest inputs the lab accepts. A run of 200 steps has 200 metric rows and a 2 MB checkpoint. */
 export const LIMITS = {
   /** A run file's JSON head (summary, metrics, evaluations, selection records, rollouts). */
-  runHeadBytes: 64 * MiB,
+  runHeadBytes: 128 * MiB,
   /** A run file's checkpoint part. */
   checkpointBytes: 512 * MiB,
   metricRows: 100_000,
@@ -142,29 +142,57 @@ const str = (max: number, min = 0) =>
 const list = <T extends z.ZodType>(item: T, max: number, what: string) =>
   z.array(item, { error: 'must be a list' }).max(max, { message: `at most ${max} ${what}` });
 
-/** A key of a name -> value table (metric, benchmark): bounded and unable to reach a prototype. */
+/** A name used as a key elsewhere (benchmark): bounded and unable to reach a prototype. */
 const safeName = str(LIMITS.nameChars, 1).refine((k) => !UNSAFE_KEYS.has(k), { message: 'is a reserved name' });
 
-/** A table of names to numbers; JSON writes NaN as null, so null is read as "no value" and dropped. */
-const numberTable = (max: number, value: z.ZodType<number> = finite) =>
-  z
-    .record(z.string(), value.nullable(), { error: 'must be an object of names to numbers' })
-    .superRefine((o, ctx) => {
-      const keys = Object.keys(o);
-      if (keys.length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} names` });
-      for (const k of keys) {
-        const r = safeName.safeParse(k);
-        if (!r.success) ctx.addIssue({ code: 'custom', path: [k], message: `name ${r.error.issues[0].message}` });
-      }
-    })
-    .transform((o) => {
-      const out: Record<string, number> = {};
-      for (const [k, v] of Object.entries(o)) if (v !== null) out[k] = v;
-      return out;
-    });
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A problem with one name of a table, or null. */
+function nameProblem(k: string): string | null {
+  if (k.length === 0) return 'must not be empty';
+  if (k.length > LIMITS.nameChars) return `must have at most ${LIMITS.nameChars} characters`;
+  return UNSAFE_KEYS.has(k) ? 'is a reserved name' : null;
+}
+
+/**
+ * A table of names to numbers (JSON writes NaN as null: null is read as "no value" and dropped),
+ * checked on the parsed object itself, so a key such as __proto__ is seen and refused, and copied
+ * into a fresh object.
+ */
+const numberTable = (max: number, what: string, inRange: (v: number) => boolean, rule: string) =>
+  z.unknown().transform((o, ctx): Record<string, number> => {
+    if (!isPlainObject(o)) {
+      ctx.addIssue({ code: 'custom', message: `must be an object of names to numbers (got ${shortJson(o)})` });
+      return z.NEVER;
+    }
+    const keys = Object.keys(o);
+    if (keys.length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} ${what}` });
+    const out: Record<string, number> = {};
+    for (const k of keys) {
+      const bad = nameProblem(k);
+      const v = o[k];
+      if (bad) ctx.addIssue({ code: 'custom', path: [k], message: `name ${bad}` });
+      else if (v !== null && (typeof v !== 'number' || !inRange(v)))
+        ctx.addIssue({ code: 'custom', path: [k], message: `${rule} (got ${shortJson(v)})` });
+      else if (v !== null) out[k] = v;
+    }
+    return out;
+  });
 
 /** A run configuration, checked by the one validation (src/config/run-config.ts), with defaults filled in. */
 export const RunConfigField = z.unknown().transform((v, ctx): ResolvedRunConfig => {
+  // validateRunConfig fills a missing knobs table with defaults; a file that says null means damage.
+  const knobs = (v as { knobs?: unknown } | null)?.knobs;
+  if (
+    v &&
+    typeof v === 'object' &&
+    'knobs' in v &&
+    (knobs === null || typeof knobs !== 'object' || Array.isArray(knobs))
+  ) {
+    ctx.addIssue({ code: 'custom', path: ['knobs'], message: `knobs must map names to numbers, strings or booleans` });
+    return z.NEVER;
+  }
   const r = validateRunConfig(v);
   if (r.ok) return r.config;
   for (const i of r.issues)
@@ -181,37 +209,49 @@ export const RUN_STATES = ['idle', 'warming', 'running', 'paused', 'done', 'erro
 // ---------------------------------------------------------------------------------------------
 // Run files
 
-export const MetricRowSchema = z
-  .object({ step: int(-10_000_000, 10_000_000), t: finite.nullable().optional() }, { error: 'must be an object' })
-  .catchall(z.unknown())
-  .superRefine((row, ctx) => {
-    const keys = Object.keys(row);
-    if (keys.length > LIMITS.metricNames + 2)
-      ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.metricNames} metric names in a row` });
-    for (const k of keys) {
-      if (k === 'step' || k === 't') continue;
-      const name = safeName.safeParse(k);
-      if (!name.success)
-        ctx.addIssue({ code: 'custom', path: [k], message: `metric name ${name.error.issues[0].message}` });
-      const v = row[k];
-      if (v !== null && typeof v !== 'number')
-        ctx.addIssue({ code: 'custom', path: [k], message: `must be a number or null (got ${shortJson(v)})` });
-    }
-  })
-  .transform((row) => {
-    const out: Record<string, number> = { step: row.step, t: typeof row.t === 'number' ? row.t : 0 };
-    for (const [k, v] of Object.entries(row)) if (k !== 'step' && k !== 't' && typeof v === 'number') out[k] = v;
-    return out as { step: number; t: number; [name: string]: number };
-  });
+type MetricRowOut = { step: number; t: number; [name: string]: number };
+
+export const MetricRowSchema = z.unknown().transform((row, ctx): MetricRowOut => {
+  if (!isPlainObject(row)) {
+    ctx.addIssue({ code: 'custom', message: `must be an object { step, t, ...metrics } (got ${shortJson(row)})` });
+    return z.NEVER;
+  }
+  const keys = Object.keys(row);
+  const step = row.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || Math.abs(step) > 10_000_000)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['step'],
+      message: `must be an integer in [-10000000, 10000000] (got ${shortJson(step)})`,
+    });
+  if (row.t !== undefined && row.t !== null && (typeof row.t !== 'number' || !Number.isFinite(row.t)))
+    ctx.addIssue({ code: 'custom', path: ['t'], message: `must be a number (got ${shortJson(row.t)})` });
+  if (keys.length > LIMITS.metricNames + 2)
+    ctx.addIssue({ code: 'custom', message: `at most ${LIMITS.metricNames} metric names in a row` });
+  const out: MetricRowOut = { step: step as number, t: typeof row.t === 'number' ? row.t : 0 };
+  for (const k of keys) {
+    if (k === 'step' || k === 't') continue;
+    const bad = nameProblem(k);
+    const v = row[k];
+    if (bad) ctx.addIssue({ code: 'custom', path: [k], message: `metric name ${bad}` });
+    else if (v !== null && typeof v !== 'number')
+      ctx.addIssue({ code: 'custom', path: [k], message: `must be a number or null (got ${shortJson(v)})` });
+    else if (typeof v === 'number') out[k] = v;
+  }
+  return out;
+});
 
 export const EvalRecordSchema = z.object(
-  { step: int(-10_000_000, 10_000_000), accuracies: numberTable(256, share) },
+  {
+    step: int(-10_000_000, 10_000_000),
+    accuracies: numberTable(256, 'benchmarks', (v) => v >= 0 && v <= 1, 'must be a number in [0, 1] or null'),
+  },
   { error: 'must be an object { step, accuracies }' },
 );
 
 export const SelectionRecordSchema = z.object(
   {
-    pairId: str(LIMITS.idChars, 1),
+    pairId: str(LIMITS.idChars, 1).refine((k) => !UNSAFE_KEYS.has(k), { message: 'is a reserved name' }),
     step: int(-10_000_000, 10_000_000),
     chosen: z.enum(['A', 'B'], { error: 'must be "A" or "B"' }),
     target: z.enum(['A', 'B'], { error: 'must be "A" or "B"' }),

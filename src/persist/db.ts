@@ -16,7 +16,7 @@
 import { openDB, type DBSchema, type IDBPDatabase, type IDBPTransaction, type StoreNames } from 'idb';
 import type { EvalRecord, MetricRow, RolloutGroup, SelectionRecord } from '../runtime/types.ts';
 import { decodeRunFile, encodeRunFile, type RunFile, type RunRecord } from './runFile.ts';
-import { normalizeRun } from './repair.ts';
+import { mergeBatches, normalizeRun } from './repair.ts';
 
 interface LabSchema extends DBSchema {
   runs: { key: string; value: RunRecord };
@@ -95,6 +95,26 @@ export interface StoredRunData {
   selection: SelectionRecord[];
   rollouts: { step: number; groups: RolloutGroup[] } | null;
 }
+
+/**
+ * What the page has for one run since its last write, stored in one transaction: the record's
+ * step, checkpoint and state follow from it. `create` is stored as the record when there is none
+ * (a run the page knows that storage lacks); without it, a run without a record is left alone.
+ */
+export interface RunWrite {
+  rows?: MetricRow[];
+  totalSteps?: number;
+  evals?: EvalRecord[];
+  selection?: SelectionRecord[];
+  rollouts?: { step: number; groups: RolloutGroup[] };
+  checkpoint?: { step: number; buffer: ArrayBuffer };
+  state?: RunRecord['state'];
+  backend?: RunRecord['backend'];
+  create?: RunRecord;
+}
+
+/** Metric batches are keyed by their first step, so the steps a resumed run replays are one key range. */
+const batchKey = (runId: string, rows: MetricRow[]): [string, number] => [runId, rows[0].step];
 
 type Tx<S extends Store[]> = IDBPTransaction<LabSchema, S, 'readwrite'>;
 
@@ -205,54 +225,75 @@ export class RunStore {
   }
 
   /**
-   * Appends one batch of metric rows (as the worker streams them) and moves the record's step to
-   * the last row. Rows at or before already stored ones (a run resumed from its checkpoint replays
-   * the steps after it) replace those from their first step on, in the same transaction.
-   * `totalSteps` (all units of the run) lets the record convert row steps to units.
+   * Everything new for one run in one transaction: one read (the record), then the writes, so a
+   * busy page needs two round trips per write whatever it holds. Metric rows at or after stored
+   * ones (a run resumed from its checkpoint replays the steps after it) replace them: the batches
+   * from the first new step on are deleted as one key range, and a batch that straddles it is cut
+   * when read (mergeBatches). False when the run has no record and `create` is absent.
    */
-  appendMetrics(runId: string, rows: MetricRow[], totalSteps?: number): Promise<boolean> {
-    if (rows.length === 0) return Promise.resolve(true);
-    return this.write('save metrics', ['runs', 'metrics'], async (tx) => {
+  writeRun(runId: string, w: RunWrite): Promise<boolean> {
+    const what = w.checkpoint
+      ? `save the checkpoint of step ${w.checkpoint.step}`
+      : w.rows?.length
+        ? 'save metrics'
+        : 'save the run';
+    return this.write(what, ALL, async (tx) => {
       const runs = tx.objectStore('runs');
-      const run = await runs.get(runId);
+      const found = await runs.get(runId);
+      const run = found ?? w.create;
       if (!run) return false;
-      const store = tx.objectStore('metrics');
-      const first = rows[0].step;
-      let seq = 0;
-      let cursor = await store.index('byRun').openCursor(IDBKeyRange.only(runId), 'prev');
-      while (cursor) {
-        const b = cursor.value;
-        if (seq === 0) seq = b.seq + 1;
-        const last = b.rows[b.rows.length - 1];
-        if (!last || last.step < first) break;
-        const keep = b.rows.filter((r) => r.step < first);
-        if (keep.length) {
-          await cursor.update({ ...b, rows: keep });
-          break;
-        }
-        await cursor.delete();
-        cursor = await cursor.continue();
+      const rec: RunRecord = { ...run };
+      const requests: Promise<unknown>[] = [];
+      // Each request is awaited below; the no-op catch keeps a sibling aborted with it from going unhandled.
+      const req = (p: Promise<unknown>) => {
+        p.catch(() => undefined);
+        requests.push(p);
+      };
+      if (w.totalSteps !== undefined) rec.totalSteps = w.totalSteps;
+      if (w.state) rec.state = w.state;
+      if (w.backend) rec.backend = w.backend;
+      const rows = w.rows ?? [];
+      if (rows.length) {
+        const metrics = tx.objectStore('metrics');
+        req(metrics.delete(IDBKeyRange.bound([runId, rows[0].step], [runId, Infinity])));
+        req(metrics.put({ runId, seq: batchKey(runId, rows)[1], rows }));
+        const offset = rec.totalSteps !== undefined ? rec.totalSteps - rec.config.steps : 0;
+        const unit = rows[rows.length - 1].step + offset;
+        rec.step = rec.totalSteps !== undefined ? unit : Math.max(rec.step, unit);
       }
-      await store.put({ runId, seq, rows });
-      const total = totalSteps ?? run.totalSteps;
-      const offset = total !== undefined ? total - run.config.steps : 0;
-      const unit = rows[rows.length - 1].step + offset;
-      await runs.put({ ...run, totalSteps: total, step: total !== undefined ? unit : Math.max(run.step, unit) });
+      for (const e of w.evals ?? []) req(tx.objectStore('evals').put({ runId, step: e.step, record: e }));
+      const bySteps = new Map<number, SelectionRecord[]>();
+      for (const r of w.selection ?? [])
+        bySteps.set(r.step, [...(bySteps.get(r.step) ?? []).filter((x) => x.pairId !== r.pairId), r]);
+      for (const [step, records] of bySteps) req(tx.objectStore('selection').put({ runId, step, records }));
+      if (w.rollouts) req(tx.objectStore('rollouts').put({ runId, ...w.rollouts }));
+      if (w.checkpoint) {
+        const { step, buffer } = w.checkpoint;
+        req(tx.objectStore('checkpoints').put({ runId, step, buffer, savedAt: Date.now() }));
+        rec.checkpointStep = step;
+        rec.step = Math.max(rec.step, step);
+        delete rec.checkpointDamaged;
+      }
+      req(runs.put(rec));
+      await Promise.all(requests);
       return true;
     });
   }
 
+  /** One batch of metric rows (see writeRun). */
+  appendMetrics(runId: string, rows: MetricRow[], totalSteps?: number): Promise<boolean> {
+    if (rows.length === 0) return Promise.resolve(true);
+    return this.writeRun(runId, { rows, totalSteps });
+  }
+
+  /** The run's rows in step order (batches merged as a replay left them: see mergeBatches). */
   async getMetrics(runId: string): Promise<MetricRow[]> {
     const batches = await this.db.getAllFromIndex('metrics', 'byRun', runId);
-    return batches.sort((a, b) => a.seq - b.seq).flatMap((b) => b.rows);
+    return mergeBatches(batches.sort((a, b) => a.seq - b.seq).map((b) => b.rows)).rows;
   }
 
   saveEval(runId: string, record: EvalRecord): Promise<boolean> {
-    return this.write('save an evaluation', ['runs', 'evals'], async (tx) => {
-      if (!(await tx.objectStore('runs').getKey(runId))) return false;
-      await tx.objectStore('evals').put({ runId, step: record.step, record });
-      return true;
-    });
+    return this.writeRun(runId, { evals: [record] });
   }
 
   async getEvals(runId: string): Promise<EvalRecord[]> {
@@ -261,21 +302,9 @@ export class RunStore {
       .map((e) => e.record);
   }
 
-  /** Stores selection records, merged per step by pair (a replayed step replaces its records). */
+  /** Selection records of whole steps (a step's records replace the stored ones of that step). */
   saveSelection(runId: string, records: SelectionRecord[]): Promise<boolean> {
-    if (records.length === 0) return Promise.resolve(true);
-    return this.write('save selection records', ['runs', 'selection'], async (tx) => {
-      if (!(await tx.objectStore('runs').getKey(runId))) return false;
-      const store = tx.objectStore('selection');
-      const bySteps = new Map<number, SelectionRecord[]>();
-      for (const r of records) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r]);
-      for (const [step, recs] of bySteps) {
-        const prev = (await store.get([runId, step]))?.records ?? [];
-        const ids = new Set(recs.map((r) => r.pairId));
-        await store.put({ runId, step, records: [...prev.filter((r) => !ids.has(r.pairId)), ...recs] });
-      }
-      return true;
-    });
+    return this.writeRun(runId, { selection: records });
   }
 
   async getSelection(runId: string): Promise<SelectionRecord[]> {
@@ -286,11 +315,7 @@ export class RunStore {
 
   /** Keeps only the latest step's rollout groups of a run. */
   saveRollouts(runId: string, step: number, groups: RolloutGroup[]): Promise<boolean> {
-    return this.write('save rollouts', ['runs', 'rollouts'], async (tx) => {
-      if (!(await tx.objectStore('runs').getKey(runId))) return false;
-      await tx.objectStore('rollouts').put({ runId, step, groups });
-      return true;
-    });
+    return this.writeRun(runId, { rollouts: { step, groups } });
   }
 
   async getRollouts(runId: string): Promise<{ step: number; groups: RolloutGroup[] } | null> {
@@ -300,14 +325,7 @@ export class RunStore {
 
   /** Keeps only the latest checkpoint of a run; the record notes its step. */
   saveCheckpoint(runId: string, step: number, buffer: ArrayBuffer): Promise<boolean> {
-    return this.write(`save the checkpoint of step ${step}`, ['runs', 'checkpoints'], async (tx) => {
-      const runs = tx.objectStore('runs');
-      const run = await runs.get(runId);
-      if (!run) return false;
-      await tx.objectStore('checkpoints').put({ runId, step, buffer, savedAt: Date.now() });
-      await runs.put({ ...run, checkpointStep: step, step: Math.max(run.step, step) });
-      return true;
-    });
+    return this.writeRun(runId, { checkpoint: { step, buffer } });
   }
 
   async getCheckpoint(runId: string): Promise<{ step: number; buffer: ArrayBuffer } | undefined> {
@@ -365,13 +383,19 @@ export class RunStore {
         evals,
         ck ? { step: ck.step, buffer: ck.buffer } : undefined,
       );
+      // Batches of the first version were keyed 0, 1, 2...: key them by their first step.
+      if (batches.some((b) => b.rows.length && b.seq !== b.rows[0].step)) {
+        fixed.rowsChanged = true;
+        fixed.changed = true;
+      }
       if (fixed.changed)
         await this.write('repair the run record', ['runs', 'metrics', 'evals'], async (tx) => {
           await tx.objectStore('runs').put(fixed.record);
           if (fixed.rowsChanged) {
             const metrics = tx.objectStore('metrics');
             for (const b of batches) await metrics.delete([record.id, b.seq]);
-            if (fixed.metrics.length) await metrics.put({ runId: record.id, seq: 0, rows: fixed.metrics });
+            if (fixed.metrics.length)
+              await metrics.put({ runId: record.id, seq: fixed.metrics[0].step, rows: fixed.metrics });
           }
           for (const step of fixed.droppedEvals) await tx.objectStore('evals').delete([record.id, step]);
         });
@@ -401,8 +425,10 @@ export class RunStore {
       await tx.objectStore('runs').put(stored);
       const batch = 2000;
       const metrics = tx.objectStore('metrics');
-      for (let i = 0; i < file.metrics.length; i += batch)
-        await metrics.put({ runId: record.id, seq: i / batch, rows: file.metrics.slice(i, i + batch) });
+      for (let i = 0; i < file.metrics.length; i += batch) {
+        const rows = file.metrics.slice(i, i + batch);
+        await metrics.put({ runId: record.id, seq: rows[0].step, rows });
+      }
       for (const e of file.evals) await tx.objectStore('evals').put({ runId: record.id, step: e.step, record: e });
       const bySteps = new Map<number, SelectionRecord[]>();
       for (const r of file.selection) bySteps.set(r.step, [...(bySteps.get(r.step) ?? []), r]);

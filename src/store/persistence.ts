@@ -8,7 +8,8 @@
  * reported next to the controls and never change what was stored before.
  */
 import { encodeRunFile, type RunFile, type RunRecord } from '../persist/runFile.ts';
-import { RunStore, type StoredRunData } from '../persist/db.ts';
+import { PersistError, RunStore, type RunWrite, type StoredRunData } from '../persist/db.ts';
+import { mergeBatches, normalizeRun } from '../persist/repair.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { appendMetrics, useMetricsStore } from './metrics.ts';
 import {
@@ -23,6 +24,7 @@ import {
 } from './runs.ts';
 
 let ready: Promise<RunStore | null> = Promise.resolve(null);
+let hooked = false;
 let report: (message: string) => void = () => undefined;
 let lastReported = '';
 /** Runs being deleted (their undo window is open): still written, not shown. */
@@ -32,20 +34,34 @@ const checkpoints = new Map<string, { step: number; buffer: ArrayBuffer }>();
 /** totalSteps last written per run, so progress messages write only when it changes. */
 const totals = new Map<string, number>();
 
+let quotaReported = false;
+
+/** Reports a storage failure: a full quota once (until a write succeeds again), others once per message. */
 function fail(e: unknown): void {
+  const quota = e instanceof PersistError && e.quota;
+  if (quota && quotaReported) return;
   const message = `Saving runs failed: ${(e as Error).message ?? String(e)}`;
   if (message === lastReported) return;
+  quotaReported ||= quota;
   lastReported = message;
   report(message);
 }
 
 const pending = new Set<Promise<unknown>>();
 
-/** Runs `f` on the database once it is open (in call order, so transactions keep their order). */
-function withDb(f: (db: RunStore) => Promise<unknown>): void {
-  const p = ready.then((db) => (db ? f(db) : undefined)).catch(fail);
+function track(p: Promise<unknown>): void {
   pending.add(p);
   void p.finally(() => pending.delete(p));
+}
+
+/** Runs `f` on the database once it is open (in call order, so transactions keep their order). */
+function withDb(f: (db: RunStore) => Promise<unknown>): void {
+  track(
+    ready
+      .then((db) => (db ? f(db) : undefined))
+      .then(() => (quotaReported = false))
+      .catch(fail),
+  );
 }
 
 export function recordOf(r: RunEntry): RunRecord {
@@ -120,6 +136,22 @@ export function startPersistence(
 ): Promise<void> {
   report = onError;
   lastReported = '';
+  quotaReported = false;
+  // A page opens once; tests open several on one module.
+  gathered.clear();
+  inflight.clear();
+  held.clear();
+  trashed.clear();
+  checkpoints.clear();
+  totals.clear();
+  if (typeof addEventListener === 'function' && !hooked) {
+    hooked = true;
+    // Hiding or closing the page: write what was gathered (IndexedDB finishes started transactions).
+    addEventListener('pagehide', writePending);
+    addEventListener('visibilitychange', () => {
+      if (typeof document !== 'undefined' && document.visibilityState === 'hidden') writePending();
+    });
+  }
   let resolveReady!: (db: RunStore | null) => void;
   ready = new Promise((r) => (resolveReady = r));
   return (async () => {
@@ -188,6 +220,95 @@ export function persistNewRun(entry: RunEntry): void {
   withDb((db) => db.saveRun(recordOf(entry)));
 }
 
+/** How long messages of a run are gathered before they are written (one transaction per run). */
+export const WRITE_EVERY_MS = 1000;
+const gathered = new Map<string, RunWrite>();
+let writeTimer: ReturnType<typeof setTimeout> | undefined;
+
+/** Runs with a write in flight: the next waits for it, so a run's writes land in order. */
+const inflight = new Set<string>();
+/** Runs whose write was refused for a full quota: tried again after RETRY_MS, with what came since. */
+const held = new Set<string>();
+
+/** Writes what was gathered for one run (or all runs), now: one transaction per run. */
+function writeNow(runId?: string, retrying = false): void {
+  for (const id of runId === undefined ? [...gathered.keys()] : [runId]) {
+    if (inflight.has(id) || (held.has(id) && !retrying)) continue;
+    const w = gathered.get(id);
+    if (!w) continue;
+    gathered.delete(id);
+    held.delete(id);
+    inflight.add(id);
+    track(
+      ready
+        .then((db) => (db ? db.writeRun(id, w) : false))
+        .then(
+          () => {
+            inflight.delete(id);
+            quotaReported = false;
+            if (gathered.has(id)) writeNow(id);
+          },
+          (e: unknown) => {
+            inflight.delete(id);
+            // A full quota: nothing of this write landed. Keep it ahead of what comes next, so the
+            // stored run never skips steps (a later, smaller write must not land past a gap).
+            if (e instanceof PersistError && e.quota && knownRun(id)) keepForRetry(id, w);
+            else if (gathered.has(id)) writeNow(id);
+            fail(e);
+          },
+        ),
+    );
+  }
+  if (gathered.size === held.size && writeTimer !== undefined) {
+    clearTimeout(writeTimer);
+    writeTimer = undefined;
+  }
+}
+
+/** Older data `a` followed by newer `b`, as one write. */
+export function mergeWrites(a: RunWrite, b: RunWrite): RunWrite {
+  const rows = a.rows?.length ? (b.rows?.length ? mergeBatches([a.rows, b.rows]).rows : a.rows) : b.rows;
+  const newer = new Set((b.evals ?? []).map((e) => e.step));
+  return {
+    ...a,
+    ...Object.fromEntries(Object.entries(b).filter(([, v]) => v !== undefined)),
+    rows,
+    evals: [...(a.evals ?? []).filter((e) => !newer.has(e.step)), ...(b.evals ?? [])],
+    selection: [...(a.selection ?? []), ...(b.selection ?? [])],
+  };
+}
+
+/** How long a write refused for a full quota waits before it is tried again (with what came since). */
+export const RETRY_MS = 10_000;
+let retryTimer: ReturnType<typeof setTimeout> | undefined;
+
+function keepForRetry(runId: string, w: RunWrite): void {
+  const later = gathered.get(runId);
+  gathered.set(runId, later ? mergeWrites(w, later) : w);
+  held.add(runId);
+  retryTimer ??= setTimeout(() => {
+    retryTimer = undefined;
+    for (const id of [...held]) writeNow(id, true);
+  }, RETRY_MS);
+}
+
+/**
+ * Gathers one message's data for its run. Metric rows, evaluations, selection records and
+ * rollouts wait up to WRITE_EVERY_MS, so a training run costs the page about one transaction a
+ * second; a checkpoint or a state change writes at once (with what was gathered before it).
+ */
+function gather(runId: string, f: (w: RunWrite) => void, now: boolean): void {
+  const w = gathered.get(runId) ?? {};
+  f(w);
+  gathered.set(runId, w);
+  if (now) writeNow(runId);
+  else
+    writeTimer ??= setTimeout(() => {
+      writeTimer = undefined;
+      writeNow();
+    }, WRITE_EVERY_MS);
+}
+
 /** Mirrors one worker message into IndexedDB (after the store has applied it). */
 export function persistMessage(msg: FromWorker): void {
   if (!('runId' in msg) || !msg.runId) return;
@@ -195,40 +316,54 @@ export function persistMessage(msg: FromWorker): void {
   const run = knownRun(runId);
   if (!run) return;
   switch (msg.type) {
-    case 'metrics': {
-      const total = run.progress?.totalSteps;
-      withDb((db) => db.appendMetrics(runId, msg.rows, total));
-      return;
-    }
+    case 'metrics':
+      return gather(
+        runId,
+        (w) => {
+          w.rows = w.rows?.length ? mergeBatches([w.rows, msg.rows]).rows : msg.rows.slice();
+          if (run.progress?.totalSteps !== undefined) w.totalSteps = run.progress.totalSteps;
+        },
+        false,
+      );
     case 'progress':
-      if (totals.get(runId) !== msg.progress.totalSteps) {
-        totals.set(runId, msg.progress.totalSteps);
-        withDb((db) => db.updateRun(runId, { totalSteps: msg.progress.totalSteps }));
-      }
-      return;
+      if (totals.get(runId) === msg.progress.totalSteps) return;
+      totals.set(runId, msg.progress.totalSteps);
+      return gather(runId, (w) => (w.totalSteps = msg.progress.totalSteps), false);
     case 'eval':
-      withDb((db) => db.saveEval(runId, msg.record));
-      return;
+      return gather(
+        runId,
+        (w) => (w.evals = [...(w.evals ?? []).filter((e) => e.step !== msg.record.step), msg.record]),
+        false,
+      );
     case 'selection':
-      withDb((db) => db.saveSelection(runId, msg.records));
-      return;
+      return gather(runId, (w) => (w.selection = [...(w.selection ?? []), ...msg.records]), false);
     case 'rollouts':
-      withDb((db) => db.saveRollouts(runId, msg.step, msg.groups));
-      return;
+      return gather(runId, (w) => (w.rollouts = { step: msg.step, groups: msg.groups }), false);
     case 'checkpoint':
-      withDb((db) => db.saveCheckpoint(runId, msg.step, msg.buffer));
-      return;
+      return gather(runId, (w) => (w.checkpoint = { step: msg.step, buffer: msg.buffer }), true);
     case 'state': {
-      const record = recordOf(run);
-      withDb((db) => db.saveState(record));
-      return;
+      // A run the page shows but storage lacks is stored whole; a deleted run is never brought back.
+      const create = useRunsStore.getState().runs[runId] ? recordOf(run) : undefined;
+      return gather(
+        runId,
+        (w) => {
+          w.state = msg.state;
+          w.backend = run.backend ?? w.backend;
+          w.create = create;
+        },
+        msg.state !== 'running' && msg.state !== 'warming',
+      );
     }
     case 'fallback':
-      withDb((db) => db.updateRun(runId, { backend: msg.to }));
-      return;
+      return gather(runId, (w) => (w.backend = msg.to), true);
     default:
       return;
   }
+}
+
+/** Writes everything gathered now (the page is being hidden or closed: best effort). */
+export function writePending(): void {
+  writeNow();
 }
 
 /** Marks a run deleted (hidden, undoable until purged); its later messages are still stored. */
@@ -247,6 +382,8 @@ export function untrashRun(runId: string): RunEntry | undefined {
 
 /** Deletes a run and everything stored for it, for good. */
 export function forgetRun(runId: string): void {
+  gathered.delete(runId);
+  held.delete(runId);
   trashed.delete(runId);
   checkpoints.delete(runId);
   totals.delete(runId);
@@ -260,23 +397,31 @@ let importCounter = 0;
  * live run is never touched) and stores it like any other run, in one transaction. Returns the
  * new run's id; a storage failure leaves the run on the page and says so.
  */
-export async function importRun(file: RunFile): Promise<string> {
+export async function importRun(input: RunFile): Promise<string> {
+  let file = input;
   const runs = useRunsStore.getState().runs;
   let id: string;
   do id = `run-${Date.now().toString(36)}-i${++importCounter}`;
   while (runs[id] || trashed.has(id));
   const s = file.summary;
-  const record: RunRecord = {
-    ...s,
-    id,
-    name: `${s.name} (imported)`,
-    state: s.state === 'running' || s.state === 'warming' ? 'paused' : s.state,
-    importedFrom: s.importedFrom ?? s.id,
-    checkpointStep: file.checkpoint?.step,
-    step: Math.max(s.step, file.checkpoint?.step ?? 0),
-  };
+  // The file's record is checked against its own data as stored runs are (metrics past the step...).
+  const fixed = normalizeRun(
+    {
+      ...s,
+      id,
+      name: `${s.name} (imported)`,
+      importedFrom: s.importedFrom ?? s.id,
+      checkpointStep: file.checkpoint?.step,
+    },
+    [file.metrics],
+    file.evals,
+    file.checkpoint,
+  );
+  const record = fixed.record;
   if (record.checkpointStep === undefined) delete record.checkpointStep;
-  const entry = entryFromData({ record, ...file });
+  file = { ...file, metrics: fixed.metrics, evals: file.evals.filter((e) => !fixed.droppedEvals.includes(e.step)) };
+  const notice = fixed.notes.length ? `Imported; its records were repaired: ${fixed.notes.join('; ')}.` : undefined;
+  const entry = entryFromData({ record, ...file }, notice);
   addRun(entry);
   appendMetrics(id, file.metrics);
   if (file.checkpoint) rememberCheckpoint(id, file.checkpoint.step, file.checkpoint.buffer);
@@ -324,8 +469,9 @@ export async function exportRunFile(runId: string): Promise<ArrayBuffer | undefi
   return f ? encodeRunFile(f) : undefined;
 }
 
-/** Resolves once every write queued so far has finished (tests, and before a page-side export). */
+/** Writes what was gathered and resolves once every write so far has finished (tests, exports). */
 export async function flushPersistence(): Promise<void> {
+  writeNow();
   await ready;
   while (pending.size) await Promise.all([...pending]);
 }

@@ -147,7 +147,7 @@ export function ConfigForm({ locked }: { locked: boolean }) {
           {formError}
         </p>
       ) : null}
-      {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
+      {locked ? <p className="help">Settings are locked while a run trains; pause it to change them (Start then begins a new run).</p> : null}
     </form>
   );
 }

@@ -3,7 +3,7 @@
  * ETA, and memory. Resume continues a paused run (from its checkpoint after a reload); with the
  * settings changed, Start forks a new run and keeps the paused one; Reset sets the active run aside.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { useConfigStore } from '../../store/config.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import {
@@ -79,7 +79,11 @@ export function RunControls() {
   const state = run?.state ?? 'idle';
   const active = state === 'running' || state === 'warming';
   const resumable = state === 'paused' || state === 'idle';
-  const changed = run && resumable ? changedSettings(run.config, formConfig) : [];
+  const runConfig = run?.config;
+  const changed = useMemo(
+    () => (runConfig && resumable ? changedSettings(runConfig, formConfig) : []),
+    [runConfig, formConfig, resumable],
+  );
   const resumes = !!run && resumable && changed.length === 0;
   const blocker = connected && (valid || resumes) ? null : startBlocker();
   const p = run?.progress;
