@@ -80,7 +80,8 @@ describe('runs survive a reload', () => {
     await page.reload();
     await waitState(page, /^paused$/, 60_000);
     const reached = stepOf((await details.textContent()) ?? '');
-    if (!(reached >= 27)) console.log(JSON.stringify((await stored(page)).runs), await page.locator('.controls').textContent());
+    if (!(reached >= 27))
+      console.log(JSON.stringify((await stored(page)).runs), await page.locator('.controls').textContent());
     expect(reached).toBeGreaterThanOrEqual(27); // not "paused · step 1"
     const notice = page.getByLabel('Run notice');
     const lost = reached - 25;

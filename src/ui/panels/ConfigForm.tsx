@@ -147,7 +147,11 @@ export function ConfigForm({ locked }: { locked: boolean }) {
           {formError}
         </p>
       ) : null}
-      {locked ? <p className="help">Settings are locked while a run trains; pause it to change them (Start then begins a new run).</p> : null}
+      {locked ? (
+        <p className="help">
+          Settings are locked while a run trains; pause it to change them (Start then begins a new run).
+        </p>
+      ) : null}
     </form>
   );
 }
