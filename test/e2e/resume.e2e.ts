@@ -1,6 +1,6 @@
 /**
- * Runs survive a reload: a tiny run is reloaded mid-training (no pause, so only the step-25
- * checkpoint is stored), comes back paused at the step it reached, resumes from the checkpoint
+ * Runs survive a crashed tab: a tiny run's tab crashes mid-training (no pause, so only the step-25
+ * checkpoint is stored); opened again, the run comes back paused at the step it reached, resumes from the checkpoint
  * saying how many steps it trains again, and its metric rows and evaluations after the checkpoint
  * equal those of the same run trained without interruption. Imports: a run file exported from the
  * page comes back as a new run that survives a reload; files of another kind or malformed run files
@@ -78,15 +78,15 @@ async function waitState(page: Page, want: RegExp, timeout = 600_000): Promise<v
   await expect.poll(() => state.textContent(), { timeout, interval: 250 }).toMatch(want);
 }
 
-describe('runs survive a reload', () => {
-  it('resumes from the checkpoint after a reload mid-run and equals an uninterrupted run', async () => {
+describe('runs survive a crashed tab and a reload', () => {
+  it('resumes from the checkpoint after the tab crashed mid-run and equals an uninterrupted run', async () => {
     b = await launch('none');
-    const page = b.page;
+    let page = b.page;
     await page.goto(`${baseUrl()}?${RUN}`);
     await expect.poll(() => page.getByLabel('RL steps').inputValue(), { timeout: 60_000 }).toBe('40');
     await page.getByRole('button', { name: /^Start/ }).click();
-    // Wait until storage holds the step-25 checkpoint and rows past it, then reload: the tab goes
-    // away mid-run, with no pause, so nothing but the streamed records is saved.
+    // Wait until storage holds the step-25 checkpoint and rows past it: then the tab goes away
+    // mid-run, with no pause, so nothing but the streamed records is saved.
     await expect
       .poll(
         async () => {
@@ -98,7 +98,13 @@ describe('runs survive a reload', () => {
       )
       .toBe(true);
     const before = (await stored(page)).runs[0].step;
-    await page.reload();
+    // The tab crashes (on the renderer's IO thread: a busy main thread cannot delay it), and the lab
+    // is opened again in a new tab of the same browser profile.
+    const cdp = await b.context.newCDPSession(b.page);
+    await cdp.send('Page.crash').catch(() => undefined);
+    page = await b.context.newPage();
+    page.on('pageerror', (e) => b?.logs.push(`[pageerror] ${e.message}`));
+    await page.goto(`${baseUrl()}?${RUN}`);
     await waitState(page, /^paused$/, 120_000);
     const details = page.getByLabel('Progress details');
     const reached = stepOf((await details.textContent()) ?? '');
@@ -111,7 +117,7 @@ describe('runs survive a reload', () => {
     );
     // The settings are not locked by a paused run.
     expect(await page.getByLabel('RL steps').isDisabled()).toBe(false);
-    if (shots) await page.screenshot({ path: `${shots}/resume-after-reload.png`, fullPage: true });
+    if (shots) await page.screenshot({ path: `${shots}/resume-after-crash.png`, fullPage: true });
 
     await page.getByRole('button', { name: /^Resume/ }).click();
     const doneRuns = async (n: number) =>
