@@ -31,6 +31,21 @@ export interface RunEntry {
   probe?: Pair[];
   /** Imported from a file rather than trained here. */
   imported?: boolean;
+  /** The id the run had in the file it was imported from. */
+  importedFrom?: string;
+  /** The run this one was forked from (a paused run whose settings were changed). */
+  parentId?: string;
+  /**
+   * The runtime holds no session for this run (restored after a reload, imported, or replaced by
+   * another run in the worker): Resume and Step first reopen it from its latest checkpoint.
+   */
+  detached?: boolean;
+  /** The unit of the latest checkpoint known (stored or received). */
+  checkpointStep?: number;
+  /** Why the stored checkpoint cannot be used, when the startup check found it damaged. */
+  checkpointDamaged?: string;
+  /** A lasting note about the run's history (resumed, steps replayed, records repaired); state changes keep it. */
+  notice?: string;
 }
 
 export interface RunsSlice {

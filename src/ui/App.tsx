@@ -41,7 +41,10 @@ function boot(): void {
     wasmPaths,
     baseUrl: import.meta.env.BASE_URL,
   });
-  void startPersistence((message) => useSessionStore.setState({ lastError: message }));
+  void startPersistence(
+    (message) => useSessionStore.setState({ lastError: message }),
+    (notice) => useSessionStore.setState({ storageNotice: notice }),
+  );
 }
 
 /** Keeps the address bar in step with the config (replaceState: no history entry per keystroke). */
@@ -82,7 +85,8 @@ export function App() {
   const fallback = useBackendStore((s) => s.fallbackNotice);
   const urlWarnings = useConfigStore((s) => s.urlWarnings);
   const runState = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.state : undefined));
-  const locked = runState === 'running' || runState === 'warming' || runState === 'paused';
+  // Settings lock only while a run trains; changing a paused run's settings makes Start fork a new run.
+  const locked = runState === 'running' || runState === 'warming';
   return (
     <div className="app">
       <header className="app-header">

@@ -2,6 +2,7 @@
 import { isTaskBenchmark, PROBE_BENCHMARK, type ResultRow } from '../../results/results.ts';
 import type { RunEntry } from '../../store/runs.ts';
 import { summarize } from '../../results/stats.ts';
+import { parseResultsJson } from '../../config/file-schemas.ts';
 
 export function rowsFromRuns(runs: RunEntry[]): ResultRow[] {
   const rows: ResultRow[] = [];
@@ -14,21 +15,13 @@ export function rowsFromRuns(runs: RunEntry[]): ResultRow[] {
   return rows;
 }
 
-/** Parses the experiments CLI's results.json (an array of { method, seed, benchmark, accuracy }). */
-export function parseResults(text: string): ResultRow[] {
-  const data: unknown = JSON.parse(text);
-  if (!Array.isArray(data)) throw new Error('results.json must be an array of { method, seed, benchmark, accuracy }');
-  return data.map((r, i) => {
-    const o = r as Partial<ResultRow>;
-    if (
-      typeof o.method !== 'string' ||
-      typeof o.benchmark !== 'string' ||
-      typeof o.seed !== 'number' ||
-      typeof o.accuracy !== 'number'
-    )
-      throw new Error(`row ${i + 1} must have method, benchmark (strings), seed and accuracy (numbers)`);
-    return { method: o.method, seed: o.seed, benchmark: o.benchmark, accuracy: o.accuracy };
-  });
+/**
+ * Parses the experiments CLI's results.json (an array of { method, seed, benchmark, accuracy }) with
+ * the shared schema (src/config/file-schemas.ts); errors name the file, the row and the rule. The
+ * panel parses files off the main thread (src/persist/parse-client.ts); this is the same check.
+ */
+export function parseResults(text: string, source = 'results.json'): ResultRow[] {
+  return parseResultsJson(new TextEncoder().encode(text), source);
 }
 
 /** End-task benchmarks: not the probes and not diagnostics such as grounding/decisive_share. */

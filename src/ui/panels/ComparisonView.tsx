@@ -5,7 +5,8 @@ import { useShallow } from 'zustand/react/shallow';
 import type { ResultRow } from '../../results/results.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
-import { parseResults, probeVsTask, rowsFromRuns } from '../lib/comparison.ts';
+import { parseFile } from '../../persist/parse-client.ts';
+import { probeVsTask, rowsFromRuns } from '../lib/comparison.ts';
 import { pct } from '../lib/format.ts';
 import { compare } from '../lib/stats.ts';
 
@@ -78,10 +79,11 @@ function ComparisonViewBody() {
           e.target.value = '';
           if (!f) return;
           try {
-            setLoaded({ name: f.name, rows: parseResults(await f.text()) });
+            // Read, parsed and checked off the main thread, with the file's own name in every error.
+            setLoaded({ name: f.name, rows: await parseFile('results', f, f.name) });
             setError(null);
           } catch (err) {
-            setError(`${f.name}: ${(err as Error).message}`);
+            setError((err as Error).message);
           }
         }}
       />

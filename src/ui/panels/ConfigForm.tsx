@@ -226,7 +226,11 @@ export function ConfigForm({ locked }: { locked: boolean }) {
           {k === '_form' ? message : `${k}: ${message}`}
         </p>
       ))}
-      {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
+      {locked ? (
+        <p className="help">
+          Settings are locked while a run trains; pause it to change them (Start then begins a new run).
+        </p>
+      ) : null}
     </form>
   );
 }
