@@ -6,6 +6,7 @@ import { create } from 'zustand';
 import type { LabClient } from '../worker/client-types.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { setBackendStatus, setFallbackNotice } from './backend.ts';
+import { coalesce } from './coalesce.ts';
 import { isConfigValid, useConfigStore } from './config.ts';
 import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
 import { appendMetrics, clearMetrics } from './metrics.ts';
@@ -41,7 +42,8 @@ export const useSessionStore = create<{
 export function connect(c: LabClient): () => void {
   unsubscribe?.();
   client = c;
-  unsubscribe = c.subscribe(handleMessage);
+  // Batched: a few store updates (and so renders) a second however fast the run streams.
+  unsubscribe = c.subscribe(coalesce(handleMessage));
   setGroundingClient(c);
   useSessionStore.setState({ connected: true, where: c.where });
   return () => {

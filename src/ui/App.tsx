@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import type { BackendName } from '../engine/backend.ts';
 import { createLabClient } from '../worker/client.ts';
 import { useBackendStore } from '../store/backend.ts';
@@ -75,6 +75,35 @@ function CopyLink() {
   );
 }
 
+/**
+ * The settings drawer: open while a run is being set up; on a viewport too narrow for settings,
+ * curves and the selected pair side by side it closes when a run starts (the toggle reopens it).
+ */
+function useSettingsDrawer(running: boolean): [boolean, () => void] {
+  const [open, setOpen] = useState(true);
+  const [wasRunning, setWasRunning] = useState(running);
+  if (running !== wasRunning) {
+    setWasRunning(running);
+    if (running && window.innerWidth < 1400) setOpen(false);
+  }
+  return [open, () => setOpen((o) => !o)];
+}
+
+/** The run bar's height as --runbar-h, so the sticky settings and selection sit just below it. */
+function useRunbarHeight() {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() =>
+      document.documentElement.style.setProperty('--runbar-h', `${el.offsetHeight}px`),
+    );
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return ref;
+}
+
 export function App() {
   useState(boot);
   useConfigInUrl();
@@ -83,6 +112,8 @@ export function App() {
   const urlWarnings = useConfigStore((s) => s.urlWarnings);
   const runState = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.state : undefined));
   const locked = runState === 'running' || runState === 'warming' || runState === 'paused';
+  const [settingsOpen, toggleSettings] = useSettingsDrawer(runState === 'running' || runState === 'warming');
+  const runbar = useRunbarHeight();
   return (
     <div className="app">
       <header className="app-header">
@@ -103,21 +134,33 @@ export function App() {
           </button>
         </div>
       ) : null}
-      <main className="layout" aria-label="Lab">
-        <aside className="sidebar">
+      <div className="runbar" role="region" aria-label="Run" ref={runbar}>
+        <button
+          type="button"
+          className="settings-toggle"
+          aria-expanded={settingsOpen}
+          aria-controls="settings"
+          onClick={toggleSettings}
+          title={settingsOpen ? 'Hide the settings' : 'Show the settings'}
+        >
+          {settingsOpen ? '◂ Settings' : '▸ Settings'}
+        </button>
+        <RunControls />
+      </div>
+      <main className={`layout ${settingsOpen ? 'with-settings' : ''}`} aria-label="Lab">
+        <aside className="sidebar" id="settings" hidden={!settingsOpen}>
           <Panel name="Configuration" actions={<CopyLink />}>
-            <RunControls />
             <ConfigForm locked={locked} />
           </Panel>
           <TeachingPanel />
           <ExportPanel />
         </aside>
         <div className="content">
-          <CurvesPanel />
-          <div className="two-col">
+          <div className="top-row">
+            <CurvesPanel />
             <SelectionPanel />
-            <RolloutViewer />
           </div>
+          <RolloutViewer />
           <PairInspector />
           <GroundingView />
           <ComparisonView />

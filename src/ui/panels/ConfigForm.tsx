@@ -1,4 +1,8 @@
-/** The run configuration: one labelled input per knob, its one-sentence help, and its inline error. */
+/**
+ * The run configuration: one compact row per setting (label, a field as wide as its values), its
+ * one-sentence help under it while it has focus (or always, with "Explain each setting"), and its
+ * inline error. Locked fields read as values, with the reason at the top.
+ */
 import { useState } from 'react';
 import type { RunConfig } from '../../config/fields.ts';
 import { applyPreset, setField, useConfigStore } from '../../store/config.ts';
@@ -100,6 +104,7 @@ function Field({ spec, disabled }: { spec: FieldSpec; disabled: boolean }) {
 }
 
 export function ConfigForm({ locked }: { locked: boolean }) {
+  const [explain, setExplain] = useState(false);
   const preset = useConfigStore((s) => s.config.preset);
   const formError = useConfigStore((s) => s.errors._form);
   const knobs = useConfigStore((s) => s.config.knobs);
@@ -109,8 +114,20 @@ export function ConfigForm({ locked }: { locked: boolean }) {
   const errors = useConfigStore((s) => s.errors);
   const knobErrors = Object.entries(errors).filter(([k]) => k.startsWith('knobs.')) as [string, string][];
   return (
-    <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
-      <div className="field">
+    <form
+      className={`config ${locked ? 'locked' : ''} ${explain ? 'explain' : ''}`}
+      aria-label="Run configuration"
+      onSubmit={(e) => e.preventDefault()}
+    >
+      {locked ? (
+        <p className="lock-note">
+          <span aria-hidden="true">🔒</span> Settings are locked while a run is active; Reset to change them.
+        </p>
+      ) : null}
+      <label className="form-tools">
+        <input type="checkbox" checked={explain} onChange={(e) => setExplain(e.target.checked)} /> Explain each setting
+      </label>
+      <div className="field preset">
         <label htmlFor="f-preset">Preset</label>
         <select id="f-preset" value={preset} disabled={locked} onChange={(e) => applyPreset(e.target.value)}>
           {PRESETS.map((p) => (
@@ -147,7 +164,6 @@ export function ConfigForm({ locked }: { locked: boolean }) {
           {formError}
         </p>
       ) : null}
-      {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
     </form>
   );
 }
