@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { BackendStatus } from '../engine/backend.ts';
+import type { BackendStatus, RememberedChoice } from '../engine/backend.ts';
 
 /** The active backend as the page sees it. Plain data only: never tensors in the store. */
 export interface BackendSlice {
@@ -13,6 +13,30 @@ export const useBackendStore = create<BackendSlice>(() => ({ status: null, error
 
 export function setBackendStatus(status: BackendStatus): void {
   useBackendStore.setState({ status, error: null });
+  if (status.choice?.mode === 'auto' && status.choice.remember) rememberChoice(status.choice.remember);
+}
+
+const REMEMBER_KEY = 'contextrl.backend-choice';
+
+/**
+ * The last measured choice on this machine (adapter and run shape it holds for), so the next page
+ * load need not time the step again. Storage may be unavailable (private modes): then nothing is kept.
+ */
+export function rememberedChoice(): RememberedChoice | undefined {
+  try {
+    const raw = globalThis.localStorage?.getItem(REMEMBER_KEY);
+    return raw ? (JSON.parse(raw) as RememberedChoice) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function rememberChoice(c: RememberedChoice): void {
+  try {
+    globalThis.localStorage?.setItem(REMEMBER_KEY, JSON.stringify(c));
+  } catch {
+    /* storage full or off: the next load measures again */
+  }
 }
 export function setBackendError(error: string): void {
   useBackendStore.setState({ error });

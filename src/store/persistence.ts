@@ -8,7 +8,8 @@ import type { RunSummary } from '../runtime/types.ts';
 import { RunStore } from '../persist/db.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { appendMetrics } from './metrics.ts';
-import { addRun, newRunEntry, setActiveRun, useRunsStore, withEval, type RunEntry } from './runs.ts';
+import { useBackendStore } from './backend.ts';
+import { addRun, newRunEntry, setActiveRun, usedBackend, useRunsStore, withEval, type RunEntry } from './runs.ts';
 
 let db: RunStore | null = null;
 let report: (message: string) => void = () => undefined;
@@ -28,7 +29,7 @@ function summaryOf(r: RunEntry): RunSummary {
     createdAt: r.createdAt,
     state: r.state,
     step: r.progress?.step ?? 0,
-    backend: r.backend ?? r.config.backend,
+    backend: usedBackend(r, useBackendStore.getState().status?.name),
   };
 }
 

@@ -1,7 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
-import type { BackendName } from '../engine/backend.ts';
 import { createLabClient } from '../worker/client.ts';
-import { useBackendStore } from '../store/backend.ts';
+import { rememberedChoice, useBackendStore } from '../store/backend.ts';
 import { configQuery, loadConfigFromUrl, useConfigStore, dismissUrlWarnings } from '../store/config.ts';
 import { useRunsStore } from '../store/runs.ts';
 import { connect, useSessionStore } from '../store/session.ts';
@@ -20,12 +19,6 @@ import { SelectionPanel } from './panels/SelectionPanel.tsx';
 import { TeachingPanel } from './panels/TeachingPanel.tsx';
 import { wasmPaths } from './wasmPaths.ts';
 
-function backendOrder(b: BackendName): BackendName[] | undefined {
-  if (b === 'wasm') return ['wasm', 'cpu'];
-  if (b === 'cpu') return ['cpu'];
-  return undefined;
-}
-
 let booted = false;
 
 /** Once per page: the config from the URL, then the training runtime (it reports the backend). */
@@ -35,9 +28,13 @@ function boot(): void {
   loadConfigFromUrl(location.search);
   const client = createLabClient();
   connect(client);
+  const config = useConfigStore.getState().config;
+  // The backend setting (auto: the runtime times a step of this config on WebGPU and wasm).
   client.post({
     type: 'init',
-    backendOrder: backendOrder(useConfigStore.getState().config.backend),
+    backend: config.backend,
+    config,
+    remembered: rememberedChoice(),
     wasmPaths,
     baseUrl: import.meta.env.BASE_URL,
   });

@@ -4,7 +4,7 @@
  * it shows and what healthy looks like; debiased-EMA smoothing, hover values, several runs
  * overlaid. Each chart renders again only when its own series change (closed groups not at all).
  */
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, useDeferredValue, useMemo, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { EvalRecord } from '../../runtime/types.ts';
 import { setSmoothing, setStep, useInspectorStore } from '../../store/inspector.ts';
@@ -177,9 +177,15 @@ export function CurvesPanel() {
   const metrics = useMetricsStore(useShallow((s) => ids.map((id) => s.byRun[id])));
   const smoothing = useInspectorStore((s) => s.smoothing);
   const step = useInspectorStore((s) => s.step);
+  // The charts draw new data and a new smoothing at low priority: React interrupts that work for
+  // input, so the slider and the rest of the page answer at once while the charts catch up.
+  const chartMetrics = useDeferredValue(metrics);
+  const chartEvals = useDeferredValue(evals);
+  const chartSmoothing = useDeferredValue(smoothing);
+  const chartStep = useDeferredValue(step);
   const [openGroups, setOpenGroups] = useState<Record<string, boolean>>({});
 
-  const { names, perMetric } = useMetricSeries(metrics, evals);
+  const { names, perMetric } = useMetricSeries(chartMetrics, chartEvals);
   const groups = useMemo(() => groupMetrics(names), [names]);
   const labels = useMemo(
     () =>
@@ -252,8 +258,8 @@ export function CurvesPanel() {
                     name={n}
                     series={perMetric[n]}
                     labels={labels}
-                    smoothing={smoothing}
-                    step={step}
+                    smoothing={chartSmoothing}
+                    step={chartStep}
                   />
                 ))}
               </ChartGroupSection>

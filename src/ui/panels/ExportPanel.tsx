@@ -4,7 +4,16 @@ import { useShallow } from 'zustand/react/shallow';
 import type { RunSummary } from '../../runtime/types.ts';
 import { decodeRunFile, encodeRunFile } from '../../persist/runFile.ts';
 import { appendMetrics, useMetricsStore } from '../../store/metrics.ts';
-import { addRun, newRunEntry, setActiveRun, useRunsStore, withEval, type RunEntry } from '../../store/runs.ts';
+import { useBackendStore } from '../../store/backend.ts';
+import {
+  addRun,
+  newRunEntry,
+  setActiveRun,
+  usedBackend,
+  useRunsStore,
+  withEval,
+  type RunEntry,
+} from '../../store/runs.ts';
 import { latestCheckpoint } from '../../store/session.ts';
 import { Empty, Panel } from '../components/Panel.tsx';
 import { download, fileStem, metricsToCsv, runToFile } from '../lib/exportData.ts';
@@ -24,7 +33,7 @@ function exportRun(id: string, kind: 'csv' | 'json' | 'run'): void {
       createdAt: run.createdAt,
       state: run.state,
       step: run.progress?.step ?? 0,
-      backend: run.backend ?? run.config.backend,
+      backend: usedBackend(run, useBackendStore.getState().status?.name),
     };
     download(
       `${stem}.crlrun`,

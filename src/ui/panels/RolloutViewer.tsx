@@ -1,5 +1,5 @@
 /** The rollout viewer: one step's groups of G completions with reward, advantage and per-token log-probs. */
-import { memo, useState } from 'react';
+import { memo, useDeferredValue, useState } from 'react';
 import type { RolloutGroup } from '../../runtime/types.ts';
 import { setStep, useInspectorStore } from '../../store/inspector.ts';
 import { useMetricsStore } from '../../store/metrics.ts';
@@ -116,6 +116,7 @@ export function groupsNote(o: {
 }
 
 const NO_STEPS: number[] = [];
+const NO_GROUPS: RolloutGroup[] = [];
 
 export function RolloutViewer() {
   const runId = useRunsStore((s) => s.activeId ?? undefined);
@@ -126,6 +127,8 @@ export function RolloutViewer() {
   const [tag, setTag] = useState<'any' | RolloutGroup['tag']>('any');
   const step = nearestStep(steps, want);
   const counts = useStepCounts(runId, step);
+  // A new step's tables render at low priority, interrupted by input.
+  const deferredGroups = useDeferredValue((step !== undefined ? rollouts?.[step] : undefined) ?? NO_GROUPS);
   if (!rollouts || !config || step === undefined) {
     return (
       <Panel name="Rollouts">
@@ -136,7 +139,7 @@ export function RolloutViewer() {
       </Panel>
     );
   }
-  const groups = rollouts[step] ?? [];
+  const groups = deferredGroups;
   const tags = { 'all-pass': 0, 'all-fail': 0, mixed: 0 };
   for (const g of groups) tags[g.tag]++;
   const shown = groups.filter((g) => tag === 'any' || g.tag === tag);

@@ -55,7 +55,7 @@ export function SelectionPanel() {
       <Panel name="Selection">
         <Empty>
           {config
-            ? `Waiting for the selection probe: it is evaluated every ${config.evalEvery || config.steps} steps and at the end.`
+            ? `Waiting for the selection probe: it is scored ${config.evalEvery > 0 ? 'before the first RL step, then ' : ''}every ${config.probeEvery || config.evalEvery || config.steps} steps and at the end.`
             : 'Start a run: the selection probe shows which context the model picks for each held-out pair, and how sure it is.'}
         </Empty>
       </Panel>
