@@ -38,7 +38,8 @@ export interface ChoiceContext {
   /**
    * The adapter emulates a GPU on the CPU (SwiftShader, llvmpipe, a fallback adapter). Its gap to
    * wasm is not a GPU's dispatch overhead that larger batches hide (on SwiftShader here one step
-   * took 2.0x wasm's at 1 prompt, 1.3x at 4 and about 10x at 16): behind at the second batch, it is skipped.
+   * took 2.0x wasm's at 1 prompt, 1.3x at 4 and about 10x at 16): it is always timed at the second
+   * batch, and skipped when behind there.
    */
   softwareAdapter?: boolean;
 }
@@ -59,6 +60,10 @@ export function chooseBackend(timings: StepTimings[], ctx: ChoiceContext): Backe
   if (!(last.wasmMs > 0)) return { name: 'webgpu', speedup: NaN, reason: 'wasm could not be timed' };
   const ratio = last.webgpuMs / last.wasmMs; // > 1: WebGPU slower
   const at = `at ${last.batch} prompt${last.batch === 1 ? '' : 's'} per step`;
+  const next = Math.min(fullBatch, last.batch * 4);
+  // A software adapter's fixed costs can hide its slope at 1 prompt: it is always timed at the second batch.
+  if (ctx.softwareAdapter && timings.length === 1 && next > last.batch)
+    return { name: 'webgpu', speedup: NaN, reason: `software adapter: timing a larger batch`, measureAt: next };
   if (ratio <= KEEP_WEBGPU_WITHIN)
     return {
       name: 'webgpu',
@@ -76,7 +81,6 @@ export function chooseBackend(timings: StepTimings[], ctx: ChoiceContext): Backe
       prev ? `; ${(prev.webgpuMs / prev.wasmMs).toFixed(1)}x at ${prev.batch}` : ''
     })`,
   };
-  const next = Math.min(fullBatch, last.batch * 4);
   if (!prev) {
     // One measurement never condemns WebGPU below the full batch: the second is always taken.
     if (next > last.batch) return { name: 'webgpu', speedup: NaN, reason: `WebGPU behind ${at}`, measureAt: next };

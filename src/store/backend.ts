@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import type { StepCost } from '../config/duration.ts';
 import type { BackendStatus, RememberedChoice } from '../engine/backend.ts';
 
 /** The active backend as the page sees it. Plain data only: never tensors in the store. */
@@ -43,4 +44,12 @@ export function setBackendError(error: string): void {
 }
 export function setFallbackNotice(fallbackNotice: string | null): void {
   useBackendStore.setState({ fallbackNotice });
+}
+
+/** The measured RL step times of the backend in use (for estimates of how long a run takes here). */
+export function stepCosts(status: BackendStatus | null): StepCost[] {
+  const t = status?.choice?.timings ?? [];
+  return t
+    .map((x) => ({ batch: x.batch, ms: status!.name === 'webgpu' ? x.webgpuMs : x.wasmMs }))
+    .filter((c) => Number.isFinite(c.ms) && c.ms > 0);
 }

@@ -126,11 +126,22 @@ export class BackendManager {
       return;
     }
     const first = await this.start(ORDER.webgpu);
+    const key = choiceKey(first, this.config);
     if (first.name !== 'webgpu') {
+      // No rival: the backend is what it is, but its step is still timed (once per machine and run
+      // shape) so the page can say how long a run takes here.
+      if (this.remembered?.key === key) {
+        const choice = { mode: 'auto' as const, timings: this.remembered.timings, remembered: true };
+        this.post({ type: 'backend', status: { ...first, choice } });
+        return;
+      }
       this.post({ type: 'backend', status: { ...first, choice: { mode: 'auto' } } });
+      const timings = await this.timeAlone(first.name);
+      const decision: BackendDecision = { name: first.name, speedup: NaN, reason: 'WebGPU is not available' };
+      const choice = { mode: 'auto' as const, timings, remember: { key, decision, timings } };
+      this.post({ type: 'backend', status: { ...first, choice } });
       return;
     }
-    const key = choiceKey(first, this.config);
     if (this.remembered?.key === key) {
       this.post({
         type: 'backend',
@@ -208,6 +219,16 @@ export class BackendManager {
       label: why ? `${final.label}: ${why}` : final.label,
       choice: { mode: 'auto', decision, timings, remembered: remembered || undefined },
     };
+  }
+
+  /** The active backend's step at 1 prompt and at 4 (wasm: about a second each on 2 cores). */
+  private async timeAlone(name: BackendName): Promise<StepTimings[]> {
+    const out: StepTimings[] = [];
+    for (const batch of [...new Set([1, Math.min(4, this.config.batchSize)])]) {
+      const t = await this.time(name, batch);
+      if (t) out.push({ batch, webgpuMs: NaN, wasmMs: t.ms });
+    }
+    return out;
   }
 
   /** One timed step on `backend` (the active one), or undefined when it fails there. */

@@ -14,7 +14,7 @@ afterEach(async () => {
 });
 
 const shots = process.env.E2E_SCREENSHOTS;
-const RUN = 'steps=45&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7';
+const RUN = 'backend=webgpu&steps=45&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7';
 const stepOf = (t: string) => Number(/step (\d+)/.exec(t)?.[1] ?? NaN);
 
 describe('worker crash', () => {

@@ -84,6 +84,10 @@ describe('choosing the backend by a timed step', () => {
       { batch: 4, webgpuMs: 3820, wasmMs: 2940 },
     ];
     expect(chooseBackend(t, { fullBatch: 16, maxBatch: 4 }).name).toBe('webgpu'); // a GPU gets the benefit of the doubt
+    // Even level with wasm at 1 prompt, a software adapter is timed at 4 before it may be kept.
+    const level = [{ batch: 1, webgpuMs: 700, wasmMs: 700 }];
+    expect(chooseBackend(level, { fullBatch: 16 }).measureAt).toBeUndefined();
+    expect(chooseBackend(level, { fullBatch: 16, softwareAdapter: true })).toMatchObject({ measureAt: 4 });
     const d = chooseBackend(t, { fullBatch: 16, maxBatch: 4, softwareAdapter: true });
     expect(d.name).toBe('wasm');
     expect(d.speedup).toBeCloseTo(3820 / 2940, 10);

@@ -12,10 +12,15 @@ export function badgeTitle(status: BackendStatus): string {
     `Active backend: ${status.name}`,
     `Self-test ${status.selfTest.ok ? 'passed' : 'failed'} (max relative difference to cpu ${status.selfTest.maxRelDiff.toExponential(1)}, ${status.selfTest.ms.toFixed(0)} ms)`,
     c?.mode === 'setting' ? 'Chosen in the settings (Backend).' : '',
-    c?.mode === 'auto' ? 'Backend setting auto: the faster of WebGPU and wasm for this run, measured.' : '',
+    c?.mode === 'auto' && c.decision?.reason !== 'WebGPU is not available'
+      ? 'Backend setting auto: the faster of WebGPU and wasm for this run, measured.'
+      : '',
     c?.decision ? `Why: ${c.decision.reason}.` : '',
-    ...(c?.timings ?? []).map(
-      (t) => `One RL step at ${t.batch} prompts: WebGPU ${ms(t.webgpuMs)}, wasm ${ms(t.wasmMs)}`,
+    c?.remembered ? 'Measured on this machine on an earlier visit.' : '',
+    ...(c?.timings ?? []).map((t) =>
+      Number.isFinite(t.webgpuMs)
+        ? `One RL step at ${t.batch} prompt${t.batch === 1 ? '' : 's'}: WebGPU ${ms(t.webgpuMs)}, wasm ${ms(t.wasmMs)}`
+        : `One RL step at ${t.batch} prompt${t.batch === 1 ? '' : 's'}: ${ms(t.wasmMs)}`,
     ),
     ...status.skipped.map((s) => `Skipped ${s.name}: ${s.reason}`),
   ]
