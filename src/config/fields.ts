@@ -15,6 +15,8 @@ export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
 export const CA_VARIANTS = ['hard', 'soft'] as const;
 /** The tfjs backends, in the order the runtime tries them. */
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
+/** The backend setting: 'auto' (the faster of WebGPU and wasm for the run, measured) or one backend. */
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
 export const BUDGET_UNITS = ['tokens', 'examples'] as const;
 export { DOMAIN_NAMES };
 
@@ -24,6 +26,7 @@ export type LossType = (typeof LOSS_TYPES)[number];
 export type ScaleRewards = (typeof SCALE_REWARDS)[number];
 export type CaVariant = (typeof CA_VARIANTS)[number];
 export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BudgetUnit = (typeof BUDGET_UNITS)[number];
 
 /** Where a field shows in the form: the main list, under "Advanced", or not as a field at all. */
@@ -263,6 +266,15 @@ export const RUN_FIELDS = {
     label: 'Evaluate every',
     help: 'Run the benchmarks and the selection probe every N steps (0: only at the end).',
   },
+  probeEvery: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    optional: true,
+    place: 'basic',
+    label: 'Probe every',
+    help: 'Score the selection probe alone (one forward pass per held-out pair, no generation) every N RL steps, between full evaluations (0: only with them).',
+  },
   seed: {
     kind: 'int',
     default: 0,
@@ -274,11 +286,11 @@ export const RUN_FIELDS = {
   },
   backend: {
     kind: 'select',
-    options: BACKENDS,
-    default: 'webgpu',
+    options: BACKEND_CHOICES,
+    default: 'auto',
     place: 'basic',
     label: 'Backend',
-    help: 'Preferred tfjs backend; the runtime falls back and says so if it fails.',
+    help: 'auto times a training step on WebGPU and wasm and keeps the faster; a named backend is used as chosen (with a fallback, said, if it fails).',
   },
   knobs: {
     kind: 'knobs',

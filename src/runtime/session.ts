@@ -30,6 +30,7 @@ import {
   type EvalSet,
 } from './domains.ts';
 import { evalMetrics, evaluatePolicy } from './evaluate.ts';
+import { evaluateProbe } from './probe-eval.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
@@ -345,6 +346,13 @@ export class RunSession implements RunSessionLike {
     const row = { ...metrics, step, t: Math.round(this.elapsedMs) };
     if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done))
       Object.assign(row, evalMetrics(await this.evalInto(report, step)));
+    else if (phase === 'rl' && c.probeEvery > 0 && step % c.probeEvery === 0) {
+      // Between full evaluations, the probe alone: the Selection panel moves within minutes on a CPU.
+      const r = await evaluateProbe(policy, this.probe, { step, seed: c.seed, caClip: c.caClip });
+      report.eval = r.record;
+      report.selection = r.selection;
+      Object.assign(row, evalMetrics(r.record));
+    }
     report.rows.push(row);
     return report;
   }

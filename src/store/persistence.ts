@@ -14,6 +14,7 @@ import type { FromWorker } from '../worker/protocol.ts';
 import { appendMetrics, useMetricsStore } from './metrics.ts';
 import {
   addRun,
+  usedBackend,
   newRunEntry,
   setActiveRun,
   useRunsStore,
@@ -22,6 +23,7 @@ import {
   withSelection,
   type RunEntry,
 } from './runs.ts';
+import { useBackendStore } from './backend.ts';
 
 let ready: Promise<RunStore | null> = Promise.resolve(null);
 let hooked = false;
@@ -72,7 +74,7 @@ export function recordOf(r: RunEntry): RunRecord {
     createdAt: r.createdAt,
     state: r.state,
     step: r.progress?.step ?? 0,
-    backend: r.backend ?? r.config.backend,
+    backend: usedBackend(r, useBackendStore.getState().status?.name),
     totalSteps: r.progress?.totalSteps,
     parentId: r.parentId,
     importedFrom: r.importedFrom,

@@ -73,6 +73,16 @@ export function newRunEntry(id: string, name: string, config: RunConfig, created
   };
 }
 
+/**
+ * The backend a run trains on: the runtime's report for the run, else its setting; with 'auto'
+ * and no report yet, the backend the page's runtime uses now.
+ */
+export function usedBackend(r: Pick<RunEntry, 'backend' | 'config'>, current?: BackendName): BackendName {
+  if (r.backend) return r.backend;
+  if (r.config.backend !== 'auto') return r.config.backend;
+  return current ?? 'wasm';
+}
+
 export function addRun(entry: RunEntry, makeActive = true): void {
   const s = useRunsStore.getState();
   useRunsStore.setState({

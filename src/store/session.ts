@@ -16,6 +16,7 @@ import { validateRunConfig } from '../config/run-config.ts';
 import type { LabClient } from '../worker/client-types.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { setBackendStatus, setFallbackNotice } from './backend.ts';
+import { coalesce } from './coalesce.ts';
 import { isConfigValid, loadConfig, useConfigStore } from './config.ts';
 import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
 import { appendMetrics, clearMetrics, useMetricsStore, type RunMetrics } from './metrics.ts';
@@ -67,7 +68,8 @@ export function connect(c: LabClient): () => void {
   unsubscribe?.();
   client = c;
   attachedId = null;
-  unsubscribe = c.subscribe(handleMessage);
+  // Batched: a few store updates (and so renders) a second however fast the run streams.
+  unsubscribe = c.subscribe(coalesce(handleMessage));
   setGroundingClient(c);
   useSessionStore.setState({ connected: true, where: c.where });
   return () => {
