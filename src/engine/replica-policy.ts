@@ -17,7 +17,7 @@ import { computeAdvantages, maskedCrossEntropy, zeroStdGroups } from './losses.t
 import { hostGrpoMetrics, type StepMetrics } from './metrics.ts';
 import type { Transformer } from './model.ts';
 import type { CompletionTensors, PairTensors } from './objectives.ts';
-import { completionLogProbs, contextRlLoss, pairDelta } from './objectives.ts';
+import { caTerm, completionLogProbs, contextRlLoss, pairDelta } from './objectives.ts';
 import { learningRate } from './optim.ts';
 import {
   policyConfig,
@@ -254,6 +254,28 @@ export class ReplicaPolicy {
     }
   }
 
+  /** Policy.caStep for every replica with pairs: one L_CA-only update. */
+  async caStep(per: PerReplica<PairExample[]>): Promise<PerReplica<StepMetrics>> {
+    const active = per.map((p) => p !== undefined);
+    if (!active.some(Boolean)) return per.map(() => undefined);
+    const first = active.indexOf(true);
+    const lead = this.configs[first].ca;
+    active.forEach((on, r) => {
+      if (on) sameSettings(r, first, this.configs[r], this.configs[first], { grpo: false, ca: true });
+    });
+    const pt = this.pairTensors(per);
+    try {
+      return await this.update(
+        active,
+        () => caTerm(this.model, pt, lead.caClip, lead.caVariant),
+        () => true,
+        [],
+      );
+    } finally {
+      disposePair(pt);
+    }
+  }
+
   /** Policy.grpoStep for every replica with work, in one update (numIterations updates). */
   async grpoStep(work: PerReplica<ReplicaGrpoWork>): Promise<PerReplica<StepMetrics>> {
     const out: PerReplica<StepMetrics> = work.map(() => undefined);
@@ -306,7 +328,7 @@ export class ReplicaPolicy {
     const g = this.configs[lead].grpo;
     const ca = this.configs[lead].ca;
     active.forEach((on, r) => {
-      if (on) sameSettings(r, lead, this.configs[r], this.configs[lead], hasCa[r] && hasCa[lead]);
+      if (on) sameSettings(r, lead, this.configs[r], this.configs[lead], { grpo: true, ca: hasCa[r] && hasCa[lead] });
     });
     const maxLen = work[lead]!.rollouts.maxCompletionLength;
     const ct = hasRl.some(Boolean) ? this.completionTensors(rl, webgpu ? Math.max(...slots) : undefined) : undefined;
@@ -449,12 +471,19 @@ function readColumn(names: string[], values: Float32Array): StepMetrics {
 }
 
 /** Throws unless replica r's batched settings equal the lead replica's. */
-function sameSettings(r: number, lead: number, a: PolicyConfig, b: PolicyConfig, pairs: boolean): void {
+function sameSettings(
+  r: number,
+  lead: number,
+  a: PolicyConfig,
+  b: PolicyConfig,
+  check: { grpo: boolean; ca: boolean },
+): void {
   const keys = ['epsLow', 'epsHigh', 'beta', 'lossType', 'numIterations', 'temperature'] as const;
-  for (const k of keys)
-    if (a.grpo[k] !== b.grpo[k])
-      throw new Error(`replica ${r}'s ${k} is ${a.grpo[k]}, replica ${lead}'s ${b.grpo[k]}: one step shares ${k}`);
-  if (pairs)
+  if (check.grpo)
+    for (const k of keys)
+      if (a.grpo[k] !== b.grpo[k])
+        throw new Error(`replica ${r}'s ${k} is ${a.grpo[k]}, replica ${lead}'s ${b.grpo[k]}: one step shares ${k}`);
+  if (check.ca)
     for (const k of ['caClip', 'caVariant'] as const)
       if (a.ca[k] !== b.ca[k])
         throw new Error(`replica ${r}'s ${k} is ${a.ca[k]}, replica ${lead}'s ${b.ca[k]}: one step shares ${k}`);
