@@ -14,6 +14,7 @@ import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList, quietTfjs } from '../engine/node.ts';
 import { validateRunConfig } from '../config/run-config.ts';
 import { runExperiment } from '../runtime/experiment.ts';
+import { runExperimentReplicas } from '../runtime/experiment-replicas.ts';
 import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
 import {
@@ -39,6 +40,11 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  replicas: {
+    type: 'boolean',
+    default: true,
+    help: "train a method's seeds together as replicas of one batched model (same results; --no-replicas: one by one)",
+  },
   merge: {
     type: 'string',
     help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running',
@@ -101,7 +107,7 @@ async function main() {
   const t0 = Date.now();
   const bar = new ProgressBar(1);
   bar.log(
-    `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
+    `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')}${flags.replicas && seeds.length > 1 ? ' as replicas' : ''} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
   );
   const rows: ResultRow[] = [];
   const notes = [
@@ -125,7 +131,9 @@ async function main() {
     path.join(flags.out, 'config.json'),
     JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n',
   );
-  await runExperiment(
+  // docs/PERFORMANCE.md: replicas measured faster here for every preset (nothing to batch with one seed).
+  const run = flags.replicas && seeds.length > 1 ? runExperimentReplicas : runExperiment;
+  await run(
     { preset, config, methods, seeds, baseModel, warmStart },
     {
       progress: (done, total, label) => {

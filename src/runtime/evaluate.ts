@@ -4,8 +4,8 @@
  * base-model figures (lookup, easy/hard-pair selection, shortcut share); docs/METHOD.md section 7.
  */
 import type { Pair } from '../tasks/types.ts';
-import { GROUNDING_METRIC, groundPairs, meanShare } from '../engine/grounding.ts';
-import type { Policy } from '../engine/policy.ts';
+import { GROUNDING_METRIC, meanShare } from '../engine/grounding.ts';
+import type { PhasePolicy, Policy } from '../engine/policy.ts';
 import type { EvalSet } from './domains.ts';
 import { itemExample, pairExample } from './domains.ts';
 import type { EvalRecord, SelectionRecord } from './types.ts';
@@ -20,7 +20,7 @@ export interface EvalResult {
 }
 
 export async function evaluatePolicy(
-  policy: Policy,
+  policy: PhasePolicy,
   sets: EvalSet[],
   probe: Pair[],
   opts: { step: number; maxCompletionLength: number; seed: number; caClip: number },
@@ -60,9 +60,7 @@ export async function evaluatePolicy(
     });
     accuracies[PROBE_NAME] = sc.accuracy;
     // Where the model looks on the probe: share of the gradient x input attribution of Delta on the decisive spans.
-    accuracies[GROUNDING_METRIC] = meanShare(
-      await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'),
-    );
+    accuracies[GROUNDING_METRIC] = meanShare(await policy.groundPairs(probe, opts.seed));
   }
   return { record: { step: opts.step, accuracies }, selection, shortcutShare };
 }

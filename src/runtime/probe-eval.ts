@@ -4,14 +4,14 @@
  * records the Selection panel draws and probe/selection's accuracy; a few hundred milliseconds on
  * wasm where a full evaluation (greedy answers on every benchmark, attribution) takes many seconds.
  */
-import type { Policy } from '../engine/policy.ts';
+import type { PhasePolicy } from '../engine/policy.ts';
 import type { Pair } from '../tasks/types.ts';
 import { pairExample } from './domains.ts';
 import { PROBE_NAME } from './evaluate.ts';
 import type { EvalRecord, SelectionRecord } from './types.ts';
 
 export async function evaluateProbe(
-  policy: Policy,
+  policy: PhasePolicy,
   probe: Pair[],
   opts: { step: number; seed: number; caClip: number },
 ): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {

@@ -8,7 +8,7 @@
 import type { Domain, Pair, PromptText, RLItem } from '../tasks/types.ts';
 import { computeAdvantages, daRlReward } from '../engine/losses.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
-import type { PairExample, Policy } from '../engine/policy.ts';
+import type { PairExample, PhasePolicy, Policy } from '../engine/policy.ts';
 import type { Rollouts, ScoredRollouts } from '../engine/sample.ts';
 import { encodePrompt } from '../engine/batch.ts';
 import type { Tokenizer } from '../engine/tokenizer.ts';
@@ -35,7 +35,7 @@ export interface RlStepResult {
 
 /** The first `show` groups for the Rollouts panel, with the advantages the update used (`adv`). */
 function groupsForInspector(
-  policy: Policy,
+  policy: PhasePolicy,
   r: Rollouts,
   rewards: number[],
   adv: number[],
@@ -108,7 +108,7 @@ export function standInUpdate(
 }
 
 export async function rlStep(
-  policy: Policy,
+  policy: PhasePolicy,
   d: Domain,
   c: ResolvedRunConfig,
   s: number,

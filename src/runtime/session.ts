@@ -11,7 +11,7 @@
 import type { BackendName } from '../engine/backend.ts';
 import { modelConfig } from '../engine/model-config.ts';
 import type { Domain, Pair } from '../tasks/types.ts';
-import { Policy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
+import { Policy, type PhasePolicy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
 import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../engine/kernels/shader-warmup.ts';
 import type { Transformer } from '../engine/model.ts';
 import type { Tokenizer } from '../engine/tokenizer.ts';
@@ -34,7 +34,8 @@ import { evaluateProbe } from './probe-eval.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
-import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
+import { initModel, modelFromArrays } from './weights.ts';
+import { OwnModel, type SessionModel } from './session-model.ts';
 
 type Phase = 'warm-start' | 'da-sft' | 'rl';
 
@@ -46,6 +47,11 @@ export interface SessionOptions {
   backend?: BackendName;
   /** Rollout groups per 'rollouts' report (0: none). */
   showGroups?: number;
+  /**
+   * Replica sessions (replica-session.ts): takes the run's model as loaded (fresh, base model or
+   * checkpoint) and returns the replica of a batched model that trains it in its place.
+   */
+  adopt?: (model: Transformer, tokenizer: Tokenizer) => SessionModel;
 }
 
 /** Mean prompt tokens of pairs over items (pairs are about twice as long), on a fixed sample. */
@@ -74,7 +80,7 @@ export function nextRate(prev: number, dt: number, stepInPhase: number): number 
 
 export class RunSession implements RunSessionLike {
   unit = 0;
-  private policy?: Policy;
+  private policy?: PhasePolicy;
   private policyPhase?: Phase;
   private readonly evalSets: EvalSet[];
   private readonly probe: Pair[];
@@ -90,7 +96,7 @@ export class RunSession implements RunSessionLike {
     readonly domain: Domain,
     readonly tokenizer: Tokenizer,
     readonly vocabulary: string[],
-    private model: Transformer,
+    private readonly model: SessionModel,
     readonly warmUnits: number,
     readonly plan: BudgetPlan,
     readonly ratio: number,
@@ -108,7 +114,7 @@ export class RunSession implements RunSessionLike {
    */
   static async create(config: ResolvedRunConfig, opts: SessionOptions = {}): Promise<RunSession> {
     const backend = opts.backend ?? 'cpu';
-    if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4);
+    if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4, opts.adopt);
     const domain = getDomain(config.domain);
     let vocabulary = domainVocabulary(domain);
     let model: Transformer;
@@ -130,7 +136,7 @@ export class RunSession implements RunSessionLike {
       domain,
       tok,
       vocabulary,
-      model,
+      opts.adopt ? opts.adopt(model, tok) : new OwnModel(model, tok),
       warm,
       planBudget(config, ratio),
       ratio,
@@ -139,7 +145,12 @@ export class RunSession implements RunSessionLike {
     );
   }
 
-  private static restore(buffer: ArrayBuffer, backend: BackendName, showGroups: number): RunSession {
+  private static restore(
+    buffer: ArrayBuffer,
+    backend: BackendName,
+    showGroups: number,
+    adopt?: SessionOptions['adopt'],
+  ): RunSession {
     const ck = unpackRunCheckpoint(buffer);
     if (ck.meta.kind !== 'run') throw new Error('checkpoint is a base model, not a run; pass it as baseModel');
     const m = ck.meta;
@@ -152,7 +163,7 @@ export class RunSession implements RunSessionLike {
       domain,
       tok,
       m.vocabulary,
-      model,
+      adopt ? adopt(model, tok) : new OwnModel(model, tok),
       m.warmUnits,
       planBudget(config, m.tokenRatio),
       m.tokenRatio,
@@ -162,9 +173,8 @@ export class RunSession implements RunSessionLike {
     s.unit = m.unit;
     s.elapsedMs = m.elapsedMs;
     if (m.optimizerPhase && m.optimizerPhase === s.phaseOf(s.unit)) {
-      const p = s.policyFor(m.optimizerPhase);
-      restoreOptimizer(p.optimizer, ck.tensors, m.optimizerStep);
-      if (m.hasReference) p.reference = modelFromArrays(m.modelConfig, ck.tensors, 'ref/', false);
+      s.policyFor(m.optimizerPhase);
+      s.model.restorePhase(ck.tensors, m.optimizerStep, m.hasReference);
     }
     return s;
   }
@@ -186,13 +196,9 @@ export class RunSession implements RunSessionLike {
   }
 
   /** The policy of a phase: the shared model with a fresh Adam when the phase changes. */
-  private policyFor(phase: Phase): Policy {
+  private policyFor(phase: Phase): PhasePolicy {
     if (this.policy && this.policyPhase === phase) return this.policy;
-    if (this.policy) {
-      this.policy.optimizer.dispose();
-      this.policy.reference?.dispose();
-    }
-    this.policy = new Policy(this.tokenizer, this.policyOptions(phase), this.model);
+    this.policy = this.model.openPhase(this.policyOptions(phase));
     this.policyPhase = phase;
     return this.policy;
   }
@@ -402,7 +408,7 @@ export class RunSession implements RunSessionLike {
   }
 
   async save(): Promise<ArrayBuffer> {
-    const p = this.policy;
+    const p = this.model.phaseState();
     const meta: RunCheckpointMeta = {
       format: 1,
       kind: 'run',
@@ -411,27 +417,22 @@ export class RunSession implements RunSessionLike {
       vocabulary: this.vocabulary,
       unit: this.unit,
       warmUnits: this.warmUnits,
-      optimizerStep: p?.optimizer.step ?? 0,
+      optimizerStep: p?.step ?? 0,
       optimizerPhase: p ? this.policyPhase : undefined,
       hasOptimizer: Boolean(p),
-      hasReference: Boolean(p?.reference),
+      hasReference: Boolean(p?.hasReference),
       tokenRatio: this.ratio,
       elapsedMs: this.elapsedMs,
       savedAt: Date.now(),
     };
-    const tensors = [
-      ...(await modelArrays(this.model)),
-      ...(p ? await optimizerArrays(p.optimizer) : []),
-      ...(p?.reference ? await modelArrays(p.reference, 'ref/') : []),
-    ];
+    const tensors = await this.model.arrays();
     return packRunCheckpoint({ meta, model: new ArrayBuffer(0), tensors });
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.policy) this.policy.dispose();
-    else this.model.dispose();
+    this.model.dispose();
   }
 }
 
