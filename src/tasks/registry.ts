@@ -6,7 +6,7 @@
 import { documentDomain } from './document/index.ts';
 import { imageDomain } from './image/index.ts';
 import { traceDomain } from './trace/index.ts';
-import type { Domain, DomainName, Knobs, Pair, RLItem } from './types.ts';
+import type { Domain, DomainName, Knobs, Pair, PairHardness, RLItem } from './types.ts';
 
 const DOMAINS: Partial<Record<DomainName, Domain>> = {
   trace: traceDomain,
@@ -49,8 +49,10 @@ export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
   return sets;
 }
 
+const PROBE_SEEDS: Record<PairHardness, number> = { hard: 80_001, easy: 80_002, random: 80_003 };
+
 /** The held-out probe pairs (fixed seed, never seen in training). */
-export function probePairs(d: Domain, knobs: Knobs, n: number, hardness: 'hard' | 'easy' = 'hard'): Pair[] {
+export function probePairs(d: Domain, knobs: Knobs, n: number, hardness: PairHardness = 'hard'): Pair[] {
   if (n <= 0) return [];
-  return d.pairs(hardness === 'hard' ? 80_001 : 80_002, n, { ...knobsFor(d, knobs), hardness }).pairs;
+  return d.pairs(PROBE_SEEDS[hardness], n, { ...knobsFor(d, knobs), hardness }).pairs;
 }

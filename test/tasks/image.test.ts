@@ -94,4 +94,16 @@ describe('image pairs', () => {
       expect(verifyPair(p)).toEqual({ ok: true });
     }
   });
+
+  it("random pairs: C- is another item's scene that does not support the claim", () => {
+    const { pairs } = imageDomain.pairs(3, 40, { hardness: 'random' });
+    expect(pairs).toHaveLength(40);
+    for (const p of pairs) {
+      expect(p.meta.method).toBe('random');
+      expect(verifyPair(p)).toEqual({ ok: true });
+      expect(seen(p.positive as RGBImage, p.query)).toBe(p.answer);
+      expect(seen(p.negative as RGBImage, p.query)).not.toBe(p.answer);
+      expect(p.negativeAnswer).not.toBe(p.answer);
+    }
+  });
 });

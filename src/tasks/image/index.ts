@@ -11,7 +11,7 @@
  * An edit pair recolours, reshapes, resizes or moves one object (or removes or adds one) so the
  * answer changes and no pixel outside that object's old and new squares moves.
  */
-import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
+import { PAIR_HARDNESS, type Domain, type KnobSpec, type Knobs, type PairHardness, type RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { PROMPT_VOCABULARY } from '../prompts.ts';
 import { exactReward, resolveKnobs } from '../knobs.ts';
@@ -56,12 +56,12 @@ export const IMAGE_KNOBS: KnobSpec[] = [
   {
     name: 'hardness',
     default: 'hard',
-    options: ['hard', 'easy'],
-    help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes.',
+    options: [...PAIR_HARDNESS],
+    help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes, random ones other items.',
   },
 ];
 
-export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: 'hard' | 'easy' } {
+export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: PairHardness } {
   const k = resolveKnobs('image', IMAGE_KNOBS, knobs);
   return {
     question: k.question as QuestionType | 'any',
@@ -69,7 +69,7 @@ export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: 'hard' | 'ea
     method: k.method as ImageKnobs['method'],
     threshold: k.threshold as number,
     pool: k.pool as number,
-    hardness: k.hardness as 'hard' | 'easy',
+    hardness: k.hardness as PairHardness,
   };
 }
 
