@@ -6,7 +6,7 @@
  * fields (src/store/url.ts) and the engine's defaults (src/engine/policy.ts, optim.ts).
  * Change a knob here and every layer follows. tfjs-free: every layer may import it.
  */
-import { DOMAIN_NAMES, type Knobs } from '../tasks/types.ts';
+import { DOMAIN_NAMES, PAIR_HARDNESS, type Knobs } from '../tasks/types.ts';
 
 export const METHODS = ['grpo', 'da-sft', 'da-rl', 'contextrl'] as const;
 export const MODEL_SIZES = ['nano', 'micro', 'small'] as const;
@@ -16,7 +16,7 @@ export const CA_VARIANTS = ['hard', 'soft'] as const;
 /** The tfjs backends, in the order the runtime tries them. */
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export const BUDGET_UNITS = ['tokens', 'examples'] as const;
-export { DOMAIN_NAMES };
+export { DOMAIN_NAMES, PAIR_HARDNESS };
 
 export type Method = (typeof METHODS)[number];
 export type ModelSize = (typeof MODEL_SIZES)[number];
@@ -25,6 +25,7 @@ export type ScaleRewards = (typeof SCALE_REWARDS)[number];
 export type CaVariant = (typeof CA_VARIANTS)[number];
 export type BackendName = (typeof BACKENDS)[number];
 export type BudgetUnit = (typeof BUDGET_UNITS)[number];
+export type { PairHardness } from '../tasks/types.ts';
 
 /** Where a field shows in the form: the main list, under "Advanced", or not as a field at all. */
 export type FieldPlace = 'basic' | 'advanced' | 'none';
@@ -362,6 +363,15 @@ export const RUN_FIELDS = {
     place: 'advanced',
     label: 'LR warm-up steps',
     help: 'Learning-rate warm-up steps of the RL phase (then constant).',
+  },
+  pairHardness: {
+    kind: 'select',
+    options: PAIR_HARDNESS,
+    default: 'hard',
+    optional: true,
+    place: 'advanced',
+    label: 'Training pairs',
+    help: 'Which pairs contextrl, da-sft and da-rl train on: hard (differ only where decided), easy, or random negatives; the probe stays hard.',
   },
   dropZeroStd: {
     kind: 'bool',

@@ -22,10 +22,15 @@ export function rlItems(d: Domain, c: ResolvedRunConfig, s: number, n: number): 
   return d.items(unitSeed(c.seed, 'rl-items', s), n, knobsFor(d, c.knobs));
 }
 
-/** The hard pairs of RL step s (the stream contextrl, da-rl and da-sft share). */
+/**
+ * The pairs of RL step s (the stream contextrl, da-rl and da-sft share), of the run's pairHardness
+ * (hard by default; the probe is hard whatever this is).
+ */
 export function stepPairs(d: Domain, c: ResolvedRunConfig, s: number, n: number): Pair[] {
   if (n <= 0) return [];
-  return d.pairs(unitSeed(c.seed, 'pairs', s), n, { ...knobsFor(d, c.knobs), hardness: 'hard' }).pairs.slice(0, n);
+  return d
+    .pairs(unitSeed(c.seed, 'pairs', s), n, { ...knobsFor(d, c.knobs), hardness: c.pairHardness })
+    .pairs.slice(0, n);
 }
 
 export interface RlStepResult {
