@@ -17,6 +17,7 @@ import { runExperiment } from '../runtime/experiment.ts';
 import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
 import {
+  isLossBenchmark,
   mergeResults,
   parseResultRows,
   toConsoleTable,
@@ -134,7 +135,7 @@ async function main() {
         rows.push(...r);
         write();
         const acc = Object.entries(ctx.record.accuracies)
-          .map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`)
+          .map(([k, x]) => `${k} ${isLossBenchmark(k) ? x.toFixed(3) : (100 * x).toFixed(1)}`)
           .join(' · ');
         bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
       },

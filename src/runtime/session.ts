@@ -10,7 +10,7 @@
  */
 import type { BackendName } from '../engine/backend.ts';
 import { modelConfig } from '../engine/model-config.ts';
-import type { Domain, Pair } from '../tasks/types.ts';
+import type { Domain, Pair, RLItem } from '../tasks/types.ts';
 import { Policy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
 import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../engine/kernels/shader-warmup.ts';
 import type { Transformer } from '../engine/model.ts';
@@ -29,7 +29,7 @@ import {
   probePairs,
   type EvalSet,
 } from './domains.ts';
-import { evalMetrics, evaluatePolicy } from './evaluate.ts';
+import { evalMetrics, evaluatePolicy, groundingItems } from './evaluate.ts';
 import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
@@ -77,6 +77,8 @@ export class RunSession implements RunSessionLike {
   private policyPhase?: Phase;
   private readonly evalSets: EvalSet[];
   private readonly probe: Pair[];
+  private readonly easyProbe: Pair[];
+  private readonly groundingItems: RLItem[];
   private elapsedMs = 0;
   private lastRate = 0;
   /** Steps of the current phase run by this session object (the ETA's smoothing restarts per phase). */
@@ -98,6 +100,21 @@ export class RunSession implements RunSessionLike {
   ) {
     this.evalSets = evalSets(domain, config.knobs, config.evalItems);
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
+    this.easyProbe = probePairs(domain, config.knobs, config.probePairs, 'easy');
+    this.groundingItems = groundingItems(this.evalSets);
+  }
+
+  /** The options of an evaluation at `step` (the probes, the grounding items, the clip of L_CA). */
+  private evalOptions(step: number) {
+    const c = this.config;
+    return {
+      step,
+      maxCompletionLength: c.maxCompletionLength,
+      seed: c.seed,
+      caClip: c.caClip,
+      easyProbe: this.easyProbe,
+      groundingItems: this.groundingItems,
+    };
   }
 
   /**
@@ -290,14 +307,7 @@ export class RunSession implements RunSessionLike {
         const s = this.rlStep;
         const counts = stepCounts(this.plan, c.method, s);
         if (s === 0 && c.evalEvery > 0)
-          pieces.push(() =>
-            evaluatePolicy(scratch, this.evalSets, this.probe, {
-              step: 0,
-              maxCompletionLength: c.maxCompletionLength,
-              seed: c.seed,
-              caClip: c.caClip,
-            }),
-          );
+          pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, this.evalOptions(0)));
         pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
         // The sampled completions are empty in compile-only mode, so the update gets stand-ins.
         pieces.push(() => standInUpdate(scratch, this.tokenizer, this.domain, c, s, counts));
@@ -357,14 +367,8 @@ export class RunSession implements RunSessionLike {
   }
 
   private async evaluateAt(step: number): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
-    const c = this.config;
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
-    const r = await evaluatePolicy(policy, this.evalSets, this.probe, {
-      step,
-      maxCompletionLength: c.maxCompletionLength,
-      seed: c.seed,
-      caClip: c.caClip,
-    });
+    const r = await evaluatePolicy(policy, this.evalSets, this.probe, this.evalOptions(step));
     return { record: r.record, selection: r.selection };
   }
 
