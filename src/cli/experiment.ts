@@ -12,9 +12,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
-import { validateRunConfig } from '../config/run-config.ts';
+import { validateRunConfig, type ResolvedRunConfig } from '../config/run-config.ts';
 import { runExperiment } from '../runtime/experiment.ts';
-import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
+import { getPreset, PRESETS, PRETRAIN_SPECS, presetConfig } from '../config/presets.ts';
+import { RunSession } from '../runtime/session.ts';
+import { getDomain } from '../runtime/domains.ts';
+import { heldOutContent, pretrainOverlap, type OverlapReport } from '../runtime/held-out.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
 import {
   isLossBenchmark,
@@ -40,6 +43,11 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  overlap: {
+    type: 'boolean',
+    default: false,
+    help: "only count held-out content: the RL streams' and the base model's pretraining stream's contexts that are evaluation contexts",
+  },
   merge: {
     type: 'string',
     help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running',
@@ -97,6 +105,29 @@ async function main() {
 
   const st = await initBackend({ order: parseBackendList(flags.backend), wasmPaths: nodeWasmDir() });
   mkdirSync(path.join(flags.out, 'runs'), { recursive: true });
+  const overlaps = await countOverlap(config, methods, seeds, baseModel);
+  writeFileSync(path.join(flags.out, 'overlap.json'), JSON.stringify(overlaps, null, 2) + '\n');
+  if (flags.overlap) {
+    const spec = preset.baseModel && baseModel ? PRETRAIN_SPECS[preset.baseModel] : warmStart;
+    const held = heldOutContent(getDomain(config.domain), config);
+    // The bundled base models were pretrained with seed 0 (npm run pretrain's default); a warm start per seed.
+    const pre = (baseModel ? [0] : seeds).map((seed) => ({
+      seed,
+      spec: spec.name,
+      steps: spec.steps,
+      ...pretrainOverlap(getDomain(spec.domain), spec, seed, held),
+    }));
+    writeFileSync(
+      path.join(flags.out, 'overlap.json'),
+      JSON.stringify({ rl: overlaps, pretraining: pre }, null, 2) + '\n',
+    );
+    process.stdout.write(overlapNote(overlaps, config.holdOutContent) + '\n');
+    for (const p of pre)
+      process.stdout.write(
+        `pretraining ${p.spec} (seed ${p.seed}, ${p.steps} steps): ${p.items.overlapping} of ${p.items.seen} item contexts and ${p.pairs.overlapping} of ${p.pairs.seen} easy-pair contexts are evaluation contexts\n`,
+      );
+    return;
+  }
   const t0 = Date.now();
   const bar = new ProgressBar(1);
   bar.log(
@@ -108,6 +139,7 @@ async function main() {
     `Command: \`npm run experiment -- ${process.argv.slice(2).join(' ')}\``,
     `Base model: ${baseModel ? `\`${basePath}\`` : `warm start, ${warmStart.steps} supervised steps per seed`}. Backend: ${st.label}.`,
     'The full config of every run is in config.json; per-run metric rows in runs/.',
+    overlapNote(overlaps, config.holdOutContent),
   ];
   const write = () => {
     writeFileSync(path.join(flags.out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
@@ -151,6 +183,38 @@ async function main() {
   write();
   process.stdout.write('\n' + toConsoleTable(rows));
   process.stdout.write(`\nwrote ${path.join(flags.out, 'results.json')}, results.csv, results.md\n`);
+}
+
+interface OverlapRow extends OverlapReport {
+  method: string;
+  seed: number;
+}
+
+/** Held-out content per method and seed: how many contexts of the run's RL streams (unfiltered) are evaluation contexts. */
+async function countOverlap(
+  config: ResolvedRunConfig,
+  methods: Method[],
+  seeds: number[],
+  baseModel: ArrayBuffer | undefined,
+): Promise<OverlapRow[]> {
+  const out: OverlapRow[] = [];
+  for (const seed of seeds)
+    for (const method of methods) {
+      const s = await RunSession.create({ ...config, method, seed, warmStartSteps: 0 }, { baseModel, showGroups: 0 });
+      out.push({ method, seed, ...s.trainingOverlap() });
+      s.dispose();
+    }
+  return out;
+}
+
+function overlapNote(rows: OverlapRow[], filtered: boolean): string {
+  const sum = (f: (r: OverlapRow) => number) => rows.reduce((a, r) => a + f(r), 0);
+  return (
+    `Held out by content: ${rows[0]?.heldOut ?? 0} distinct evaluation contexts (benchmark items, hard and easy probe pairs); ` +
+    `the RL streams of these runs would show ${sum((r) => r.items.overlapping)} of ${sum((r) => r.items.seen)} item contexts and ` +
+    `${sum((r) => r.pairs.overlapping)} of ${sum((r) => r.pairs.seen)} pair contexts from them (overlap.json); ` +
+    (filtered ? 'holdOutContent is on, so the runs skipped them.' : 'holdOutContent is off, so the runs saw them.')
+  );
 }
 
 /** --merge: one results.json / .csv / .md from several experiments' rows. */

@@ -373,6 +373,14 @@ export const RUN_FIELDS = {
     label: 'Training pairs',
     help: 'Which pairs contextrl, da-sft and da-rl train on: hard (differ only where decided), easy, or random negatives; the probe stays hard.',
   },
+  holdOutContent: {
+    kind: 'bool',
+    default: false,
+    optional: true,
+    place: 'advanced',
+    label: 'Hold out test content',
+    help: 'Training items and pairs skip every program, document or scene of the evaluation sets and probe pairs.',
+  },
   dropZeroStd: {
     kind: 'bool',
     default: false,

@@ -6,7 +6,7 @@
  * The chain of the Comparison panel, one record entry per link (names in src/results/results.ts):
  *   probe/ca_loss                   mean L_CA (hard clip at the run's caClip) on the hard probe pairs
  *   probe/selection                 selection accuracy on the hard probe pairs
- *   grounding/items_decisive_share  decisive share of grad x input on hard end-task items (a capped subset)
+ *   grounding/items_decisive_share  decisive share of grad x input on hard end-task items (GROUNDING_CAP of them)
  *   <domain>/hard or document/needle  the end task
  * beside probe/selection_easy (held-out easy pairs) and grounding/decisive_share (on the probe pairs).
  */
@@ -27,14 +27,16 @@ import type { EvalRecord, SelectionRecord } from './types.ts';
 export const PROBE_NAME = 'probe/selection';
 
 /**
- * Items whose decisive share is scored at each evaluation: the first ITEMS_GROUNDING_CAP of the hard
- * end-task set. Attribution costs a backward pass per item, so the share is measured on a subset;
- * at 100 items its standard error is about 1 point (per-item shares spread by ~0.1).
+ * The grounding shares are measured on a capped subset: the first GROUNDING_CAP probe pairs
+ * (grounding/decisive_share) and the first GROUNDING_CAP hard end-task items
+ * (grounding/items_decisive_share). Attribution costs a backward pass per prompt (on 2 CPU cores
+ * with wasm about 20 ms a pair, 8 ms an item at the ablation's sizes), and at 100 prompts the
+ * share's standard error is about 1 point (per-prompt shares spread by ~0.1).
  */
-export const ITEMS_GROUNDING_CAP = 100;
+export const GROUNDING_CAP = 100;
 
 /** The hard end-task items grounding/items_decisive_share is scored on (`<domain>/hard`, else document/needle, else the first set). */
-export function groundingItems(sets: EvalSet[], cap = ITEMS_GROUNDING_CAP): RLItem[] {
+export function groundingItems(sets: EvalSet[], cap = GROUNDING_CAP): RLItem[] {
   const name = endTaskOf(sets.map((s) => s.name));
   const set = sets.find((s) => s.name === name) ?? sets[0];
   return set ? set.items.slice(0, cap) : [];
@@ -106,7 +108,7 @@ export async function evaluatePolicy(
     accuracies[CA_LOSS_BENCHMARK] = meanCaLoss(sc.delta, opts.caClip);
     // Where the model looks on the probe: share of the gradient x input attribution of Delta on the decisive spans.
     accuracies[GROUNDING_METRIC] = meanShare(
-      await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'),
+      await groundPairs(policy.model, policy.tokenizer, probe.slice(0, GROUNDING_CAP), opts.seed, 'grad-input'),
     );
   }
   if (opts.easyProbe?.length)

@@ -30,7 +30,8 @@ import {
   type EvalSet,
 } from './domains.ts';
 import { evalMetrics, evaluatePolicy, groundingItems } from './evaluate.ts';
-import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
+import { drawExcluding, heldOutContent, itemKey, trainingOverlap, type OverlapReport } from './held-out.ts';
+import { rlItems, rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
 import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
@@ -274,9 +275,10 @@ export class RunSession implements RunSessionLike {
 
   private warmStartBatch(u: number): SFTExample[] {
     const c = this.config;
-    return this.domain
-      .items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs))
-      .map(itemExample);
+    const draw = (m: number) => this.domain.items(unitSeed(c.seed, 'warm-start', u), m, knobsFor(this.domain, c.knobs));
+    if (!c.holdOutContent) return draw(c.batchSize).map(itemExample);
+    const held = heldOutContent(this.domain, c);
+    return drawExcluding(draw, c.batchSize, (it) => !held.has(itemKey(it))).map(itemExample);
   }
 
   /** DA-SFT step k's examples: the pairs as supervised letter targets. */
@@ -391,6 +393,16 @@ export class RunSession implements RunSessionLike {
     );
     const rewards = r.texts.map((t, k) => this.domain.reward(items[Math.floor(k / this.config.groupSize)], t));
     return rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length);
+  }
+
+  /** How many contexts of this run's RL streams (without the holdOutContent filter) are evaluation contexts. */
+  trainingOverlap(): OverlapReport {
+    const d = this.domain;
+    const c = this.config;
+    return trainingOverlap(d, c, this.plan, (s, n) => ({
+      items: rlItems(d, c, s, n.items, true),
+      pairs: stepPairs(d, c, s, n.pairs, true),
+    }));
   }
 
   evaluate(): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
