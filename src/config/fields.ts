@@ -343,7 +343,7 @@ export const RUN_FIELDS = {
     optional: true,
     place: 'none',
     label: 'Benchmarks',
-    help: 'Benchmarks evaluated (names from the suite); empty: the domain’s own.',
+    help: 'Extra sets evaluated beside the domain’s own: <domain>/paired (a hard pair’s C+ and C- in one context).',
   },
   gradClip: {
     kind: 'float',

@@ -282,9 +282,10 @@ export const PRESETS: Record<string, Preset> = {
     methods: ALL_METHODS,
     seeds: 3,
     // docs/ABLATION.md: the probe only moves with thousands of hard pairs at lr 1e-3 and L_CA dominating the step (lambda 5).
-    // 500 held-out items per set and 500 hard and 500 easy probe pairs, none of whose contexts the RL streams show
-    // (holdOutContent); evaluated every 250 steps (one evaluation is ~20 s on 2 CPU cores).
-    config: { ...ABLATION_RL, domain: 'trace', knobs: TRACE_KNOBS },
+    // 500 held-out items per set (with trace/paired: a hard pair's C+ and C- in one context) and 500 hard and 500
+    // easy probe pairs, none of whose contexts the RL streams show (holdOutContent); evaluated every 250 steps
+    // (one evaluation is ~25 s on 2 CPU cores).
+    config: { ...ABLATION_RL, domain: 'trace', knobs: TRACE_KNOBS, benchmarks: ['trace/paired'] },
   }),
   'ablation-document': preset({
     name: 'ablation-document',
@@ -293,7 +294,7 @@ export const PRESETS: Record<string, Preset> = {
     baseModel: 'document',
     methods: ALL_METHODS,
     seeds: 3,
-    config: { ...ABLATION_RL, domain: 'document', knobs: DOCUMENT_KNOBS },
+    config: { ...ABLATION_RL, domain: 'document', knobs: DOCUMENT_KNOBS, benchmarks: ['document/paired'] },
   }),
   'ablation-quick': preset({
     name: 'ablation-quick',

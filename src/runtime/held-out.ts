@@ -12,6 +12,8 @@ import type { ResolvedRunConfig } from '../config/run-config.ts';
 import type { PretrainSpec } from '../config/presets.ts';
 import { stageAt } from '../config/presets.ts';
 import { evalSets, knobsFor, probePairs } from './domains.ts';
+import { hasPairedItems, pairedSource } from '../tasks/paired.ts';
+import { PAIRED_SEED } from '../tasks/registry.ts';
 import { stepCounts, unitSeed, type BudgetPlan } from './budget.ts';
 
 /** A context as a key: the text itself, or an image's size and bytes. */
@@ -27,16 +29,24 @@ export const pairKeys = (p: Pair): string[] => [contentKey(p.positive), contentK
 
 const memo = new Map<string, Set<string>>();
 
-/** The contexts of a run's evaluation: every benchmark set's items and both contexts of every hard and easy probe pair. */
+/**
+ * The contexts of a run's evaluation: every benchmark set's items (with the run's extra sets), both
+ * contexts of every hard and easy probe pair, and both contexts of the pairs a paired set joins.
+ */
 export function heldOutContent(
   d: Domain,
-  c: Pick<ResolvedRunConfig, 'knobs' | 'evalItems' | 'probePairs'>,
+  c: Pick<ResolvedRunConfig, 'knobs' | 'evalItems' | 'probePairs'> & { benchmarks?: readonly string[] },
 ): Set<string> {
-  const key = `${d.name}|${JSON.stringify(knobsFor(d, c.knobs))}|${c.evalItems}|${c.probePairs}`;
+  const extra = c.benchmarks ?? [];
+  const key = `${d.name}|${JSON.stringify(knobsFor(d, c.knobs))}|${c.evalItems}|${c.probePairs}|${extra.join(',')}`;
   let set = memo.get(key);
   if (!set) {
     set = new Set<string>();
-    for (const s of evalSets(d, c.knobs, c.evalItems)) for (const it of s.items) set.add(itemKey(it));
+    for (const s of evalSets(d, c.knobs, c.evalItems, extra)) for (const it of s.items) set.add(itemKey(it));
+    // A paired item's context joins two contexts of a hard pair: hold out each of them.
+    if (extra.includes(`${d.name}/paired`) && hasPairedItems(d))
+      for (const p of pairedSource(d, PAIRED_SEED, c.evalItems, knobsFor(d, c.knobs)))
+        for (const k of pairKeys(p)) set.add(k);
     for (const h of ['hard', 'easy'] as const)
       for (const p of probePairs(d, c.knobs, c.probePairs, h)) for (const k of pairKeys(p)) set.add(k);
     if (memo.size > 16) memo.clear();

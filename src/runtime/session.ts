@@ -99,7 +99,7 @@ export class RunSession implements RunSessionLike {
     readonly backend: BackendName,
     private readonly showGroups: number,
   ) {
-    this.evalSets = evalSets(domain, config.knobs, config.evalItems);
+    this.evalSets = evalSets(domain, config.knobs, config.evalItems, config.benchmarks);
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
     this.easyProbe = probePairs(domain, config.knobs, config.probePairs, 'easy');
     this.groundingItems = groundingItems(this.evalSets);

@@ -7,6 +7,7 @@ import { documentDomain } from './document/index.ts';
 import { imageDomain } from './image/index.ts';
 import { traceDomain } from './trace/index.ts';
 import type { Domain, DomainName, Knobs, Pair, PairHardness, RLItem } from './types.ts';
+import { hasPairedItems, pairedItems } from './paired.ts';
 
 const DOMAINS: Partial<Record<DomainName, Domain>> = {
   trace: traceDomain,
@@ -35,8 +36,15 @@ export interface EvalSet {
   items: RLItem[];
 }
 
-/** Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut) or long. */
-export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
+/** The seed of the paired set (`<domain>/paired`, src/tasks/paired.ts). */
+export const PAIRED_SEED = 90_004;
+
+/**
+ * Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut)
+ * or long; with `extra` naming `<domain>/paired` (a text domain), also the paired set: a hard
+ * pair's C+ and C- in one context.
+ */
+export function evalSets(d: Domain, knobs: Knobs, n: number, extra: readonly string[] = []): EvalSet[] {
   const k = knobsFor(d, knobs);
   const has = (name: string) => d.knobs.some((s) => s.name === name);
   const sets: EvalSet[] = [{ name: `${d.name}/in-distribution`, items: d.items(90_001, n, k) }];
@@ -46,6 +54,8 @@ export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
       name: 'document/needle',
       items: d.items(90_003, n, { ...k, filler: Math.max(8, Number(k.filler ?? 0) * 4) }),
     });
+  if (extra.includes(`${d.name}/paired`) && hasPairedItems(d))
+    sets.push({ name: `${d.name}/paired`, items: pairedItems(d, PAIRED_SEED, n, k) });
   return sets;
 }
 
