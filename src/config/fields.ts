@@ -16,6 +16,7 @@ export const CA_VARIANTS = ['hard', 'soft'] as const;
 /** The tfjs backends, in the order the runtime tries them. */
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export const BUDGET_UNITS = ['tokens', 'examples'] as const;
+export const PAIR_BUDGETS = ['inside', 'on-top'] as const;
 export { DOMAIN_NAMES, PAIR_HARDNESS };
 
 export type Method = (typeof METHODS)[number];
@@ -25,6 +26,7 @@ export type ScaleRewards = (typeof SCALE_REWARDS)[number];
 export type CaVariant = (typeof CA_VARIANTS)[number];
 export type BackendName = (typeof BACKENDS)[number];
 export type BudgetUnit = (typeof BUDGET_UNITS)[number];
+export type PairBudget = (typeof PAIR_BUDGETS)[number];
 export type { PairHardness } from '../tasks/types.ts';
 
 /** Where a field shows in the form: the main list, under "Advanced", or not as a field at all. */
@@ -316,6 +318,15 @@ export const RUN_FIELDS = {
     place: 'advanced',
     label: 'Budget unit',
     help: 'Match the pair share in prompt tokens (pair prompts are longer) or in examples.',
+  },
+  pairBudget: {
+    kind: 'select',
+    options: PAIR_BUDGETS,
+    default: 'inside',
+    optional: true,
+    place: 'advanced',
+    label: 'Pairs in the budget',
+    help: 'inside: pairs replace a share of the RL prompts (equal example budgets); on-top: every method gets all the RL prompts and the pairs come in addition.',
   },
   evalItems: {
     kind: 'int',
