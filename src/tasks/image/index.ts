@@ -54,6 +54,11 @@ export const IMAGE_KNOBS: KnobSpec[] = [
     help: 'Pairs only: scenes in the similarity-search pool (at least 4 per requested pair).',
   },
   {
+    name: 'matchPresence',
+    default: false,
+    help: "Pairs only: hard pairs show each colour or shape answer in both scenes or neither, easy ones never show the answer's in C-.",
+  },
+  {
     name: 'hardness',
     default: 'hard',
     options: [...PAIR_HARDNESS],
@@ -69,6 +74,7 @@ export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: PairHardness
     method: k.method as ImageKnobs['method'],
     threshold: k.threshold as number,
     pool: k.pool as number,
+    matchPresence: k.matchPresence as boolean,
     hardness: k.hardness as PairHardness,
   };
 }

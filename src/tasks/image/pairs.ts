@@ -34,7 +34,26 @@ export interface ImageKnobs {
   method: 'edit' | 'similar' | 'mixed';
   threshold: number;
   pool: number;
+  /**
+   * Presence matched (the images' analog of the text verifier's answer-leak check and of the trace
+   * easy pairs' "answer fact absent"): a hard pair shows each colour or shape answer somewhere in
+   * both scenes or in neither, an easy or random pair never shows the answer's colour or shape in
+   * C-. Then spotting the answer's colour decides easy pairs and not hard ones. Default off.
+   */
+  matchPresence?: boolean;
 }
+
+/** Whether a colour or shape word is visible in a scene; undefined for other answers (counts, yes/no, places). */
+export function shows(scene: Scene, word: string): boolean | undefined {
+  if ((COLOURS as readonly string[]).includes(word)) return scene.objects.some((o) => o.colour === word);
+  if ((KINDS as readonly string[]).includes(word)) return scene.objects.some((o) => o.kind === word);
+  return undefined;
+}
+
+/** Hard pairs: each answer shown by both scenes or by neither. */
+const presenceMatched = (a: Scene, b: Scene, words: string[]) => words.every((w) => shows(a, w) === shows(b, w));
+/** Easy and random pairs: C- does not show the answer. */
+const answerAbsent = (neg: Scene, answer: string) => shows(neg, answer) !== true;
 
 const region = (r: Rect): DecisiveSpan => ({ kind: 'region', ...r });
 
@@ -98,6 +117,27 @@ export function randomEdit(rng: Rng, scene: Scene): SceneEdit {
   return { scene: { objects }, before, after };
 }
 
+/**
+ * The images' analog of the document swap: two objects trade their colour (or their shape), so
+ * both values stay in the scene and only which object holds which changes. Null when no two
+ * objects differ in the attribute or the swapped shapes would overlap.
+ */
+export function swapEdit(rng: Rng, scene: Scene): { scene: Scene; rects: Rect[]; attr: 'colour' | 'kind' } | null {
+  const attr = rng.pick(['colour', 'kind'] as const);
+  const idx = scene.objects.map((_, i) => i);
+  const cands = idx.flatMap((i) =>
+    idx.filter((j) => j > i && scene.objects[i][attr] !== scene.objects[j][attr]).map((j) => [i, j]),
+  );
+  if (cands.length === 0) return null;
+  const [i, j] = rng.pick(cands);
+  const objects = scene.objects.map((o) => ({ ...o }));
+  const [a, b] = [objects[i], objects[j]];
+  if (attr === 'colour') [a.colour, b.colour] = [b.colour, a.colour];
+  else [a.kind, b.kind] = [b.kind, a.kind];
+  const out = { objects };
+  return validScene(out) ? { scene: out, rects: [objectRect(objects[i]), objectRect(objects[j])], attr } : null;
+}
+
 /** The pixels an edit may touch: the edited object's old and new squares. */
 export function editRect(e: SceneEdit): Rect {
   const rs = [e.before, e.after].filter((o): o is SceneObject => o !== null).map(objectRect);
@@ -116,11 +156,11 @@ function basePair(
   negativeAnswer: string,
   a: Scene,
   b: Scene,
-  rect: Rect | null,
+  rect: Rect | Rect[] | null,
   hardness: Pair['hardness'],
   meta: Pair['meta'],
 ): Pair {
-  const r = rect ? [region(rect)] : [];
+  const r = rect === null ? [] : (Array.isArray(rect) ? rect : [rect]).map(region);
   return {
     id,
     domain: 'image',
@@ -165,6 +205,12 @@ export const SIMILAR_STAGES = [
 ];
 export const EASY_STAGES = ['another scene, question well-posed', 'different answer', 'verifier'];
 export const RANDOM_STAGES = ['another item', 'claim false in C-', 'verifier'];
+const PRESENCE_HARD = 'answers shown in both or neither';
+const PRESENCE_EASY = 'answer not shown in C-';
+
+/** A builder's stages, with the presence stage before the verifier when matchPresence is on. */
+const withPresence = (stages: string[], k: ImageKnobs, name: string) =>
+  k.matchPresence ? [...stages.slice(0, -1), name, stages[stages.length - 1]] : stages;
 
 type Type = () => QuestionType;
 
@@ -172,17 +218,33 @@ function editPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
   return minePairs({
     rng,
     n,
-    stages: EDIT_STAGES,
+    stages: withPresence(EDIT_STAGES, k, PRESENCE_HARD),
     maxCandidates: 1000 * n + 1000,
     propose: (r, c) => {
       const t = type();
       const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+      // With matchPresence, half the candidates are swaps (both values stay in the scene).
+      if (k.matchPresence && r.bool(0.5)) {
+        const sw = swapEdit(r, scene);
+        if (!sw) return reject(0, 'edit-changed-nothing');
+        const neg = answerQuestion(sw.scene, query);
+        if (neg === null) return reject(2, 'template-mismatch');
+        if (neg === answer) return reject(3, 'equal-answers');
+        if (!presenceMatched(scene, sw.scene, [answer, neg])) return reject(4, 'answer-leak');
+        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, sw.scene, sw.rects, 'hard', {
+          method: 'edit',
+          question: t,
+          edit: `swap-${sw.attr}`,
+        });
+        return { pair };
+      }
       const e = randomEdit(r, scene);
       if (unchanged(e)) return reject(0, 'edit-changed-nothing');
       if (!validScene(e.scene)) return reject(1, 'differs-outside-decisive');
       const neg = answerQuestion(e.scene, query);
       if (neg === null) return reject(2, 'template-mismatch');
       if (neg === answer) return reject(3, 'equal-answers');
+      if (k.matchPresence && !presenceMatched(scene, e.scene, [answer, neg])) return reject(4, 'answer-leak');
       const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, editRect(e), 'hard', {
         method: 'edit',
         question: t,
@@ -218,7 +280,7 @@ function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: R
   return minePairs({
     rng,
     n,
-    stages: SIMILAR_STAGES,
+    stages: withPresence(SIMILAR_STAGES, k, PRESENCE_HARD),
     maxCandidates: order.length,
     verify: { similarityThreshold: k.threshold },
     propose: (r, c) => {
@@ -238,6 +300,7 @@ function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: R
       });
       if (!hit) return reject(2, 'equal-answers');
       const neg = answerQuestion(pool[hit.j], query) as string;
+      if (k.matchPresence && !presenceMatched(pool[i], pool[hit.j], [answer, neg])) return reject(3, 'answer-leak');
       const rect = diffRect(images[i], images[hit.j]);
       const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', {
         method: 'similar',
@@ -253,7 +316,7 @@ function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
   return minePairs({
     rng,
     n,
-    stages: EASY_STAGES,
+    stages: withPresence(EASY_STAGES, k, PRESENCE_EASY),
     maxCandidates: 1000 * n + 1000,
     propose: (r, c) => {
       const t = type();
@@ -262,6 +325,7 @@ function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng)
       const neg = answerQuestion(other, query);
       if (neg === null) return reject(0, 'template-mismatch');
       if (neg === answer) return reject(1, 'equal-answers');
+      if (k.matchPresence && !answerAbsent(other, answer)) return reject(2, 'answer-fact-in-negative');
       const pair = basePair(`image-easy-${seed}-${c}`, query, answer, neg, scene, other, null, 'easy', {
         method: 'easy',
         question: t,
@@ -280,7 +344,7 @@ function randomPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rn
   return minePairs({
     rng,
     n,
-    stages: RANDOM_STAGES,
+    stages: withPresence(RANDOM_STAGES, k, PRESENCE_EASY),
     maxCandidates: 1000 * n + 1000,
     propose: (r, c) => {
       const t = type();
@@ -289,6 +353,7 @@ function randomPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rn
       const other = sceneWithQuestion(o, o.pick(QUESTION_TYPES), k.objects);
       const neg = answerQuestion(other.scene, query) ?? other.answer;
       if (neg === answer) return reject(1, 'equal-answers');
+      if (k.matchPresence && !answerAbsent(other.scene, answer)) return reject(2, 'answer-fact-in-negative');
       const pair = basePair(`image-random-${seed}-${c}`, query, answer, neg, scene, other.scene, null, 'easy', {
         method: 'random',
         question: t,
