@@ -43,6 +43,10 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  tag: {
+    type: 'string',
+    help: 'appended to the trained methods\' names in the rows (contextrl -> contextrl-TAG; base stays base), to merge variants such as --set \'{"pairHardness":"easy"}\' into one table',
+  },
   overlap: {
     type: 'boolean',
     default: false,
@@ -134,6 +138,9 @@ async function main() {
     `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
   );
   const rows: ResultRow[] = [];
+  if (flags.tag !== undefined && !/^[a-z0-9.]+(-[a-z0-9.]+)*$/.test(flags.tag))
+    throw new Error(`--tag "${flags.tag}": use lower-case letters, digits, dots and single hyphens`);
+  const tagged = (method: string) => (flags.tag && method !== 'base' ? `${method}-${flags.tag}` : method);
   const notes = [
     `Preset \`${presetName}\`: ${preset.description}`,
     `Command: \`npm run experiment -- ${process.argv.slice(2).join(' ')}\``,
@@ -164,7 +171,7 @@ async function main() {
         bar.update(done, label);
       },
       result: (r, ctx) => {
-        rows.push(...r);
+        rows.push(...r.map((x) => ({ ...x, method: tagged(x.method) })));
         write();
         const acc = Object.entries(ctx.record.accuracies)
           .map(([k, x]) => `${k} ${isLossBenchmark(k) ? x.toFixed(3) : (100 * x).toFixed(1)}`)
@@ -173,7 +180,7 @@ async function main() {
       },
       metrics: (method, seed, m) =>
         writeFileSync(
-          path.join(flags.out, 'runs', `${method}-seed${seed}.jsonl`),
+          path.join(flags.out, 'runs', `${tagged(method)}-seed${seed}.jsonl`),
           m.map((r) => JSON.stringify(r)).join('\n') + '\n',
         ),
     },
