@@ -8,7 +8,8 @@
  *   npm run experiment -- --quick --out out/quick
  *   npm run experiment -- --merge out/s0,out/s1,out/s2 --out out/all   # one table from several runs
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { curvesMarkdown, parseRunFileName, type RunCurve } from '../results/curves.ts';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList } from '../engine/node.ts';
@@ -239,10 +240,38 @@ function merge(sources: string[], out: string): void {
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(out, 'results.csv'), toCsv(rows));
   writeFileSync(path.join(out, 'results.md'), toMarkdown(rows, { title: 'Experiment: merged results', notes }));
+  const runs = readRunCurves(sources);
+  if (runs.length)
+    writeFileSync(
+      path.join(out, 'curves.md'),
+      `# Over training: merged runs\n\n${notes[0]}\n\nFrom ${runs.length} runs' metric rows (runs/*.jsonl).\n\n` +
+        curvesMarkdown(runs),
+    );
   process.stdout.write(toConsoleTable(rows));
   process.stdout.write(
-    `\nwrote ${path.join(out, 'results.json')}, results.csv, results.md (${rows.length} rows from ${sets.length} files)\n`,
+    `\nwrote ${path.join(out, 'results.json')}, results.csv, results.md${runs.length ? ', curves.md' : ''} (${rows.length} rows from ${sets.length} files)\n`,
   );
+}
+
+/** The metric rows of every run under the sources' runs/ folders (a run that appears twice is read once). */
+function readRunCurves(sources: string[]): RunCurve[] {
+  const seen = new Set<string>();
+  const out: RunCurve[] = [];
+  for (const src of sources) {
+    const dir = path.join(src.endsWith('.json') ? path.dirname(src) : src, 'runs');
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) {
+      const id = parseRunFileName(f);
+      if (!id || seen.has(f)) continue;
+      seen.add(f);
+      const rows = readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RunCurve['rows'][number]);
+      out.push({ ...id, rows });
+    }
+  }
+  return out;
 }
 
 main().catch((e: unknown) => {
