@@ -29,7 +29,7 @@ import {
   toMarkdown,
   type ResultRow,
 } from '../results/results.ts';
-import type { Method, RunConfig } from '../runtime/types.ts';
+import type { EvalRecord, Method, RunConfig } from '../runtime/types.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {
@@ -174,11 +174,11 @@ async function main() {
       result: (r, ctx) => {
         rows.push(...r.map((x) => ({ ...x, method: tagged(x.method) })));
         write();
-        const acc = Object.entries(ctx.record.accuracies)
-          .map(([k, x]) => `${k} ${isLossBenchmark(k) ? x.toFixed(3) : (100 * x).toFixed(1)}`)
-          .join(' · ');
-        bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
+        const acc = formatRecord(ctx.record);
+        bar.log(`${tagged(ctx.method)} seed ${ctx.seed}: ${acc}`);
       },
+      evaluation: (method, seed, rec) =>
+        bar.log(`${tagged(method)} seed ${seed} step ${rec.step}: ${formatRecord(rec)}`),
       metrics: (method, seed, m) =>
         writeFileSync(
           path.join(flags.out, 'runs', `${tagged(method)}-seed${seed}.jsonl`),
@@ -223,6 +223,12 @@ function overlapNote(rows: OverlapRow[], filtered: boolean): string {
     `${sum((r) => r.pairs.overlapping)} of ${sum((r) => r.pairs.seen)} pair contexts from them (overlap.json); ` +
     (filtered ? 'holdOutContent is on, so the runs skipped them.' : 'holdOutContent is off, so the runs saw them.')
   );
+}
+
+function formatRecord(rec: EvalRecord): string {
+  return Object.entries(rec.accuracies)
+    .map(([k, x]) => `${k} ${isLossBenchmark(k) ? x.toFixed(3) : (100 * x).toFixed(1)}`)
+    .join(' · ');
 }
 
 /** --merge: one results.json / .csv / .md from several experiments' rows. */
