@@ -322,14 +322,37 @@ export function groundPairs(
  * none) holds replica r's probe pairs and seed. Each batch of `batchSize` layouts per replica is
  * one attribution over R blocks of rows (a short block padded with copies of a layout, dropped after).
  */
-export async function groundPairsReplicas(
+export function groundPairsReplicas(
   model: Transformer,
   tok: Tokenizer,
   requests: ({ pairs: Pair[]; seed: number } | undefined)[],
   method: AttributionMethod = 'grad-input',
   batchSize = 32,
 ): Promise<(GroundingResult[] | undefined)[]> {
-  const layouts = requests.map((q) => (q ? q.pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, q.seed))) : []));
+  const layouts = requests.map((q) => (q ? q.pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, q.seed))) : undefined));
+  return groundLayoutsReplicas(model, tok, layouts, method, batchSize);
+}
+
+/** groundItems for each replica of a replica model, batched as groundPairsReplicas. */
+export function groundItemsReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: (RLItem[] | undefined)[],
+  method: AttributionMethod = 'grad-input',
+  batchSize = 32,
+): Promise<(GroundingResult[] | undefined)[]> {
+  const layouts = requests.map((q) => q?.map((it) => itemLayout(tok, it)));
+  return groundLayoutsReplicas(model, tok, layouts, method, batchSize);
+}
+
+async function groundLayoutsReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: (PromptLayout[] | undefined)[],
+  method: AttributionMethod = 'grad-input',
+  batchSize = 32,
+): Promise<(GroundingResult[] | undefined)[]> {
+  const layouts = requests.map((q) => q ?? []);
   const filler = layouts.flat()[0];
   const out: GroundingResult[][] = layouts.map(() => []);
   const longest = Math.max(0, ...layouts.map((l) => l.length));

@@ -4,7 +4,7 @@
  * apply, dispose the gradients, read back one packed metrics tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Pair, PromptText } from '../tasks/types.ts';
+import type { Pair, PromptText, RLItem } from '../tasks/types.ts';
 import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
 import type { ModelConfig, PresetName } from './model-config.ts';
@@ -21,7 +21,7 @@ import type { Rollouts, SampleOptions, ScoredRollouts } from './sample.ts';
 import { generate } from './sample.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { hostGrpoMetrics, readMetrics, type StepMetrics } from './metrics.ts';
-import { groundPairs, type GroundingResult } from './grounding.ts';
+import { groundItems, groundPairs, type GroundingResult } from './grounding.ts';
 
 export interface GrpoConfig {
   epsLow: number;
@@ -118,6 +118,8 @@ export interface PhasePolicy {
   scorePairs(pairs: PairExample[], batchSize?: number): Promise<PairScores>;
   /** Gradient x input grounding of the pairs as the probe shows them (grounding.ts groundPairs). */
   groundPairs(pairs: Pair[], seed: number): Promise<GroundingResult[]>;
+  /** Gradient x input grounding of single-context items' answers (grounding.ts groundItems). */
+  groundItems(items: RLItem[]): Promise<GroundingResult[]>;
 }
 
 /** Options over the defaults, checked; the model's config (when given) or options.model's. */
@@ -383,6 +385,10 @@ export class Policy implements PhasePolicy {
 
   groundPairs(pairs: Pair[], seed: number): Promise<GroundingResult[]> {
     return groundPairs(this.model, this.tokenizer, pairs, seed, 'grad-input');
+  }
+
+  groundItems(items: RLItem[]): Promise<GroundingResult[]> {
+    return groundItems(this.model, this.tokenizer, items, 'grad-input');
   }
 
   /** Model, optimizer state and reference in one call. */

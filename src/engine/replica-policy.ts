@@ -8,11 +8,11 @@
  * among the replicas of one step. Short replicas are padded with masked rows.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { Pair, PromptText } from '../tasks/types.ts';
+import type { Pair, PromptText, RLItem } from '../tasks/types.ts';
 import { Rng } from '../tasks/rng.ts';
 import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
-import { groundPairsReplicas, type GroundingResult } from './grounding.ts';
+import { groundItemsReplicas, groundPairsReplicas, type GroundingResult } from './grounding.ts';
 import { computeAdvantages, maskedCrossEntropy, zeroStdGroups } from './losses.ts';
 import { hostGrpoMetrics, type StepMetrics } from './metrics.ts';
 import type { Transformer } from './model.ts';
@@ -450,6 +450,10 @@ export class ReplicaPolicy {
   /** Policy.groundPairs for every replica with pairs. */
   groundPairs(per: PerReplica<{ pairs: Pair[]; seed: number }>): Promise<PerReplica<GroundingResult[]>> {
     return groundPairsReplicas(this.model, this.tokenizer, per, 'grad-input');
+  }
+
+  groundItems(per: PerReplica<RLItem[]>): Promise<PerReplica<GroundingResult[]>> {
+    return groundItemsReplicas(this.model, this.tokenizer, per, 'grad-input');
   }
 
   /** Model, optimizer state and reference in one call. */

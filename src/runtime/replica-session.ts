@@ -19,7 +19,7 @@ import type { Rollouts, SampleOptions, ScoredRollouts } from '../engine/sample.t
 import type { Tokenizer } from '../engine/tokenizer.ts';
 import type { GroundingResult } from '../engine/grounding.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
-import type { Pair, PromptText } from '../tasks/types.ts';
+import type { Pair, PromptText, RLItem } from '../tasks/types.ts';
 import type { ResolvedRunConfig } from '../config/run-config.ts';
 import type { NamedArray } from './run-checkpoint.ts';
 import { RunSession, type SessionOptions } from './session.ts';
@@ -27,7 +27,7 @@ import type { SessionModel } from './session-model.ts';
 import type { StepReport } from './session-types.ts';
 import { modelFromArrays, momentArrays, tensorsToArrays, withMoments } from './weights.ts';
 
-type Kind = 'sft' | 'grpo' | 'generate' | 'score' | 'ground';
+type Kind = 'sft' | 'grpo' | 'generate' | 'score' | 'ground' | 'groundItems';
 
 interface Call {
   r: number;
@@ -137,6 +137,8 @@ class ReplicaHub {
         return p.scorePairs(per<PairExample[]>(), Number(group[0].key));
       case 'ground':
         return p.groundPairs(per<{ pairs: Pair[]; seed: number }>());
+      case 'groundItems':
+        return p.groundItems(per<RLItem[]>());
     }
   }
 
@@ -268,6 +270,10 @@ class ReplicaView implements PhasePolicy {
 
   groundPairs(pairs: Pair[], seed: number): Promise<GroundingResult[]> {
     return this.hub.call(this.r, 'ground', '', { pairs, seed });
+  }
+
+  groundItems(items: RLItem[]): Promise<GroundingResult[]> {
+    return this.hub.call(this.r, 'groundItems', '', items);
   }
 }
 

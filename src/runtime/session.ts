@@ -10,7 +10,7 @@
  */
 import type { BackendName } from '../engine/backend.ts';
 import { modelConfig } from '../engine/model-config.ts';
-import type { Domain, Pair } from '../tasks/types.ts';
+import type { Domain, Pair, RLItem } from '../tasks/types.ts';
 import { Policy, type PhasePolicy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
 import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../engine/kernels/shader-warmup.ts';
 import type { Transformer } from '../engine/model.ts';
@@ -29,9 +29,10 @@ import {
   probePairs,
   type EvalSet,
 } from './domains.ts';
-import { evalMetrics, evaluatePolicy } from './evaluate.ts';
+import { evalMetrics, evaluatePolicy, groundingItems } from './evaluate.ts';
+import { drawExcluding, heldOutContent, itemKey, trainingOverlap, type OverlapReport } from './held-out.ts';
 import { evaluateProbe } from './probe-eval.ts';
-import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
+import { rlItems, rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
 import { initModel, modelFromArrays } from './weights.ts';
@@ -84,6 +85,8 @@ export class RunSession implements RunSessionLike {
   private policyPhase?: Phase;
   private readonly evalSets: EvalSet[];
   private readonly probe: Pair[];
+  private readonly easyProbe: Pair[];
+  private readonly groundingItems: RLItem[];
   private elapsedMs = 0;
   private lastRate = 0;
   /** Steps of the current phase run by this session object (the ETA's smoothing restarts per phase). */
@@ -103,8 +106,23 @@ export class RunSession implements RunSessionLike {
     readonly backend: BackendName,
     private readonly showGroups: number,
   ) {
-    this.evalSets = evalSets(domain, config.knobs, config.evalItems);
+    this.evalSets = evalSets(domain, config.knobs, config.evalItems, config.benchmarks);
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
+    this.easyProbe = probePairs(domain, config.knobs, config.probePairs, 'easy');
+    this.groundingItems = groundingItems(this.evalSets);
+  }
+
+  /** The options of an evaluation at `step` (the probes, the grounding items, the clip of L_CA). */
+  private evalOptions(step: number) {
+    const c = this.config;
+    return {
+      step,
+      maxCompletionLength: c.maxCompletionLength,
+      seed: c.seed,
+      caClip: c.caClip,
+      easyProbe: this.easyProbe,
+      groundingItems: this.groundingItems,
+    };
   }
 
   /**
@@ -264,9 +282,10 @@ export class RunSession implements RunSessionLike {
 
   private warmStartBatch(u: number): SFTExample[] {
     const c = this.config;
-    return this.domain
-      .items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs))
-      .map(itemExample);
+    const draw = (m: number) => this.domain.items(unitSeed(c.seed, 'warm-start', u), m, knobsFor(this.domain, c.knobs));
+    if (!c.holdOutContent) return draw(c.batchSize).map(itemExample);
+    const held = heldOutContent(this.domain, c);
+    return drawExcluding(draw, c.batchSize, (it) => !held.has(itemKey(it))).map(itemExample);
   }
 
   /** DA-SFT step k's examples: the pairs as supervised letter targets. */
@@ -297,14 +316,7 @@ export class RunSession implements RunSessionLike {
         const s = this.rlStep;
         const counts = stepCounts(this.plan, c.method, s);
         if (s === 0 && c.evalEvery > 0)
-          pieces.push(() =>
-            evaluatePolicy(scratch, this.evalSets, this.probe, {
-              step: 0,
-              maxCompletionLength: c.maxCompletionLength,
-              seed: c.seed,
-              caClip: c.caClip,
-            }),
-          );
+          pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, this.evalOptions(0)));
         pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
         // The sampled completions are empty in compile-only mode, so the update gets stand-ins.
         pieces.push(() => standInUpdate(scratch, this.tokenizer, this.domain, c, s, counts));
@@ -371,14 +383,8 @@ export class RunSession implements RunSessionLike {
   }
 
   private async evaluateAt(step: number): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
-    const c = this.config;
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
-    const r = await evaluatePolicy(policy, this.evalSets, this.probe, {
-      step,
-      maxCompletionLength: c.maxCompletionLength,
-      seed: c.seed,
-      caClip: c.caClip,
-    });
+    const r = await evaluatePolicy(policy, this.evalSets, this.probe, this.evalOptions(step));
     return { record: r.record, selection: r.selection };
   }
 
@@ -401,6 +407,16 @@ export class RunSession implements RunSessionLike {
     );
     const rewards = r.texts.map((t, k) => this.domain.reward(items[Math.floor(k / this.config.groupSize)], t));
     return rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length);
+  }
+
+  /** How many contexts of this run's RL streams (without the holdOutContent filter) are evaluation contexts. */
+  trainingOverlap(): OverlapReport {
+    const d = this.domain;
+    const c = this.config;
+    return trainingOverlap(d, c, this.plan, (s, n) => ({
+      items: rlItems(d, c, s, n.items, true),
+      pairs: stepPairs(d, c, s, n.pairs, true),
+    }));
   }
 
   evaluate(): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {

@@ -117,7 +117,15 @@ describe('determinism', () => {
       selections += r.selection?.length ?? 0;
       if (r.eval)
         expect(Object.keys(r.eval.accuracies)).toEqual(
-          expect.arrayContaining(['trace/in-distribution', 'trace/hard', 'probe/selection']),
+          expect.arrayContaining([
+            'trace/in-distribution',
+            'trace/hard',
+            'probe/selection',
+            'probe/selection_easy',
+            'probe/ca_loss',
+            'grounding/decisive_share',
+            'grounding/items_decisive_share',
+          ]),
         );
     }
     s.dispose();
