@@ -15,6 +15,7 @@ import { modelConfig } from '../engine/model-config.ts';
 import type { PresetName } from '../engine/model-config.ts';
 import type { CheckCapture, Phase, PhaseTiming, WorkloadRequest } from '../perf/workload.ts';
 import { benchTokenizer, runWorkload, workloadShape } from '../perf/workload.ts';
+import { runReplicaWorkload, type ReplicaTiming } from '../perf/replica-workload.ts';
 
 /** Our backends by row name: webgpu-gles / webgpu-vulkan are Dawn's OpenGL ES and Vulkan paths. */
 export type NodeBackend = 'webgpu-vulkan' | 'webgpu-gles' | 'wasm' | 'cpu';
@@ -29,13 +30,15 @@ export interface ChildRequest extends WorkloadRequest {
   fallbackPresets?: PresetName[];
   /** Directory of the tfjs .wasm files (the packed GPU bundle carries its own). */
   wasmDir?: string;
+  /** Replica counts to time (1: plain runs; R > 1: replica-workload.ts); default [1]. */
+  replicas?: number[];
 }
 
 export interface ChildResult {
   backend: NodeBackend;
   label: string;
   adapter?: string;
-  results: { preset: PresetName; timings: PhaseTiming[] }[];
+  results: { preset: PresetName; timings: (PhaseTiming | ReplicaTiming)[] }[];
   /** Presets left out (software WebGPU adapter). */
   skipped?: string[];
   checks: string[];
@@ -131,26 +134,37 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
         (out.skipped ??= []).push(`node ${req.backend} ${preset} (software adapter ${sel.adapter})`);
         continue;
       }
-      const timings = await runWorkload(
-        workloadShape(preset, { batch: req.batch, maxCompletionLength: req.maxCompletionLength }),
-        {
-          warmup: req.warmup,
-          reps: req.reps,
-          phases: req.phases,
-          onProgress: (m) => progress(`${req.backend} ${preset} ${m}`),
-          onCheck: req.checkDir
-            ? (c) => {
-                out.checks.push(writeCheck(req.checkDir as string, preset, c));
-              }
-            : undefined,
-          profile: req.profile
-            ? (phase, kernels) => {
-                out.profiles.push({ preset, phase, kernels });
-              }
-            : undefined,
-        },
-      );
-      out.results.push({ preset, timings });
+      const shape = workloadShape(preset, { batch: req.batch, maxCompletionLength: req.maxCompletionLength });
+      const profile = req.profile
+        ? (phase: Phase, kernels: { name: string; ms: number; count: number }[]) => {
+            out.profiles.push({ preset, phase, kernels });
+          }
+        : undefined;
+      for (const R of req.replicas ?? [1]) {
+        const onProgress = (m: string) => progress(`${req.backend} ${preset} ${m}`);
+        const timings =
+          R === 1
+            ? await runWorkload(shape, {
+                warmup: req.warmup,
+                reps: req.reps,
+                phases: req.phases,
+                onProgress,
+                onCheck: req.checkDir
+                  ? (c) => {
+                      out.checks.push(writeCheck(req.checkDir as string, preset, c));
+                    }
+                  : undefined,
+                profile,
+              })
+            : await runReplicaWorkload(shape, R, {
+                warmup: req.warmup,
+                reps: req.reps,
+                phases: req.phases,
+                onProgress,
+                profile,
+              });
+        out.results.push({ preset, timings });
+      }
     }
   } catch (e) {
     out.error = (e as Error).stack ?? String(e);

@@ -67,6 +67,10 @@ const FLAGS = {
     default: true,
     help: 'loss-equality check against PyTorch before timing (--no-check to skip)',
   },
+  replicas: {
+    type: 'string',
+    help: 'replica counts to time on Node (R runs as one batched model; 1: plain runs); default 1 (quick: 1,8)',
+  },
   profile: {
     type: 'boolean',
     default: false,
@@ -142,7 +146,17 @@ function childRows(r: ChildResult): BenchRow[] {
       adapter: r.adapter,
       preset,
       phase: t.phase,
+      replicas: t.replicas,
       ms_median: t.ms_median,
+      cpu_ms_median: t.cpu_ms_median,
+      kernels: t.kernels,
+      ...('ratio_to_sequential' in t
+        ? {
+            sequential_ms_median: t.sequential_ms_median,
+            ratio_to_sequential: t.ratio_to_sequential,
+            cpu_ratio_to_sequential: t.cpu_ratio_to_sequential,
+          }
+        : {}),
       tokens_per_s: t.tokens_per_s,
       peak_bytes: t.peak_bytes,
       warmup_ms: t.warmup_ms,
@@ -161,6 +175,7 @@ function torchRows(t: TorchResult): BenchRow[] {
       adapter: t.device_name ?? `${t.threads} thread${t.threads === 1 ? '' : 's'}`,
       preset: tm.preset,
       phase: phase as Phase,
+      replicas: 1,
       ms_median: med,
       tokens_per_s: NaN,
       ms: tm.ms[phase],
@@ -202,6 +217,9 @@ async function main(): Promise<void> {
   const fallbackPresets =
     flags['fallback-presets'] === 'all' ? undefined : (list(flags['fallback-presets']) as PresetName[]);
   const warmup = flags.warmup;
+  const replicas = list(flags.replicas ?? (quick ? '1,8' : '1')).map(Number);
+  for (const R of replicas)
+    if (!Number.isInteger(R) || R < 1) throw new Error(`--replicas: "${R}" is not a positive integer`);
   const nodeBackends = (
     flags.node === 'none'
       ? []
@@ -245,6 +263,7 @@ async function main(): Promise<void> {
     cpu_model: os.cpus()[0]?.model,
     node: process.version,
     batch,
+    replicas,
     tokens_per_row: 128,
     max_new_tokens: maxCompletionLength,
     warmup,
@@ -362,6 +381,7 @@ async function main(): Promise<void> {
         profile: flags.profile,
         wasmDir: flags['wasm-dir'],
         fallbackPresets,
+        replicas,
       }),
     );
     skipped.push(...(r.skipped ?? []));
@@ -440,7 +460,9 @@ async function main(): Promise<void> {
                   adapter: result.adapter,
                   preset,
                   phase: t.phase,
+                  replicas: t.replicas ?? 1,
                   ms_median: t.ms_median,
+                  kernels: t.kernels,
                   tokens_per_s: t.tokens_per_s,
                   peak_bytes: t.peak_bytes,
                   warmup_ms: t.warmup_ms,

@@ -8,15 +8,21 @@
  *   npm run experiment -- --quick --out out/quick
  *   npm run experiment -- --merge out/s0,out/s1,out/s2 --out out/all   # one table from several runs
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { curvesMarkdown, parseRunFileName, type RunCurve } from '../results/curves.ts';
 import path from 'node:path';
 import { initBackend } from '../engine/backend.ts';
 import { nodeWasmDir, parseBackendList, quietTfjs } from '../engine/node.ts';
-import { validateRunConfig } from '../config/run-config.ts';
+import { validateRunConfig, type ResolvedRunConfig } from '../config/run-config.ts';
 import { runExperiment } from '../runtime/experiment.ts';
-import { getPreset, PRESETS, presetConfig } from '../config/presets.ts';
+import { runExperimentReplicas } from '../runtime/experiment-replicas.ts';
+import { getPreset, PRESETS, PRETRAIN_SPECS, presetConfig } from '../config/presets.ts';
+import { RunSession } from '../runtime/session.ts';
+import { getDomain } from '../runtime/domains.ts';
+import { heldOutContent, pretrainOverlap, type OverlapReport } from '../runtime/held-out.ts';
 import { Pretrainer } from '../runtime/pretrain.ts';
 import {
+  isLossBenchmark,
   mergeResults,
   parseResultRows,
   toConsoleTable,
@@ -25,6 +31,7 @@ import {
   type ResultRow,
 } from '../results/results.ts';
 import { METHODS, type Method, type RunConfig } from '../config/fields.ts';
+import type { EvalRecord } from '../runtime/types.ts';
 import { formatDuration, parseFlags, ProgressBar, usage, type FlagSpec } from './args.ts';
 
 const FLAGS = {
@@ -39,6 +46,20 @@ const FLAGS = {
   models: { type: 'string', default: 'public/models', help: 'where bundled base models live' },
   'no-base-model': { type: 'boolean', default: false, help: 'ignore the bundled base model and warm-start per seed' },
   backend: { type: 'string', default: 'wasm,cpu', help: 'backends to try in order' },
+  replicas: {
+    type: 'boolean',
+    default: true,
+    help: "train a method's seeds together as replicas of one batched model (same results; --no-replicas: one by one)",
+  },
+  tag: {
+    type: 'string',
+    help: 'appended to the trained methods\' names in the rows (contextrl -> contextrl-TAG; base stays base), to merge variants such as --set \'{"pairHardness":"easy"}\' into one table',
+  },
+  overlap: {
+    type: 'boolean',
+    default: false,
+    help: "only count held-out content: the RL streams' and the base model's pretraining stream's contexts that are evaluation contexts",
+  },
   merge: {
     type: 'string',
     help: 'comma-separated experiment directories (or results.json files): write their rows as one table to --out instead of running',
@@ -98,17 +119,44 @@ async function main() {
 
   const st = await initBackend({ order: parseBackendList(flags.backend), wasmPaths: nodeWasmDir() });
   mkdirSync(path.join(flags.out, 'runs'), { recursive: true });
+  const overlaps = await countOverlap(config, methods, seeds, baseModel);
+  writeFileSync(path.join(flags.out, 'overlap.json'), JSON.stringify(overlaps, null, 2) + '\n');
+  if (flags.overlap) {
+    const spec = preset.baseModel && baseModel ? PRETRAIN_SPECS[preset.baseModel] : warmStart;
+    const held = heldOutContent(getDomain(config.domain), config);
+    // The bundled base models were pretrained with seed 0 (npm run pretrain's default); a warm start per seed.
+    const pre = (baseModel ? [0] : seeds).map((seed) => ({
+      seed,
+      spec: spec.name,
+      steps: spec.steps,
+      ...pretrainOverlap(getDomain(spec.domain), spec, seed, held),
+    }));
+    writeFileSync(
+      path.join(flags.out, 'overlap.json'),
+      JSON.stringify({ rl: overlaps, pretraining: pre }, null, 2) + '\n',
+    );
+    process.stdout.write(overlapNote(overlaps, config.holdOutContent) + '\n');
+    for (const p of pre)
+      process.stdout.write(
+        `pretraining ${p.spec} (seed ${p.seed}, ${p.steps} steps): ${p.items.overlapping} of ${p.items.seen} item contexts and ${p.pairs.overlapping} of ${p.pairs.seen} easy-pair contexts are evaluation contexts\n`,
+      );
+    return;
+  }
   const t0 = Date.now();
   const bar = new ProgressBar(1);
   bar.log(
-    `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
+    `experiment ${presetName}: methods ${methods.join(', ')} · seeds ${seeds.join(', ')}${flags.replicas && seeds.length > 1 ? ' as replicas' : ''} · ${config.steps} RL steps · backend ${st.label} · base model: ${baseModel ? basePath : `warm start (${warmStart.steps} steps per seed)`}`,
   );
   const rows: ResultRow[] = [];
+  if (flags.tag !== undefined && !/^[a-z0-9.]+(-[a-z0-9.]+)*$/.test(flags.tag))
+    throw new Error(`--tag "${flags.tag}": use lower-case letters, digits, dots and single hyphens`);
+  const tagged = (method: string) => (flags.tag && method !== 'base' ? `${method}-${flags.tag}` : method);
   const notes = [
     `Preset \`${presetName}\`: ${preset.description}`,
     `Command: \`npm run experiment -- ${process.argv.slice(2).join(' ')}\``,
     `Base model: ${baseModel ? `\`${basePath}\`` : `warm start, ${warmStart.steps} supervised steps per seed`}. Backend: ${st.label}.`,
     'The full config of every run is in config.json; per-run metric rows in runs/.',
+    overlapNote(overlaps, config.holdOutContent),
   ];
   const write = () => {
     writeFileSync(path.join(flags.out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
@@ -125,7 +173,9 @@ async function main() {
     path.join(flags.out, 'config.json'),
     JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n',
   );
-  await runExperiment(
+  // docs/PERFORMANCE.md: replicas measured faster here for every preset (nothing to batch with one seed).
+  const run = flags.replicas && seeds.length > 1 ? runExperimentReplicas : runExperiment;
+  await run(
     { preset, config, methods, seeds, baseModel, warmStart },
     {
       progress: (done, total, label) => {
@@ -133,16 +183,16 @@ async function main() {
         bar.update(done, label);
       },
       result: (r, ctx) => {
-        rows.push(...r);
+        rows.push(...r.map((x) => ({ ...x, method: tagged(x.method) })));
         write();
-        const acc = Object.entries(ctx.record.accuracies)
-          .map(([k, x]) => `${k} ${(100 * x).toFixed(1)}`)
-          .join(' · ');
-        bar.log(`${ctx.method} seed ${ctx.seed}: ${acc}`);
+        const acc = formatRecord(ctx.record);
+        bar.log(`${tagged(ctx.method)} seed ${ctx.seed}: ${acc}`);
       },
+      evaluation: (method, seed, rec) =>
+        bar.log(`${tagged(method)} seed ${seed} step ${rec.step}: ${formatRecord(rec)}`),
       metrics: (method, seed, m) =>
         writeFileSync(
-          path.join(flags.out, 'runs', `${method}-seed${seed}.jsonl`),
+          path.join(flags.out, 'runs', `${tagged(method)}-seed${seed}.jsonl`),
           m.map((r) => JSON.stringify(r)).join('\n') + '\n',
         ),
     },
@@ -152,6 +202,44 @@ async function main() {
   write();
   process.stdout.write('\n' + toConsoleTable(rows));
   process.stdout.write(`\nwrote ${path.join(flags.out, 'results.json')}, results.csv, results.md\n`);
+}
+
+interface OverlapRow extends OverlapReport {
+  method: string;
+  seed: number;
+}
+
+/** Held-out content per method and seed: how many contexts of the run's RL streams (unfiltered) are evaluation contexts. */
+async function countOverlap(
+  config: ResolvedRunConfig,
+  methods: Method[],
+  seeds: number[],
+  baseModel: ArrayBuffer | undefined,
+): Promise<OverlapRow[]> {
+  const out: OverlapRow[] = [];
+  for (const seed of seeds)
+    for (const method of methods) {
+      const s = await RunSession.create({ ...config, method, seed, warmStartSteps: 0 }, { baseModel, showGroups: 0 });
+      out.push({ method, seed, ...s.trainingOverlap() });
+      s.dispose();
+    }
+  return out;
+}
+
+function overlapNote(rows: OverlapRow[], filtered: boolean): string {
+  const sum = (f: (r: OverlapRow) => number) => rows.reduce((a, r) => a + f(r), 0);
+  return (
+    `Held out by content: ${rows[0]?.heldOut ?? 0} distinct evaluation contexts (benchmark items, hard and easy probe pairs); ` +
+    `the RL streams of these runs would show ${sum((r) => r.items.overlapping)} of ${sum((r) => r.items.seen)} item contexts and ` +
+    `${sum((r) => r.pairs.overlapping)} of ${sum((r) => r.pairs.seen)} pair contexts from them (overlap.json); ` +
+    (filtered ? 'holdOutContent is on, so the runs skipped them.' : 'holdOutContent is off, so the runs saw them.')
+  );
+}
+
+function formatRecord(rec: EvalRecord): string {
+  return Object.entries(rec.accuracies)
+    .map(([k, x]) => `${k} ${isLossBenchmark(k) ? x.toFixed(3) : (100 * x).toFixed(1)}`)
+    .join(' · ');
 }
 
 /** --merge: one results.json / .csv / .md from several experiments' rows. */
@@ -169,10 +257,38 @@ function merge(sources: string[], out: string): void {
   writeFileSync(path.join(out, 'results.json'), JSON.stringify(rows, null, 2) + '\n');
   writeFileSync(path.join(out, 'results.csv'), toCsv(rows));
   writeFileSync(path.join(out, 'results.md'), toMarkdown(rows, { title: 'Experiment: merged results', notes }));
+  const runs = readRunCurves(sources);
+  if (runs.length)
+    writeFileSync(
+      path.join(out, 'curves.md'),
+      `# Over training: merged runs\n\n${notes[0]}\n\nFrom ${runs.length} runs' metric rows (runs/*.jsonl).\n\n` +
+        curvesMarkdown(runs),
+    );
   process.stdout.write(toConsoleTable(rows));
   process.stdout.write(
-    `\nwrote ${path.join(out, 'results.json')}, results.csv, results.md (${rows.length} rows from ${sets.length} files)\n`,
+    `\nwrote ${path.join(out, 'results.json')}, results.csv, results.md${runs.length ? ', curves.md' : ''} (${rows.length} rows from ${sets.length} files)\n`,
   );
+}
+
+/** The metric rows of every run under the sources' runs/ folders (a run that appears twice is read once). */
+function readRunCurves(sources: string[]): RunCurve[] {
+  const seen = new Set<string>();
+  const out: RunCurve[] = [];
+  for (const src of sources) {
+    const dir = path.join(src.endsWith('.json') ? path.dirname(src) : src, 'runs');
+    if (!existsSync(dir)) continue;
+    for (const f of readdirSync(dir).sort()) {
+      const id = parseRunFileName(f);
+      if (!id || seen.has(f)) continue;
+      seen.add(f);
+      const rows = readFileSync(path.join(dir, f), 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as RunCurve['rows'][number]);
+      out.push({ ...id, rows });
+    }
+  }
+  return out;
 }
 
 main().catch((e: unknown) => {

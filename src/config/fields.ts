@@ -6,7 +6,7 @@
  * fields (src/store/url.ts) and the engine's defaults (src/engine/policy.ts, optim.ts).
  * Change a knob here and every layer follows. tfjs-free: every layer may import it.
  */
-import { DOMAIN_NAMES, type Knobs } from '../tasks/types.ts';
+import { DOMAIN_NAMES, PAIR_HARDNESS, type Knobs } from '../tasks/types.ts';
 
 export const METHODS = ['grpo', 'da-sft', 'da-rl', 'contextrl'] as const;
 export const MODEL_SIZES = ['nano', 'micro', 'small'] as const;
@@ -15,8 +15,11 @@ export const SCALE_REWARDS = ['group', 'batch', 'none'] as const;
 export const CA_VARIANTS = ['hard', 'soft'] as const;
 /** The tfjs backends, in the order the runtime tries them. */
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
+/** The backend setting: 'auto' (the faster of WebGPU and wasm for the run, measured) or one backend. */
+export const BACKEND_CHOICES = ['auto', ...BACKENDS] as const;
 export const BUDGET_UNITS = ['tokens', 'examples'] as const;
-export { DOMAIN_NAMES };
+export const PAIR_BUDGETS = ['inside', 'on-top'] as const;
+export { DOMAIN_NAMES, PAIR_HARDNESS };
 
 export type Method = (typeof METHODS)[number];
 export type ModelSize = (typeof MODEL_SIZES)[number];
@@ -24,7 +27,10 @@ export type LossType = (typeof LOSS_TYPES)[number];
 export type ScaleRewards = (typeof SCALE_REWARDS)[number];
 export type CaVariant = (typeof CA_VARIANTS)[number];
 export type BackendName = (typeof BACKENDS)[number];
+export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export type BudgetUnit = (typeof BUDGET_UNITS)[number];
+export type PairBudget = (typeof PAIR_BUDGETS)[number];
+export type { PairHardness } from '../tasks/types.ts';
 
 /** Where a field shows in the form: the main list, under "Advanced", or not as a field at all. */
 export type FieldPlace = 'basic' | 'advanced' | 'none';
@@ -263,6 +269,15 @@ export const RUN_FIELDS = {
     label: 'Evaluate every',
     help: 'Run the benchmarks and the selection probe every N steps (0: only at the end).',
   },
+  probeEvery: {
+    kind: 'int',
+    default: 0,
+    min: 0,
+    optional: true,
+    place: 'basic',
+    label: 'Probe every',
+    help: 'Score the selection probe alone (one forward pass per held-out pair, no generation) every N RL steps, between full evaluations (0: only with them).',
+  },
   seed: {
     kind: 'int',
     default: 0,
@@ -274,11 +289,11 @@ export const RUN_FIELDS = {
   },
   backend: {
     kind: 'select',
-    options: BACKENDS,
-    default: 'webgpu',
+    options: BACKEND_CHOICES,
+    default: 'auto',
     place: 'basic',
     label: 'Backend',
-    help: 'Preferred tfjs backend; the runtime falls back and says so if it fails.',
+    help: 'auto times a training step on WebGPU and wasm and keeps the faster; a named backend is used as chosen (with a fallback, said, if it fails).',
   },
   knobs: {
     kind: 'knobs',
@@ -316,6 +331,15 @@ export const RUN_FIELDS = {
     label: 'Budget unit',
     help: 'Match the pair share in prompt tokens (pair prompts are longer) or in examples.',
   },
+  pairBudget: {
+    kind: 'select',
+    options: PAIR_BUDGETS,
+    default: 'inside',
+    optional: true,
+    place: 'advanced',
+    label: 'Pairs in the budget',
+    help: 'inside: pairs replace a share of the RL prompts (equal example budgets); on-top: every method gets all the RL prompts and the pairs come in addition.',
+  },
   // The maxima keep generation within about a second (default knobs, 2 cores, docs/RELIABILITY.md):
   // 100 000 probe pairs froze the page for 27 s.
   evalItems: {
@@ -344,7 +368,7 @@ export const RUN_FIELDS = {
     optional: true,
     place: 'none',
     label: 'Benchmarks',
-    help: 'Benchmarks evaluated (names from the suite); empty: the domain’s own.',
+    help: 'Extra sets evaluated beside the domain’s own: <domain>/paired (a hard pair’s C+ and C- in one context).',
   },
   gradClip: {
     kind: 'float',
@@ -364,6 +388,23 @@ export const RUN_FIELDS = {
     place: 'advanced',
     label: 'LR warm-up steps',
     help: 'Learning-rate warm-up steps of the RL phase (then constant).',
+  },
+  pairHardness: {
+    kind: 'select',
+    options: PAIR_HARDNESS,
+    default: 'hard',
+    optional: true,
+    place: 'advanced',
+    label: 'Training pairs',
+    help: 'Which pairs contextrl, da-sft and da-rl train on: hard (differ only where decided), easy, or random negatives; the probe stays hard.',
+  },
+  holdOutContent: {
+    kind: 'bool',
+    default: false,
+    optional: true,
+    place: 'advanced',
+    label: 'Hold out test content',
+    help: 'Training items and pairs skip every program, document or scene of the evaluation sets and probe pairs.',
   },
   dropZeroStd: {
     kind: 'bool',

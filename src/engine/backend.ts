@@ -10,6 +10,7 @@ import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { installCpuKernels, isCpuAdapter, isUnidentifiedAdapter, probeCpuKernels } from './kernels/cpu-kernels.ts';
 import { switchedOff } from './env.ts';
 import { BACKENDS, type BackendName } from '../config/fields.ts';
+import type { BackendDecision, StepTimings } from './backend-choice.ts';
 
 export type { BackendName };
 /** The order the runtime tries backends in (the configuration table's). */
@@ -46,6 +47,29 @@ export interface BackendStatus {
   wasmThreads?: number;
   /** One line for the badge: "WebGPU · SwiftShader (fallback adapter)" or "wasm: WebGPU unavailable: no adapter". */
   label: string;
+  /**
+   * How it was chosen: 'auto' (the faster for the run, measured: the timings and the decision),
+   * 'setting' (named in the run's settings) or absent (the caller's order, as in the CLI).
+   */
+  choice?: {
+    mode: 'auto' | 'setting';
+    decision?: BackendDecision;
+    timings?: StepTimings[];
+    /** Measured on this machine on an earlier page load (not timed again). */
+    remembered?: boolean;
+    /** What the page keeps so the next load need not time again. */
+    remember?: RememberedChoice;
+  };
+  /** While 'auto' times the candidates: the status says so and `name` is the backend in use meanwhile. */
+  deciding?: boolean;
+}
+
+/** A measured 'auto' choice, kept by the page: valid for the same adapter and run shape. */
+export interface RememberedChoice {
+  /** The adapter and the timed configuration's shape it was measured for. */
+  key: string;
+  decision: BackendDecision;
+  timings: StepTimings[];
 }
 
 export interface BackendOptions {

@@ -13,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelConfig } from './model-config.ts';
 import { validateModelConfig } from './model-config.ts';
+import { parseJsonText, parseModelCheckpointHeader } from '../config/file-schemas.ts';
 import { parameterShapes, Transformer } from './model.ts';
 import type { PolicyOptions } from './policy.ts';
 import { Policy } from './policy.ts';
@@ -101,20 +102,16 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
     throw new Error(
       `checkpoint is corrupt: checksum mismatch (stored ${stored.toString(16)}, computed ${actual.toString(16)})`,
     );
-  let header: Omit<CheckpointData, 'tensors'> & { tensors: { name: string; shape: number[]; offset: number }[] };
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen)));
-  } catch (e) {
-    throw new Error(`checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
   if ((16 + jsonLen) % 4 !== 0) throw new Error(`checkpoint header length ${jsonLen} is not a multiple of 4`);
-  if (!header || typeof header !== 'object' || !Array.isArray(header.tensors))
-    throw new Error('checkpoint header must be an object with a list of tensors');
   const nFloats = (buf.byteLength - 16 - jsonLen) / 4;
-  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  const tensors = header.tensors.map((t, i) => {
-    if (!t || typeof t.name !== 'string' || !Array.isArray(t.shape) || !t.shape.every(count) || !count(t.offset))
-      throw new Error(`checkpoint header: tensors[${i}] needs a name, a shape of sizes and an offset`);
+  // The header is validated (src/config/file-schemas.ts): model sizes, tokenizer and every tensor's
+  // place inside the data, before anything is allocated from it.
+  const header = parseModelCheckpointHeader(
+    parseJsonText(new TextDecoder().decode(bytes.subarray(16, 16 + jsonLen)), 'checkpoint', 'the header'),
+    nFloats,
+    'checkpoint',
+  );
+  const tensors = header.tensors.map((t) => {
     const size = t.shape.reduce((a, b) => a * b, 1);
     if (t.offset + size > nFloats) throw new Error(`checkpoint is truncated: tensor ${t.name} ends past the data`);
     const data = new Float32Array(buf.slice(16 + jsonLen + t.offset * 4, 16 + jsonLen + (t.offset + size) * 4));
@@ -126,7 +123,7 @@ export function decodeCheckpoint(buf: ArrayBuffer): CheckpointData {
     config: validateModelConfig(header.config),
     tokenizer: header.tokenizer,
     step: header.step,
-    meta: header.meta,
+    meta: header.meta ?? {},
     tensors,
   };
 }

@@ -317,6 +317,66 @@ export function groundPairs(
   );
 }
 
+/**
+ * groundPairs for each replica of a replica model (replicas.ts), batched: requests[r] (undefined:
+ * none) holds replica r's probe pairs and seed. Each batch of `batchSize` layouts per replica is
+ * one attribution over R blocks of rows (a short block padded with copies of a layout, dropped after).
+ */
+export function groundPairsReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: ({ pairs: Pair[]; seed: number } | undefined)[],
+  method: AttributionMethod = 'grad-input',
+  batchSize = 32,
+): Promise<(GroundingResult[] | undefined)[]> {
+  const layouts = requests.map((q) => (q ? q.pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, q.seed))) : undefined));
+  return groundLayoutsReplicas(model, tok, layouts, method, batchSize);
+}
+
+/** groundItems for each replica of a replica model, batched as groundPairsReplicas. */
+export function groundItemsReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: (RLItem[] | undefined)[],
+  method: AttributionMethod = 'grad-input',
+  batchSize = 32,
+): Promise<(GroundingResult[] | undefined)[]> {
+  const layouts = requests.map((q) => q?.map((it) => itemLayout(tok, it)));
+  return groundLayoutsReplicas(model, tok, layouts, method, batchSize);
+}
+
+async function groundLayoutsReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: (PromptLayout[] | undefined)[],
+  method: AttributionMethod = 'grad-input',
+  batchSize = 32,
+): Promise<(GroundingResult[] | undefined)[]> {
+  const layouts = requests.map((q) => q ?? []);
+  const filler = layouts.flat()[0];
+  const out: GroundingResult[][] = layouts.map(() => []);
+  const longest = Math.max(0, ...layouts.map((l) => l.length));
+  for (let s = 0; filler && s < longest; s += batchSize) {
+    const chunks = layouts.map((l) => l.slice(s, s + batchSize));
+    const n = Math.max(...chunks.map((c) => c.length));
+    const rows = chunks.flatMap((c) => [...c, ...new Array<PromptLayout>(n - c.length).fill(filler)]);
+    const attrs = await attribute(
+      model,
+      tok,
+      rows.map((l) => ({ prompt: l.prompt, target: l.target })),
+      method,
+      { batchSize: rows.length },
+    );
+    chunks.forEach((c, r) =>
+      c.forEach((layout, i) => {
+        const attribution = attrs[r * n + i];
+        out[r].push({ layout, attribution, score: groundingScore(layout, attribution.scores) });
+      }),
+    );
+  }
+  return requests.map((q, r) => (q ? out[r] : undefined));
+}
+
 /** Single-context RL items: attribution of the item's own answer over its context. */
 export function groundItems(
   model: Transformer,

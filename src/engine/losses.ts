@@ -52,6 +52,12 @@ export interface GrpoInputs {
   refLogp?: tf.Tensor2D; // log pi_ref, constant  [N, T] (only when beta > 0)
   mask: tf.Tensor2D; // 1 on completion tokens (eos included), 0 on padding  [N, T]
   advantages: tf.Tensor1D | number[]; // A_i  [N]
+  /**
+   * Replicas (replicas.ts): every tensor above has a leading axis R ([R, N, T], advantages
+   * [R, N]) and rows[r] of replica r's N rows are real (the rest are padding, mask 0); every
+   * result is then one value per replica [R].
+   */
+  rows?: number[];
 }
 
 export interface GrpoOptions {
@@ -75,9 +81,13 @@ export type GrpoLossResult = {
   clipRegion: tf.Scalar;
 };
 
-/** sum(x * mask) / max(sum(mask), 1): a scalar. */
+/**
+ * sum(x * mask) / max(sum(mask), 1): a scalar; for replicas (x and mask [R, N, T], replicas.ts)
+ * one value per replica [R] (typed Scalar either way).
+ */
 export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
-  return tf.div(tf.sum(tf.mul(x, mask)), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+  const axes = x.rank === 3 ? [1, 2] : undefined;
+  return tf.div(tf.sum(tf.mul(x, mask), axes), tf.maximum(tf.sum(mask, axes), 1)) as tf.Scalar;
 }
 
 /**
@@ -90,13 +100,17 @@ export function maskedMean(x: tf.Tensor, mask: tf.Tensor): tf.Scalar {
 export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions): GrpoLossResult {
   const { logp, oldLogp, refLogp, mask } = inputs;
   const { epsLow, epsHigh, beta, lossType } = options;
-  const [N] = logp.shape;
+  const replicas = logp.rank === 3;
+  const N = logp.shape[replicas ? 1 : 0];
+  // Sums over each sequence's tokens, and over a replica's tokens (all of them without replicas).
+  const seqAxis = replicas ? 2 : 1;
+  const allAxes = replicas ? [1, 2] : undefined;
   const adv = Array.isArray(inputs.advantages) ? tf.tensor1d(inputs.advantages) : inputs.advantages;
-  const A = tf.expandDims(adv, 1); // [N, 1]
+  const A = tf.expandDims(adv, -1); // [N, 1]
   const rho = tf.exp(tf.sub(logp, oldLogp)); // coef_1  [N, T]
   const rhoClipped = tf.clipByValue(rho, 1 - epsLow, 1 + epsHigh); // coef_2  [N, T]
   let perToken = tf.neg(tf.minimum(tf.mul(rho, A), tf.mul(rhoClipped, A))); // [N, T]
-  let kl: tf.Scalar = tf.scalar(0);
+  let kl: tf.Scalar = replicas ? (tf.zeros([logp.shape[0]]) as tf.Scalar) : tf.scalar(0);
   if (beta !== 0) {
     if (!refLogp) throw new Error('grpoLoss: beta > 0 needs refLogp');
     const d = tf.sub(refLogp, logp); // [N, T]
@@ -106,13 +120,20 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions): GrpoLossResu
   }
   const masked = tf.mul(perToken, mask); // [N, T]
   let loss: tf.Scalar;
+  // Padding rows (replicas with fewer rows) add 0 to the sums; the means divide by the real rows.
+  const rows = inputs.rows;
+  const padded = rows !== undefined && rows.some((n) => n !== N);
   if (lossType === 'grpo') {
-    const perSeq = tf.div(tf.sum(masked, 1), tf.maximum(tf.sum(mask, 1), 1)); // [N]
-    loss = tf.mean(perSeq) as tf.Scalar;
+    const perSeq = tf.div(tf.sum(masked, seqAxis), tf.maximum(tf.sum(mask, seqAxis), 1)); // [N]
+    const real = padded && tf.tensor1d(rows.map((r) => Math.max(1, r)));
+    loss = (real ? tf.div(tf.sum(perSeq, -1), real) : tf.mean(perSeq, -1)) as tf.Scalar;
   } else if (lossType === 'dr_grpo') {
-    loss = tf.div(tf.sum(masked), N * options.maxCompletionLength) as tf.Scalar;
+    const n = padded
+      ? tf.tensor1d(rows.map((r) => Math.max(1, r) * options.maxCompletionLength))
+      : N * options.maxCompletionLength;
+    loss = tf.div(tf.sum(masked, allAxes), n) as tf.Scalar;
   } else if (lossType === 'dapo') {
-    loss = tf.div(tf.sum(masked), tf.maximum(tf.sum(mask), 1)) as tf.Scalar;
+    loss = tf.div(tf.sum(masked, allAxes), tf.maximum(tf.sum(mask, allAxes), 1)) as tf.Scalar;
   } else {
     throw new Error(`unknown lossType "${String(lossType)}" (expected grpo, dr_grpo or dapo)`);
   }
@@ -132,12 +153,27 @@ export function grpoLoss(inputs: GrpoInputs, options: GrpoOptions): GrpoLossResu
  * L_CA of docs/METHOD.md section 4, averaged over pairs. delta [P] = logit(C+ letter) - logit(C- letter).
  * hard: -log sigmoid(clip(delta, -c, c)), gradient exactly 0 where |delta| > c;
  * soft: -log sigmoid(c * tanh(delta / c)). Computed as softplus(-x) (docs/BACKENDS.md: logSigmoid's
- * gradient breaks on cpu). Returns a scalar; caller disposes.
+ * gradient breaks on cpu). Returns a scalar (replicas: delta [R, P], one value per replica over
+ * the pairs of pairMask, pairMean); caller disposes.
  */
-export function contextSelectionLoss(delta: tf.Tensor1D, c: number, variant: CaVariant): tf.Scalar {
+export function contextSelectionLoss(
+  delta: tf.Tensor1D,
+  c: number,
+  variant: CaVariant,
+  pairMask?: tf.Tensor,
+): tf.Scalar {
   if (!(c > 0)) throw new Error(`c must be > 0 (got ${c})`);
   const x = variant === 'hard' ? tf.clipByValue(delta, -c, c) : tf.mul(tf.tanh(tf.div(delta, c)), c); // [P]
-  return tf.mean(tf.softplus(tf.neg(x))) as tf.Scalar;
+  return pairMean(tf.softplus(tf.neg(x)), pairMask);
+}
+
+/**
+ * The mean over pairs: of x [P] a scalar; for replicas (x [R, P]) one value per replica [R], over
+ * the pairs where pairMask [R, P] is 1 (replicas with fewer pairs are padded; none: 0).
+ */
+export function pairMean(x: tf.Tensor, pairMask?: tf.Tensor): tf.Scalar {
+  if (!pairMask) return tf.mean(x, -1) as tf.Scalar;
+  return tf.div(tf.sum(tf.mul(x, pairMask), -1), tf.maximum(tf.sum(pairMask, -1), 1)) as tf.Scalar;
 }
 
 /**
@@ -158,9 +194,18 @@ export function tokenEntropy(logits: tf.Tensor3D): tf.Tensor2D {
 /**
  * Supervised next-token cross-entropy (warm start, DA-SFT), mean over masked tokens.
  * logits [B, T, V] predict targets [B, T] (already shifted); mask [B, T] is 1 where the loss counts.
+ * With `replicas` = R, the rows are R blocks (one per replica) and the result is [R].
  */
-export function maskedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor2D, mask: tf.Tensor2D): tf.Scalar {
-  return maskedMean(tf.neg(tokenLogProbs(logits, targets)), mask);
+export function maskedCrossEntropy(
+  logits: tf.Tensor3D,
+  targets: tf.Tensor2D,
+  mask: tf.Tensor2D,
+  replicas?: number,
+): tf.Scalar {
+  const nll = tf.neg(tokenLogProbs(logits, targets)); // [B, T]
+  if (replicas === undefined) return maskedMean(nll, mask);
+  // Replicas (replicas.ts): R blocks of rows, one mean per replica [R].
+  return maskedMean(tf.reshape(nll, [replicas, -1, nll.shape[1]]), tf.reshape(mask, [replicas, -1, mask.shape[1]]));
 }
 
 /**

@@ -22,6 +22,7 @@ import {
 } from './kernels/fused-decode.ts';
 import type { ModelConfig } from './model-config.ts';
 import { patchDim, validateModelConfig } from './model-config.ts';
+import { replicaLookup, replicaMatMul, replicaRows } from './replicas.ts';
 
 /** The model's inputs as tensors (built by batch.ts). B = batch, T = sequence, M = patch slots. */
 export interface ModelInputs {
@@ -164,11 +165,17 @@ export class Transformer {
   /** name -> parameter; Variables for a trainable model, plain tensors for a frozen copy. */
   readonly params: Map<string, tf.Tensor>;
   readonly trainable: boolean;
+  /**
+   * R for R replicas in one model (replicas.ts): every parameter [R, ...shape], and every input
+   * holds R blocks of rows (row r * B + b is row b of replica r). Undefined: one model.
+   */
+  readonly replicas?: number;
 
   /** Fresh model with a seeded GPT-2 init (tf.randomNormal runs on the host: equal on every backend). */
-  constructor(config: ModelConfig, seed: number, params?: Map<string, tf.Tensor>, trainable = true) {
+  constructor(config: ModelConfig, seed: number, params?: Map<string, tf.Tensor>, trainable = true, replicas?: number) {
     this.config = validateModelConfig(config);
     this.trainable = trainable;
+    this.replicas = replicas;
     if (params) {
       this.params = params;
       return;
@@ -182,6 +189,73 @@ export class Transformer {
       this.params.set(name, trainable ? tf.variable(t, true) : t);
       if (trainable) t.dispose();
     });
+  }
+
+  /**
+   * R models as one replica model (R = models.length, R = 1 included): each parameter stacked on a
+   * new leading axis. The models stay with the caller.
+   */
+  static stack(models: Transformer[], trainable = true): Transformer {
+    if (models.length === 0) throw new Error('stack needs at least one model');
+    const config = models[0].config;
+    models.forEach((m, r) => {
+      if (m.replicas !== undefined) throw new Error(`model ${r} is already a replica model`);
+      if (JSON.stringify(m.config) !== JSON.stringify(config))
+        throw new Error(`model ${r}'s config differs from model 0's: replicas need one shape`);
+    });
+    const params = new Map<string, tf.Tensor>();
+    for (const name of models[0].params.keys()) {
+      const t = tf.tidy(() => tf.stack(models.map((m) => m.p(name))));
+      params.set(name, trainable ? tf.variable(t, true) : t);
+      if (trainable) t.dispose();
+    }
+    return new Transformer(config, 0, params, trainable, models.length);
+  }
+
+  /** Replica r's parameters as a one-model map (new tensors; caller disposes). */
+  replicaParams(r: number): Map<string, tf.Tensor> {
+    this.replicaCount(r);
+    const out = new Map<string, tf.Tensor>();
+    for (const [name, t] of this.params) {
+      const rest = t.shape.slice(1);
+      out.set(
+        name,
+        tf.tidy(() => tf.reshape(tf.slice(t, [r, ...rest.map(() => 0)], [1, ...rest]), rest)),
+      );
+    }
+    return out;
+  }
+
+  /** Overwrites replica r's parameters with a one-model map's (shapes must match). */
+  setReplicaParams(r: number, params: Map<string, tf.Tensor>): void {
+    const R = this.replicaCount(r);
+    for (const [name, t] of this.params) {
+      const src = params.get(name);
+      if (!src) throw new Error(`missing parameter ${name}`);
+      if (src.shape.join(',') !== t.shape.slice(1).join(','))
+        throw new Error(`parameter ${name} has shape [${src.shape}], a replica wants [${t.shape.slice(1)}]`);
+      const next = tf.tidy(() => {
+        const parts = [];
+        if (r > 0) parts.push(tf.slice(t, 0, r));
+        parts.push(tf.expandDims(src, 0));
+        if (r < R - 1) parts.push(tf.slice(t, r + 1, R - r - 1));
+        return parts.length === 1 ? parts[0] : tf.concat(parts, 0);
+      });
+      if (this.trainable) {
+        (t as tf.Variable).assign(next);
+        next.dispose();
+      } else {
+        t.dispose();
+        this.params.set(name, next);
+      }
+    }
+  }
+
+  private replicaCount(r: number): number {
+    const R = this.replicas;
+    if (R === undefined) throw new Error('not a replica model');
+    if (!Number.isInteger(r) || r < 0 || r >= R) throw new Error(`replica ${r} out of range (R = ${R})`);
+    return R;
   }
 
   /** The trainable variables in parameterShapes order. */
@@ -200,7 +274,7 @@ export class Transformer {
   frozenCopy(): Transformer {
     const copy = new Map<string, tf.Tensor>();
     for (const [k, v] of this.params) copy.set(k, tf.keep(tf.clone(v)));
-    return new Transformer(this.config, 0, copy, false);
+    return new Transformer(this.config, 0, copy, false, this.replicas);
   }
 
   private p(name: string): tf.Tensor {
@@ -213,17 +287,34 @@ export class Transformer {
   private dense(x: tf.Tensor, w: string, b?: string): tf.Tensor {
     const W = this.p(w);
     const shape = x.shape;
+    const R = this.replicas;
+    if (R !== undefined) {
+      // Replica r's rows [n, I] times its W [I, O]; the bias [R, O] broadcast over its rows.
+      let y = replicaMatMul(tf.reshape(x, [R, -1, shape[shape.length - 1]]), W); // [R, n, O]
+      if (b) y = tf.add(y, tf.expandDims(this.p(b), 1));
+      return tf.reshape(y, [...shape.slice(0, -1), W.shape[2] as number]);
+    }
     let y = matMul2d(tf.reshape(x, [-1, shape[shape.length - 1]]), W);
     if (b) y = tf.add(y, this.p(b));
     return tf.reshape(y, [...shape.slice(0, -1), W.shape[1] as number]);
   }
 
   private layerNorm(x: tf.Tensor, prefix: string): tf.Tensor {
-    // Two kernels forward, four backward on webgpu (fused-layernorm.ts); the same formula below.
+    const R = this.replicas;
+    // Two kernels forward, four backward on webgpu (fused-layernorm.ts, replicas included); the same formula below.
     if (tf.getBackend() === 'webgpu' && x.dtype === 'float32')
       return fusedLayerNorm(x, this.p(`${prefix}.g`), this.p(`${prefix}.b`), this.config.layerNormEps);
     const { mean, variance } = tf.moments(x, -1, true);
     const xhat = tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, this.config.layerNormEps)));
+    if (R !== undefined) {
+      // Replica r's g and b [R, 1, D] over its rows [R, n, D].
+      const D = x.shape[x.shape.length - 1];
+      const g = tf.expandDims(this.p(`${prefix}.g`), 1);
+      return tf.reshape(
+        tf.add(tf.mul(tf.reshape(xhat, [R, -1, D]), g), tf.expandDims(this.p(`${prefix}.b`), 1)),
+        x.shape,
+      );
+    }
     return tf.add(tf.mul(xhat, this.p(`${prefix}.g`)), this.p(`${prefix}.b`));
   }
 
@@ -236,6 +327,19 @@ export class Transformer {
     const c = this.config;
     const [B, T] = inputs.ids.shape;
     if (T > c.contextLength) throw new Error(`sequence length ${T} exceeds contextLength ${c.contextLength}`);
+    const R = this.replicas;
+    if (R !== undefined) {
+      if (B % R !== 0) throw new Error(`a replica model's batch (${B} rows) must hold R = ${R} blocks of rows`);
+      const wpeT = tf.slice(this.p('wpe'), [0, 0, 0], [R, T, c.dModel]); // [R, T, D]
+      const tok = replicaRows(this.p('wte'), tf.reshape(inputs.ids, [R, -1])); // [R, (B / R) * T, D]
+      const pos = replicaRows(wpeT, tf.reshape(inputs.positions, [R, -1]));
+      let x = tf.reshape(tf.add(tok, pos), [B, T, c.dModel]);
+      if (inputs.images) {
+        const patchEmb = this.dense(inputs.images.patches, 'patch.w', 'patch.b'); // [B, M, D]
+        x = tf.add(x, tf.matMul(inputs.images.placement, patchEmb)); // [B, T, D]
+      }
+      return x as tf.Tensor3D;
+    }
     const tok = embedRows(this.p('wte'), tf.reshape(inputs.ids, [-1])); // [B*T, D]
     // Positions are < T, so the one-hot only needs T columns against wpe[0:T] (not contextLength).
     const wpeT = tf.slice(this.p('wpe'), [0, 0], [T, c.dModel]); // [T, D]
@@ -368,7 +472,7 @@ export class Transformer {
     const dh = c.dModel / c.nHead;
     const j = cache.filled;
     if (j >= slots) throw new Error(`the KV cache is full (${slots} completion slots)`);
-    if (fusedDecoding()) {
+    if (this.replicas === undefined && fusedDecoding()) {
       // Fused kernels (fused-decode.ts): about 7 per layer instead of 34 on a GPU. LayerNorms,
       // biases, GELU and residuals ride in the dense kernels; the slot writes and the whole
       // attention read the QKV projection directly.
@@ -413,11 +517,9 @@ export class Transformer {
     }
     // Same values as embed(): wte[id] + wpe[position]; only text tokens are generated.
     const positions = tf.add(cache.nextPosition, tf.scalar(j, 'int32')); // [B]
-    let x: tf.Tensor = tf.reshape(tf.add(tf.gather(this.p('wte'), ids), tf.gather(this.p('wpe'), positions)), [
-      B,
-      1,
-      c.dModel,
-    ]);
+    const rows = (name: string, at: tf.Tensor) =>
+      this.replicas === undefined ? tf.gather(this.p(name), at) : replicaLookup(this.p(name), at);
+    let x: tf.Tensor = tf.reshape(tf.add(rows('wte', ids), rows('wpe', positions)), [B, 1, c.dModel]);
     // Host-built slot one-hot and completion-slot bias: values, not shapes, change per step.
     const hot = new Float32Array(slots);
     hot[j] = 1;

@@ -4,7 +4,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { CaVariant, GrpoOptions } from './losses.ts';
-import { contextSelectionLoss, grpoLoss, maskedMean, stopGradient, tokenEntropy, tokenLogProbs } from './losses.ts';
+import {
+  contextSelectionLoss,
+  grpoLoss,
+  maskedMean,
+  pairMean,
+  stopGradient,
+  tokenEntropy,
+  tokenLogProbs,
+} from './losses.ts';
 import type { ModelInputs, Transformer } from './model.ts';
 
 /** Completion tensors of a batch: targets (completion ids, int32) and mask, both [N, L]. */
@@ -14,6 +22,16 @@ export interface CompletionTensors {
   L: number;
   targets: tf.Tensor2D;
   mask: tf.Tensor2D;
+  /**
+   * Replicas (replicas.ts): the batch holds R blocks of N rows, of which rows[r] are replica r's
+   * (the rest padding, mask 0); the terms are then one value per replica [R].
+   */
+  rows?: number[];
+}
+
+/** [R * N, ...] -> [R, N, ...] for a batch of R replica blocks (unchanged without replicas). */
+function perReplica<T extends tf.Tensor>(t: T, rows: number[] | undefined): T {
+  return (rows ? tf.reshape(t, [rows.length, -1, ...t.shape.slice(1)]) : t) as T;
 }
 
 /** log pi(o_t) of the completion tokens under softmax(logits / temperature).  -> [N, L] */
@@ -45,9 +63,21 @@ export function grpoTerm(
   const logits = model.logitsAt(b.inputs, b.Tp - 1, b.L); // [N, L, V]
   const t = options.temperature;
   const scaled = t > 0 && t !== 1 ? (tf.div(logits, t) as tf.Tensor3D) : logits;
-  const logp = tokenLogProbs(scaled, b.targets); // [N, L]
-  const r = grpoLoss({ logp, oldLogp: oldLogp ?? stopGradient(logp), refLogp, mask: b.mask, advantages }, options);
-  const entropy = maskedMean(tokenEntropy(scaled), b.mask);
+  const rows = b.rows;
+  const logp = perReplica(tokenLogProbs(scaled, b.targets), rows); // [N, L]
+  const mask = perReplica(b.mask, rows);
+  const r = grpoLoss(
+    {
+      logp,
+      oldLogp: oldLogp ? perReplica(oldLogp, rows) : stopGradient(logp),
+      refLogp: refLogp && perReplica(refLogp, rows),
+      mask,
+      advantages: perReplica(advantages, rows),
+      rows,
+    },
+    options,
+  );
+  const entropy = maskedMean(perReplica(tokenEntropy(scaled), rows), mask);
   return {
     loss: r.loss,
     metrics: [
@@ -67,6 +97,9 @@ export interface PairTensors {
   Tp: number;
   positiveId: tf.Tensor1D; // int32 [P]
   negativeId: tf.Tensor1D; // int32 [P]
+  /** Replicas: R blocks of P pairs, pairs[r] of them replica r's (the rest padding); pairMask [R, P]. */
+  pairs?: number[];
+  pairMask?: tf.Tensor2D;
 }
 
 /** Teacher-forced pair scores: delta = logit(C+ letter) - logit(C- letter) [P], and logits [P, V]. */
@@ -81,15 +114,16 @@ export function pairDelta(model: Transformer, p: PairTensors): { delta: tf.Tenso
 
 /** L_CA with its metrics: loss/ca, ca/margin_mean, ca/clip_frac (|delta| > c), ca/accuracy (delta > 0). */
 export function caTerm(model: Transformer, p: PairTensors, c: number, variant: CaVariant): GrpoTerms {
-  const { delta } = pairDelta(model, p);
-  const loss = contextSelectionLoss(delta, c, variant);
+  const delta = perReplica(pairDelta(model, p).delta, p.pairs); // [P]
+  const m = p.pairMask;
+  const loss = contextSelectionLoss(delta, c, variant, m);
   return {
     loss,
     metrics: [
       ['loss/ca', loss],
-      ['ca/margin_mean', tf.mean(delta) as tf.Scalar],
-      ['ca/clip_frac', tf.mean(tf.cast(tf.greater(tf.abs(delta), c), 'float32')) as tf.Scalar],
-      ['ca/accuracy', tf.mean(tf.cast(tf.greater(delta, 0), 'float32')) as tf.Scalar],
+      ['ca/margin_mean', pairMean(delta, m)],
+      ['ca/clip_frac', pairMean(tf.cast(tf.greater(tf.abs(delta), c), 'float32'), m)],
+      ['ca/accuracy', pairMean(tf.cast(tf.greater(delta, 0), 'float32'), m)],
     ],
   };
 }
@@ -108,7 +142,8 @@ export interface RlStream {
 /** The pair stream of a step: the pairs and L_CA's weight, clip and variant. */
 export interface PairStream {
   pairs: PairTensors;
-  lambda: number;
+  /** Replicas: one weight per replica [R]. */
+  lambda: number | tf.Tensor1D;
   caClip: number;
   caVariant: CaVariant;
 }

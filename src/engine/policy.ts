@@ -4,7 +4,7 @@
  * apply, dispose the gradients, read back one packed metrics tensor.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { PromptText } from '../tasks/types.ts';
+import type { Pair, PromptText, RLItem } from '../tasks/types.ts';
 import type { EncodedPrompt } from './batch.ts';
 import { buildBatch, disposeInputs, encodePrompt, toModelInputs } from './batch.ts';
 import type { ModelConfig, PresetName } from './model-config.ts';
@@ -21,6 +21,7 @@ import type { Rollouts, SampleOptions, ScoredRollouts } from './sample.ts';
 import { generate } from './sample.ts';
 import type { Tokenizer } from './tokenizer.ts';
 import { hostGrpoMetrics, readMetrics, type StepMetrics } from './metrics.ts';
+import { groundItems, groundPairs, type GroundingResult } from './grounding.ts';
 
 export interface GrpoConfig {
   epsLow: number;
@@ -99,7 +100,46 @@ export interface PairScores {
   accuracy: number; // fraction with delta > 0
 }
 
-export class Policy {
+/**
+ * What a run trains and evaluates through: a Policy, or one replica of a ReplicaPolicy (the
+ * runtime's replica session), which does the same work batched with the other replicas'.
+ */
+export interface PhasePolicy {
+  readonly tokenizer: Tokenizer;
+  sftStep(batch: SFTExample[]): Promise<StepMetrics>;
+  generate(prompts: PromptText[], G: number, options: SampleOptions): Promise<Rollouts>;
+  grpoStep(rollouts: ScoredRollouts, pairs?: PairExample[]): Promise<StepMetrics>;
+  evaluateGreedy(
+    prompts: PromptText[],
+    answers: string[],
+    maxCompletionLength: number,
+    batchSize?: number,
+  ): Promise<{ accuracy: number; texts: string[] }>;
+  scorePairs(pairs: PairExample[], batchSize?: number): Promise<PairScores>;
+  /** Gradient x input grounding of the pairs as the probe shows them (grounding.ts groundPairs). */
+  groundPairs(pairs: Pair[], seed: number): Promise<GroundingResult[]>;
+  /** Gradient x input grounding of single-context items' answers (grounding.ts groundItems). */
+  groundItems(items: RLItem[]): Promise<GroundingResult[]>;
+}
+
+/** Options over the defaults, checked; the model's config (when given) or options.model's. */
+export function policyConfig(tokenizer: Tokenizer, options: PolicyOptions, model?: ModelConfig): PolicyConfig {
+  const mc = model ?? modelConfig(options.model ?? 'nano', tokenizer.size);
+  if (mc.vocabSize !== tokenizer.size)
+    throw new Error(`model vocabSize ${mc.vocabSize} does not match the tokenizer (${tokenizer.size} tokens)`);
+  const config = {
+    model: mc,
+    optimizer: { ...DEFAULT_OPTIMIZER, ...options.optimizer },
+    grpo: { ...DEFAULT_GRPO, ...options.grpo },
+    ca: { ...DEFAULT_CA, ...options.ca },
+    seed: options.seed ?? 0,
+  };
+  if (!(config.grpo.numIterations >= 1))
+    throw new Error(`numIterations must be >= 1 (got ${config.grpo.numIterations})`);
+  return config;
+}
+
+export class Policy implements PhasePolicy {
   readonly tokenizer: Tokenizer;
   readonly config: PolicyConfig;
   readonly model: Transformer;
@@ -111,19 +151,8 @@ export class Policy {
   constructor(tokenizer: Tokenizer, options: PolicyOptions = {}, model?: Transformer) {
     this.tokenizer = tokenizer;
     const seed = options.seed ?? 0;
-    const mc = model?.config ?? modelConfig(options.model ?? 'nano', tokenizer.size);
-    if (mc.vocabSize !== tokenizer.size)
-      throw new Error(`model vocabSize ${mc.vocabSize} does not match the tokenizer (${tokenizer.size} tokens)`);
-    this.config = {
-      model: mc,
-      optimizer: { ...DEFAULT_OPTIMIZER, ...options.optimizer },
-      grpo: { ...DEFAULT_GRPO, ...options.grpo },
-      ca: { ...DEFAULT_CA, ...options.ca },
-      seed,
-    };
-    if (!(this.config.grpo.numIterations >= 1))
-      throw new Error(`numIterations must be >= 1 (got ${this.config.grpo.numIterations})`);
-    this.model = model ?? new Transformer(mc, seed);
+    this.config = policyConfig(tokenizer, options, model?.config);
+    this.model = model ?? new Transformer(this.config.model, seed);
     this.optimizer = new Adam(this.model.variables(), this.config.optimizer);
     this.rng = Rng.warmed(seed + 1);
   }
@@ -352,6 +381,14 @@ export class Policy {
     }
     const correct = texts.filter((t, i) => t.trim() === answers[i].trim()).length;
     return { accuracy: prompts.length ? correct / prompts.length : 0, texts };
+  }
+
+  groundPairs(pairs: Pair[], seed: number): Promise<GroundingResult[]> {
+    return groundPairs(this.model, this.tokenizer, pairs, seed, 'grad-input');
+  }
+
+  groundItems(items: RLItem[]): Promise<GroundingResult[]> {
+    return groundItems(this.model, this.tokenizer, items, 'grad-input');
   }
 
   /** Model, optimizer state and reference in one call. */

@@ -143,6 +143,15 @@ function cachedDecoder(model: Transformer, inputs: ModelInputs, slots: number): 
   };
 }
 
+function checkOptions(options: SampleOptions, groupSize: number): void {
+  const { maxCompletionLength } = options;
+  if (!Number.isInteger(maxCompletionLength) || maxCompletionLength < 1)
+    throw new Error(`maxCompletionLength must be a positive integer (got ${maxCompletionLength})`);
+  if (!((options.temperature ?? 1) >= 0)) throw new Error(`temperature must be >= 0 (got ${options.temperature})`);
+  if (!Number.isInteger(groupSize) || groupSize < 1)
+    throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
+}
+
 export async function generate(
   model: Transformer,
   tok: Tokenizer,
@@ -150,18 +159,99 @@ export async function generate(
   groupSize: number,
   options: SampleOptions,
 ): Promise<Rollouts> {
+  checkOptions(options, groupSize);
+  const rng = Rng.warmed(options.seed ?? 0);
+  const encoded = prompts.map((p) => encodePrompt(tok, p));
+  const rows = encoded.flatMap((e) => Array.from({ length: groupSize }, () => e));
+  const out = await sampleRows(model, tok, rows, options, (N, V) => gumbelNoise(rng, N, V));
+  return {
+    groupSize,
+    prompts: encoded,
+    ...out,
+    texts: out.completionIds.map((c) => tok.decode(c)),
+    maxCompletionLength: options.maxCompletionLength,
+    temperature: options.temperature ?? 1,
+  };
+}
+
+/** One replica's sampling request: its prompts and its seed (replicas.ts). */
+export interface ReplicaSampleRequest {
+  prompts: PromptText[];
+  seed?: number;
+}
+
+/**
+ * generate() for R replicas of a replica model at once: requests[r] (undefined: replica r sits
+ * this one out) gives replica r's prompts and seed. Every replica's rows form one block (blocks
+ * padded to the longest with finished rows) and its Gumbel noise comes from its own Rng, so
+ * replica r samples exactly the tokens generate() would with replica r's weights.
+ */
+export async function generateReplicas(
+  model: Transformer,
+  tok: Tokenizer,
+  requests: (ReplicaSampleRequest | undefined)[],
+  groupSize: number,
+  options: SampleOptions,
+): Promise<(Rollouts | undefined)[]> {
+  checkOptions(options, groupSize);
+  const R = model.replicas;
+  if (R === undefined || requests.length !== R)
+    throw new Error(`generateReplicas needs a replica model and one request per replica (got ${requests.length})`);
+  const encoded = requests.map((q) => (q ? q.prompts.map((p) => encodePrompt(tok, p)) : []));
+  const counts = encoded.map((e) => e.length * groupSize);
+  const N = Math.max(1, ...counts); // rows per replica block
+  const filler = encoded.flat()[0];
+  if (!filler) return requests.map(() => undefined);
+  const rows: EncodedPrompt[] = [];
+  const dead: boolean[] = [];
+  encoded.forEach((e, r) => {
+    for (const p of e) for (let g = 0; g < groupSize; g++) rows.push(p);
+    for (let n = counts[r]; n < N; n++) rows.push(filler);
+    for (let n = 0; n < N; n++) dead.push(n >= counts[r]);
+  });
+  const rngs = requests.map((q) => Rng.warmed(q?.seed ?? 0));
+  const noise = (_rows: number, V: number) => {
+    const g = new Float32Array(R * N * V);
+    rngs.forEach((rng, r) => {
+      for (let i = r * N * V; i < (r * N + counts[r]) * V; i++) g[i] = -Math.log(-Math.log(rng.nextOpen()));
+    });
+    return tf.tensor2d(g, [R * N, V]);
+  };
+  const out = await sampleRows(model, tok, rows, options, noise, dead);
+  return requests.map((q, r) => {
+    if (!q) return undefined;
+    const pick = <T>(xs: T[]) => xs.slice(r * N, r * N + counts[r]);
+    const completionIds = pick(out.completionIds);
+    return {
+      groupSize,
+      prompts: encoded[r],
+      completionIds,
+      logp: pick(out.logp),
+      texts: completionIds.map((c) => tok.decode(c)),
+      ended: pick(out.ended),
+      maxCompletionLength: options.maxCompletionLength,
+      temperature: options.temperature ?? 1,
+    };
+  });
+}
+
+/**
+ * The sampling loop over rows [N] (one prompt each): tokens, log-probs and ended flags per row.
+ * noise(N, V): this step's Gumbel noise [N, V] (temperature > 0). dead[n]: row n is padding,
+ * finished from the start (no tokens).
+ */
+async function sampleRows(
+  model: Transformer,
+  tok: Tokenizer,
+  rows: EncodedPrompt[],
+  options: SampleOptions,
+  noiseOf: (N: number, V: number) => tf.Tensor2D,
+  dead?: boolean[],
+): Promise<Pick<Rollouts, 'completionIds' | 'logp' | 'ended'>> {
   const { maxCompletionLength } = options;
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
-  if (!Number.isInteger(maxCompletionLength) || maxCompletionLength < 1)
-    throw new Error(`maxCompletionLength must be a positive integer (got ${maxCompletionLength})`);
-  if (!(temperature >= 0)) throw new Error(`temperature must be >= 0 (got ${temperature})`);
-  if (!Number.isInteger(groupSize) || groupSize < 1)
-    throw new Error(`groupSize must be a positive integer (got ${groupSize})`);
-  const rng = Rng.warmed(options.seed ?? 0);
   const V = model.config.vocabSize;
-  const encoded = prompts.map((p) => encodePrompt(tok, p));
-  const rows = encoded.flatMap((e) => Array.from({ length: groupSize }, () => e));
   const useCache = options.kvCache ?? kvCacheDefault();
   // The cached path uploads the prompts only ([N, Tp]); the reference the whole buffer.
   const hb = buildBatch(tok, model.config, rows, undefined, useCache ? 0 : maxCompletionLength);
@@ -178,14 +268,17 @@ export async function generate(
   // "all finished" flag of step i is awaited only after step i + 1 is queued, so the host never
   // waits on an idle device (at most one step more than needed, whose rows are all dead).
   const webgpu = tf.getBackend() === 'webgpu';
-  const fused = fusedDecoding() && !(topK > 0 && topK < V);
-  let finished = (fused ? tf.zeros([4, N]) : tf.zeros([N])) as tf.Tensor; // generic: 1 once eos was emitted [N]; fused: the last step's [4, N]
+  // Replica models decode with the composed kernels (the fused ones want one set of weights).
+  const fused = model.replicas === undefined && fusedDecoding() && !(topK > 0 && topK < V);
+  let finished = (
+    fused ? tf.zeros([4, N]) : dead ? tf.tensor1d(dead.map((d) => (d ? 1 : 0))) : tf.zeros([N])
+  ) as tf.Tensor; // generic: 1 once eos was emitted [N]; fused: the last step's [4, N]
   let token: tf.Tensor1D | undefined; // the last step's tokens  [N] int32
   const steps: tf.Tensor[] = []; // per step: [3 or 4, N] = token, logp, mask (, finished)
   let pending: Promise<number> | undefined; // the previous step's "all finished" flag
   try {
     for (let i = 0; i < maxCompletionLength; i++) {
-      const noise = temperature > 0 ? gumbelNoise(rng, N, V) : undefined;
+      const noise = temperature > 0 ? noiseOf(N, V) : undefined;
       const [next, step, fin] = tf.tidy(() => {
         const logits = decoder.logits(i, token); // [N, V]
         if (fused) {
@@ -248,16 +341,7 @@ export async function generate(
       logp.push(lps);
       ended.push(ids.length > 0 && ids[ids.length - 1] === tok.eos);
     }
-    return {
-      groupSize,
-      prompts: encoded,
-      completionIds,
-      logp,
-      texts: completionIds.map((c) => tok.decode(c)),
-      ended,
-      maxCompletionLength,
-      temperature,
-    };
+    return { completionIds, logp, ended };
   } finally {
     await pending?.catch(() => undefined); // its tensor is disposed once read
     tf.dispose(steps);

@@ -88,11 +88,11 @@ export const benchTokenizer = (): Tokenizer => new Tokenizer([]);
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** n tokens of text: single letters separated by spaces. */
-function letters(rng: Rng, n: number): string {
+export function letters(rng: Rng, n: number): string {
   return Array.from({ length: n }, () => LETTERS[Math.floor(rng.next() * LETTERS.length)]).join(' ');
 }
 
-const promptOf = (rng: Rng, tokens: number): PromptText => ({ text: letters(rng, tokens - 1), images: [] }); // + bos
+export const promptOf = (rng: Rng, tokens: number): PromptText => ({ text: letters(rng, tokens - 1), images: [] }); // + bos
 
 /** What the loss-equality check needs: weights before the step, the batch, and our values. */
 export interface CheckCapture {
@@ -116,6 +116,15 @@ export interface PhaseTiming {
   peak_bytes: number;
   /** The first (warm-up) step: shader compilation on WebGPU, under tf.profile. */
   warmup_ms: number;
+  /**
+   * Process CPU time of the timed steps (Node; NaN in a browser): on a shared machine this moves far
+   * less with the load than the wall time, and single-threaded wasm uses one core.
+   */
+  cpu_ms_median: number;
+  /** Kernels one step dispatched (the warm-up step's, countKernels); grpo: sampling + update. */
+  kernels: number;
+  /** Models trained at once (replica-workload.ts); ms and tokens cover all of them. */
+  replicas: number;
 }
 
 export interface RunOptions {
@@ -130,6 +139,12 @@ export interface RunOptions {
   profile?: (phase: Phase, kernels: { name: string; ms: number; count: number }[]) => void;
 }
 
+/** This process's CPU time (user + system) in ms; NaN outside Node. */
+export function cpuNow(): number {
+  const u = (globalThis as { process?: { cpuUsage?: () => { user: number; system: number } } }).process?.cpuUsage?.();
+  return u ? (u.user + u.system) / 1000 : NaN;
+}
+
 export function median(xs: number[]): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -137,7 +152,7 @@ export function median(xs: number[]): number {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
-async function weightsOf(policy: Policy): Promise<CheckCapture['weights']> {
+export async function weightsOf(policy: Policy): Promise<CheckCapture['weights']> {
   const out: CheckCapture['weights'] = [];
   for (const [name, t] of policy.model.params)
     out.push({ name, shape: t.shape, data: (await t.data()) as Float32Array });
@@ -146,17 +161,42 @@ async function weightsOf(policy: Policy): Promise<CheckCapture['weights']> {
 
 type ProfileKernels = Awaited<ReturnType<typeof tf.profile>>['kernels'];
 
-/** Run fn under tf.profile: returns its result and the peak bytes. */
-async function profiled<T>(fn: () => Promise<T>): Promise<{ result: T; peak: number; kernels: ProfileKernels }> {
+/**
+ * Run fn under tf.profile: its result, the peak bytes, tfjs's kernel list and `dispatched`, the
+ * kernels the backend ran: on webgpu every GPU program (tfjs's and the engine's fused ones, which
+ * bypass tfjs's kernel registry), counted at the backend's runWebGPUProgram; on wasm and cpu every
+ * tfjs kernel except Reshape (metadata only there).
+ */
+export async function profiled<T>(
+  fn: () => Promise<T>,
+): Promise<{ result: T; peak: number; kernels: ProfileKernels; dispatched: number }> {
   let result: T | undefined;
-  const info = await tf.profile(async () => {
-    result = await fn();
-    return [];
-  });
-  return { result: result as T, peak: info.peakBytes, kernels: info.kernels };
+  const webgpu = tf.getBackend() === 'webgpu';
+  const backend = tf.backend() as unknown as { runWebGPUProgram?: (...a: unknown[]) => unknown };
+  const run = backend.runWebGPUProgram;
+  const own = Object.prototype.hasOwnProperty.call(backend, 'runWebGPUProgram');
+  let programs = 0;
+  if (webgpu && run)
+    backend.runWebGPUProgram = function (this: unknown, ...a: unknown[]) {
+      programs += 1;
+      return run.apply(this, a);
+    };
+  try {
+    const info = await tf.profile(async () => {
+      result = await fn();
+      return [];
+    });
+    const dispatched = webgpu ? programs : info.kernels.filter((k) => k.name !== 'Reshape').length;
+    return { result: result as T, peak: info.peakBytes, kernels: info.kernels, dispatched };
+  } finally {
+    if (webgpu && run) {
+      if (own) backend.runWebGPUProgram = run;
+      else delete backend.runWebGPUProgram;
+    }
+  }
 }
 
-function kernelSummary(kernels: ProfileKernels): { name: string; ms: number; count: number }[] {
+export function kernelSummary(kernels: ProfileKernels): { name: string; ms: number; count: number }[] {
   const byName = new Map<string, { ms: number; count: number }>();
   for (const k of kernels) {
     const e = byName.get(k.name) ?? { ms: 0, count: 0 };
@@ -183,8 +223,10 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   try {
     if (phases.includes('sft')) {
       const ms: number[] = [];
+      const cpu: number[] = [];
       const first: number[] = [];
       let peak = 0;
+      let kernels = NaN;
       for (let i = 0; i < steps; i++) {
         const batch = Array.from({ length: w.sft.batch }, () => ({
           prompt: promptOf(rng, w.sft.promptLen),
@@ -192,12 +234,15 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         }));
         const weights = i === 0 && opts.onCheck ? await weightsOf(policy) : undefined;
         const t0 = performance.now();
+        const c0 = cpuNow();
         let m: StepMetrics;
-        if (i === 0) ({ result: m, peak } = await profiled(() => policy.sftStep(batch)));
+        if (i === 0) ({ result: m, peak, dispatched: kernels } = await profiled(() => policy.sftStep(batch)));
         else m = await policy.sftStep(batch);
         const dt = performance.now() - t0;
-        if (i >= opts.warmup) ms.push(dt);
-        else first.push(dt);
+        if (i >= opts.warmup) {
+          ms.push(dt);
+          cpu.push(cpuNow() - c0);
+        } else first.push(dt);
         say(`sft ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
           const prompts = batch.map((e) => encodePrompt(tok, e.prompt));
@@ -217,12 +262,14 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         }));
         opts.profile('sft', kernelSummary((await profiled(() => policy.sftStep(batch))).kernels));
       }
-      out.push(timing(w, 'sft', ms, peak, first[0]));
+      out.push(timing(w, 'sft', ms, peak, first[0], kernels, 1, cpu));
     }
     if (phases.includes('ca')) {
       const ms: number[] = [];
+      const cpu: number[] = [];
       const first: number[] = [];
       let peak = 0;
+      let kernels = NaN;
       const pairsOf = () =>
         Array.from({ length: w.ca.pairs }, () => ({
           prompt: promptOf(rng, w.ca.promptLen),
@@ -232,12 +279,15 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         const pairs = pairsOf();
         const weights = i === 0 && opts.onCheck ? await weightsOf(policy) : undefined;
         const t0 = performance.now();
+        const c0 = cpuNow();
         let m: StepMetrics;
-        if (i === 0) ({ result: m, peak } = await profiled(() => policy.caStep(pairs)));
+        if (i === 0) ({ result: m, peak, dispatched: kernels } = await profiled(() => policy.caStep(pairs)));
         else m = await policy.caStep(pairs);
         const dt = performance.now() - t0;
-        if (i >= opts.warmup) ms.push(dt);
-        else first.push(dt);
+        if (i >= opts.warmup) {
+          ms.push(dt);
+          cpu.push(cpuNow() - c0);
+        } else first.push(dt);
         say(`ca ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: ${dt.toFixed(0)} ms`);
         if (weights && opts.onCheck) {
           const hb = buildBatch(
@@ -258,15 +308,18 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         }
       }
       if (opts.profile) opts.profile('ca', kernelSummary((await profiled(() => policy.caStep(pairsOf()))).kernels));
-      out.push(timing(w, 'ca', ms, peak, first[0]));
+      out.push(timing(w, 'ca', ms, peak, first[0], kernels, 1, cpu));
     }
     if (phases.some((p) => p.startsWith('grpo'))) {
       const sample: number[] = [];
       const update: number[] = [];
       const total: number[] = [];
+      const cpu: number[][] = [[], [], []]; // sample, update, total
       const first: number[][] = [];
       let peakSample = 0;
       let peakUpdate = 0;
+      let kSample = NaN;
+      let kUpdate = NaN;
       const g = w.grpo;
       const promptsOf = () => Array.from({ length: g.prompts }, () => promptOf(rng, g.promptLen));
       // Continuous rewards: no group has zero std, so every row carries an advantage.
@@ -275,25 +328,35 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         const prompts = promptsOf();
         const sampleOpts = { maxCompletionLength: g.maxCompletionLength, seed: seed * 1000 + i };
         const t0 = performance.now();
+        const c0 = cpuNow();
         let rollouts: Rollouts;
         if (i === 0)
-          ({ result: rollouts, peak: peakSample } = await profiled(() =>
-            policy.generate(prompts, g.groupSize, sampleOpts),
-          ));
+          ({
+            result: rollouts,
+            peak: peakSample,
+            dispatched: kSample,
+          } = await profiled(() => policy.generate(prompts, g.groupSize, sampleOpts)));
         else rollouts = await policy.generate(prompts, g.groupSize, sampleOpts);
         const t1 = performance.now();
+        const c1 = cpuNow();
         const scored = score(rollouts);
         const weights = i === 0 && opts.onCheck ? await weightsOf(policy) : undefined;
         const t2 = performance.now();
+        const c2 = cpuNow();
         let m: StepMetrics;
-        if (i === 0) ({ result: m, peak: peakUpdate } = await profiled(() => policy.grpoStep(scored)));
+        if (i === 0)
+          ({ result: m, peak: peakUpdate, dispatched: kUpdate } = await profiled(() => policy.grpoStep(scored)));
         else m = await policy.grpoStep(scored);
         const t3 = performance.now();
+        const c3 = cpuNow();
         if (i < opts.warmup) first.push([t1 - t0, t3 - t2]);
         if (i >= opts.warmup) {
           sample.push(t1 - t0);
           update.push(t3 - t2);
           total.push(t1 - t0 + t3 - t2);
+          cpu[0].push(c1 - c0);
+          cpu[1].push(c3 - c2);
+          cpu[2].push(c1 - c0 + c3 - c2);
         }
         say(
           `grpo ${i < opts.warmup ? 'warm-up' : 'rep'} ${i + 1}/${steps}: sample ${(t1 - t0).toFixed(0)} ms, update ${(t3 - t2).toFixed(0)} ms`,
@@ -319,9 +382,12 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
         opts.profile('grpo_update', kernelSummary((await profiled(() => policy.grpoStep(score(s.result)))).kernels));
       }
       const f = first[0] ?? [NaN, NaN];
-      if (phases.includes('grpo_sample')) out.push(timing(w, 'grpo_sample', sample, peakSample, f[0]));
-      if (phases.includes('grpo_update')) out.push(timing(w, 'grpo_update', update, peakUpdate, f[1]));
-      if (phases.includes('grpo')) out.push(timing(w, 'grpo', total, Math.max(peakSample, peakUpdate), f[0] + f[1]));
+      if (phases.includes('grpo_sample'))
+        out.push(timing(w, 'grpo_sample', sample, peakSample, f[0], kSample, 1, cpu[0]));
+      if (phases.includes('grpo_update'))
+        out.push(timing(w, 'grpo_update', update, peakUpdate, f[1], kUpdate, 1, cpu[1]));
+      if (phases.includes('grpo'))
+        out.push(timing(w, 'grpo', total, Math.max(peakSample, peakUpdate), f[0] + f[1], kSample + kUpdate, 1, cpu[2]));
     }
     return out;
   } finally {
@@ -329,9 +395,19 @@ export async function runWorkload(w: WorkloadShape, opts: RunOptions): Promise<P
   }
 }
 
-function timing(w: WorkloadShape, phase: Phase, ms: number[], peak: number, warmupMs = NaN): PhaseTiming {
+/** A phase's row; with R replicas, R times the work of one in each step. */
+export function timing(
+  w: WorkloadShape,
+  phase: Phase,
+  ms: number[],
+  peak: number,
+  warmupMs = NaN,
+  kernels = NaN,
+  replicas = 1,
+  cpuMs: number[] = [],
+): PhaseTiming {
   const med = median(ms);
-  const tokens = phaseTokens(w, phase);
+  const tokens = replicas * phaseTokens(w, phase);
   return {
     phase,
     ms,
@@ -340,5 +416,8 @@ function timing(w: WorkloadShape, phase: Phase, ms: number[], peak: number, warm
     tokens_per_s: (tokens * 1000) / med,
     peak_bytes: peak,
     warmup_ms: warmupMs,
+    cpu_ms_median: median(cpuMs),
+    kernels,
+    replicas,
   };
 }

@@ -8,6 +8,9 @@
  *   da-rl      (1 - p) B item prompts + n_p pair prompts in the RL stream (binary choice)
  *   da-sft     the same pairs, all of them first, as supervised letter targets in batches of B;
  *              then (1 - p) B item prompts per step
+ * With pairBudget 'on-top' the pairs come in addition: every method gets all B item prompts per
+ * step and contextrl, da-rl and da-sft the same pairs on top (their runs then cost more; the
+ * comparison holds the RL prompts equal instead of the example budget).
  * Fractional counts are spread over steps by cumulative rounding, so the totals are exact.
  */
 import type { ResolvedRunConfig } from '../config/run-config.ts';
@@ -39,14 +42,16 @@ function spread(rate: number, s: number): number {
 }
 
 export function planBudget(
-  c: Pick<ResolvedRunConfig, 'method' | 'batchSize' | 'pairShare' | 'steps' | 'budgetUnit'>,
+  c: Pick<ResolvedRunConfig, 'method' | 'batchSize' | 'pairShare' | 'steps' | 'budgetUnit'> & {
+    pairBudget?: ResolvedRunConfig['pairBudget'];
+  },
   tokenRatio: number,
 ): BudgetPlan {
   const B = c.batchSize;
   const p = c.method === 'grpo' ? 0 : c.pairShare;
   const pairCost = c.budgetUnit === 'tokens' ? Math.max(1, tokenRatio) : 1;
   const pairsPerStep = (p * B) / pairCost;
-  const itemsPerStep = (1 - p) * B;
+  const itemsPerStep = c.pairBudget === 'on-top' ? B : (1 - p) * B;
   const totalPairs = Math.floor(pairsPerStep * c.steps + 1e-9);
   const totalItems = Math.floor(itemsPerStep * c.steps + 1e-9);
   const daSftBatch = B;

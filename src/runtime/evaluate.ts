@@ -1,16 +1,53 @@
 /**
  * Evaluation: greedy exact-match accuracy on each benchmark set (eval/<benchmark>/accuracy) and
  * the selection probe (teacher-forced Delta on held-out pairs, probe/selection_accuracy), plus the
- * base-model figures (lookup, easy/hard-pair selection, shortcut share); docs/METHOD.md section 7.
+ * base-model figures of docs/METHOD.md section 7 (lookup, easy/hard-pair selection, shortcut share).
+ *
+ * The chain of the Comparison panel, one record entry per link (names in src/results/results.ts):
+ *   probe/ca_loss                   mean L_CA (hard clip at the run's caClip) on the hard probe pairs
+ *   probe/selection                 selection accuracy on the hard probe pairs
+ *   grounding/items_decisive_share  decisive share of grad x input on hard end-task items (GROUNDING_CAP of them)
+ *   <domain>/hard or document/needle  the end task
+ * beside probe/selection_easy (held-out easy pairs) and grounding/decisive_share (on the probe pairs).
  */
-import type { Pair } from '../tasks/types.ts';
-import { GROUNDING_METRIC, groundPairs, meanShare } from '../engine/grounding.ts';
-import type { Policy } from '../engine/policy.ts';
+import type { Pair, RLItem } from '../tasks/types.ts';
+import { GROUNDING_METRIC, meanShare } from '../engine/grounding.ts';
+import type { PhasePolicy, Policy } from '../engine/policy.ts';
+import {
+  CA_LOSS_BENCHMARK,
+  endTaskOf,
+  evalMetricName,
+  ITEMS_GROUNDING_BENCHMARK,
+  PROBE_EASY_BENCHMARK,
+} from '../results/results.ts';
 import type { EvalSet } from './domains.ts';
 import { itemExample, pairExample } from './domains.ts';
 import type { EvalRecord, SelectionRecord } from './types.ts';
 
 export const PROBE_NAME = 'probe/selection';
+
+/**
+ * The grounding shares are measured on a capped subset: the first GROUNDING_CAP probe pairs
+ * (grounding/decisive_share) and the first GROUNDING_CAP hard end-task items
+ * (grounding/items_decisive_share). Attribution costs a backward pass per prompt (on 2 CPU cores
+ * with wasm about 20 ms a pair, 8 ms an item at the ablation's sizes), and at 100 prompts the
+ * share's standard error is about 1 point (per-prompt shares spread by ~0.1).
+ */
+export const GROUNDING_CAP = 100;
+
+/** The hard end-task items grounding/items_decisive_share is scored on (`<domain>/hard`, else document/needle, else the first set). */
+export function groundingItems(sets: EvalSet[], cap = GROUNDING_CAP): RLItem[] {
+  const name = endTaskOf(sets.map((s) => s.name));
+  const set = sets.find((s) => s.name === name) ?? sets[0];
+  return set ? set.items.slice(0, cap) : [];
+}
+
+/** Mean L_CA with the hard clip: softplus(-clip(Delta, -c, c)) averaged over pairs (losses.ts contextSelectionLoss). */
+export function meanCaLoss(deltas: readonly number[], c: number): number {
+  if (!deltas.length) return NaN;
+  const softplus = (x: number) => (x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x)));
+  return deltas.reduce((a, d) => a + softplus(-Math.min(c, Math.max(-c, d))), 0) / deltas.length;
+}
 
 export interface EvalResult {
   record: EvalRecord;
@@ -20,10 +57,19 @@ export interface EvalResult {
 }
 
 export async function evaluatePolicy(
-  policy: Policy,
+  policy: PhasePolicy,
   sets: EvalSet[],
   probe: Pair[],
-  opts: { step: number; maxCompletionLength: number; seed: number; caClip: number },
+  opts: {
+    step: number;
+    maxCompletionLength: number;
+    seed: number;
+    caClip: number;
+    /** Held-out easy pairs: probe/selection_easy. */
+    easyProbe?: Pair[];
+    /** Single-context hard items: grounding/items_decisive_share. */
+    groundingItems?: RLItem[];
+  },
 ): Promise<EvalResult> {
   const accuracies: Record<string, number> = {};
   const shortcutShare: Record<string, number> = {};
@@ -59,22 +105,29 @@ export async function evaluatePolicy(
       });
     });
     accuracies[PROBE_NAME] = sc.accuracy;
+    accuracies[CA_LOSS_BENCHMARK] = meanCaLoss(sc.delta, opts.caClip);
     // Where the model looks on the probe: share of the gradient x input attribution of Delta on the decisive spans.
-    accuracies[GROUNDING_METRIC] = meanShare(
-      await groundPairs(policy.model, policy.tokenizer, probe, opts.seed, 'grad-input'),
-    );
+    accuracies[GROUNDING_METRIC] = meanShare(await policy.groundPairs(probe.slice(0, GROUNDING_CAP), opts.seed));
   }
+  if (opts.easyProbe?.length)
+    accuracies[PROBE_EASY_BENCHMARK] = (
+      await policy.scorePairs(opts.easyProbe.map((p) => pairExample(p, opts.seed)))
+    ).accuracy;
+  if (opts.groundingItems?.length)
+    // Where the model looks on end-task items: the share of the attribution of its answer on the decisive span.
+    accuracies[ITEMS_GROUNDING_BENCHMARK] = meanShare(
+      await policy.groundItems(opts.groundingItems),
+    );
   return { record: { step: opts.step, accuracies }, selection, shortcutShare };
 }
 
-/** Metric-row entries of an evaluation: eval/<benchmark>/accuracy, probe/selection_accuracy and grounding/decisive_share. */
+/**
+ * Metric-row entries of an evaluation: eval/<benchmark>/accuracy, probe/selection_accuracy,
+ * probe/selection_easy_accuracy, probe/ca_loss and the grounding shares (results.ts evalMetricName).
+ */
 export function evalMetrics(rec: EvalRecord): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(rec.accuracies)) {
-    if (k === PROBE_NAME) out['probe/selection_accuracy'] = v;
-    else if (k === GROUNDING_METRIC) out[GROUNDING_METRIC] = v;
-    else out[`eval/${k}/accuracy`] = v;
-  }
+  for (const [k, v] of Object.entries(rec.accuracies)) out[evalMetricName(k)] = v;
   return out;
 }
 

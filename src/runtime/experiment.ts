@@ -27,6 +27,8 @@ export interface ExperimentCallbacks {
   progress(done: number, total: number, label: string): void;
   /** A finished evaluation (method 'base' for the base model). */
   result(rows: ResultRow[], ctx: { method: string; seed: number; record: EvalRecord }): void;
+  /** An evaluation during a run (every evalEvery steps), before its final one. */
+  evaluation?(method: string, seed: number, record: EvalRecord): void;
   /** Metric rows of one run (for per-run logs). */
   metrics?(method: string, seed: number, rows: MetricRow[]): void;
   log?(msg: string): void;
@@ -97,7 +99,10 @@ export async function runExperiment(
       while (!s.done) {
         const r = await s.stepOnce();
         metricRows.push(...r.rows);
-        if (r.eval) last = r.eval;
+        if (r.eval) {
+          last = r.eval;
+          if (!s.done) cb.evaluation?.(method, seed, r.eval);
+        }
         tick(1, `${method} seed ${seed} (${s.unit}/${s.totalUnits})`);
       }
       s.dispose();

@@ -3,7 +3,10 @@
  * C+ letter), following the spec's curriculum. Step s draws its batch from (seed, s), so a resumed
  * pretraining continues exactly as an uninterrupted one would.
  */
+import * as tf from '@tensorflow/tfjs';
 import type { Domain } from '../tasks/types.ts';
+import { Transformer } from '../engine/model.ts';
+import { ReplicaPolicy } from '../engine/replica-policy.ts';
 import { modelConfig } from '../engine/model-config.ts';
 import { Policy, type PairExample, type SFTExample } from '../engine/policy.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
@@ -110,6 +113,62 @@ export class Pretrainer {
     this.step += 1;
     this.elapsedMs += performance.now() - t0;
     return { metrics: m, stage: stage.name, caLoss };
+  }
+
+  /**
+   * trainStep `steps` times for several pretrainers (seeds) of one spec at once, as replicas of one
+   * batched model (engine/replicas.ts): each draws its own examples from (seed, step) and follows its
+   * own schedule, exactly as its own trainStep would; their models and optimizers receive the result.
+   * onStep(i) after the i-th batched step.
+   */
+  static async trainReplicas(pts: Pretrainer[], steps: number, onStep?: (i: number) => void): Promise<void> {
+    const [first] = pts;
+    if (!first) return;
+    pts.forEach((p, r) => {
+      if (p.spec !== first.spec) throw new Error(`pretrainer ${r} has another spec than pretrainer 0`);
+      if (p.vocabulary.join('\n') !== first.vocabulary.join('\n'))
+        throw new Error(`pretrainer ${r}'s vocabulary differs from pretrainer 0's`);
+    });
+    const spec = first.spec;
+    const rp = new ReplicaPolicy(
+      first.policy.tokenizer,
+      Transformer.stack(pts.map((p) => p.policy.model)),
+      pts.map((p) => ({ optimizer: p.policy.config.optimizer, seed: p.seed })),
+    );
+    try {
+      pts.forEach((p, r) => {
+        const { m, v } = p.policy.optimizer.state();
+        rp.optimizer.setState(r, m, v, p.policy.optimizer.step);
+        tf.dispose([...m, ...v]);
+      });
+      for (let i = 0; i < steps; i++) {
+        const t0 = performance.now();
+        pts.forEach((p, r) => rp.optimizer.setLearningRate(r, stageAt(spec, p.step).learningRate ?? spec.learningRate));
+        if ((spec.pairLoss ?? 'sft') === 'ca') {
+          const ex = pts.map((p) => pretrainExamples(p.domain, spec, p.seed, p.step));
+          await rp.sftStep(ex.map((e) => e.items));
+          await rp.caStep(ex.map((e) => (e.pairs.length ? e.pairs : undefined)));
+        } else {
+          await rp.sftStep(pts.map((p) => pretrainBatch(p.domain, spec, p.seed, p.step)));
+        }
+        const dt = performance.now() - t0;
+        for (const p of pts) {
+          p.step += 1;
+          p.elapsedMs += dt;
+        }
+        onStep?.(i);
+      }
+      pts.forEach((p, r) => {
+        const params = rp.model.replicaParams(r);
+        for (const [name, t] of params) (p.policy.model.params.get(name) as tf.Variable).assign(t);
+        tf.dispose([...params.values()]);
+        const { m, v } = rp.optimizer.state(r);
+        p.policy.optimizer.setState(m, v, rp.step(r));
+        tf.dispose([...m, ...v]);
+      });
+    } finally {
+      rp.dispose();
+    }
   }
 
   async figures(n = 200): Promise<BaseFigures> {

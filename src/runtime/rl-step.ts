@@ -8,24 +8,39 @@
 import type { Domain, Pair, PromptText, RLItem } from '../tasks/types.ts';
 import { computeAdvantages, daRlReward } from '../engine/losses.ts';
 import type { StepMetrics } from '../engine/metrics.ts';
-import type { PairExample, Policy } from '../engine/policy.ts';
+import type { PairExample, PhasePolicy, Policy } from '../engine/policy.ts';
 import type { Rollouts, ScoredRollouts } from '../engine/sample.ts';
 import { encodePrompt } from '../engine/batch.ts';
 import type { Tokenizer } from '../engine/tokenizer.ts';
 import type { ResolvedRunConfig } from '../config/run-config.ts';
 import { unitSeed } from './budget.ts';
 import { itemExample, knobsFor, pairExample } from './domains.ts';
+import { drawExcluding, heldOutContent, itemKey, pairKeys } from './held-out.ts';
 import type { RolloutGroup } from './types.ts';
 
-/** The item prompts of RL step s. */
-export function rlItems(d: Domain, c: ResolvedRunConfig, s: number, n: number): RLItem[] {
-  return d.items(unitSeed(c.seed, 'rl-items', s), n, knobsFor(d, c.knobs));
+/**
+ * The item prompts of RL step s. With holdOutContent, items whose context is one of the run's
+ * evaluation contexts are skipped (src/runtime/held-out.ts); `raw` draws without the filter.
+ */
+export function rlItems(d: Domain, c: ResolvedRunConfig, s: number, n: number, raw = false): RLItem[] {
+  const draw = (m: number) => d.items(unitSeed(c.seed, 'rl-items', s), m, knobsFor(d, c.knobs));
+  if (raw || !c.holdOutContent) return draw(n);
+  const held = heldOutContent(d, c);
+  return drawExcluding(draw, n, (it) => !held.has(itemKey(it)));
 }
 
-/** The hard pairs of RL step s (the stream contextrl, da-rl and da-sft share). */
-export function stepPairs(d: Domain, c: ResolvedRunConfig, s: number, n: number): Pair[] {
+/**
+ * The pairs of RL step s (the stream contextrl, da-rl and da-sft share), of the run's pairHardness
+ * (hard by default; the probe is hard whatever this is). With holdOutContent, pairs with an
+ * evaluation context on either side are skipped; `raw` draws without the filter.
+ */
+export function stepPairs(d: Domain, c: ResolvedRunConfig, s: number, n: number, raw = false): Pair[] {
   if (n <= 0) return [];
-  return d.pairs(unitSeed(c.seed, 'pairs', s), n, { ...knobsFor(d, c.knobs), hardness: 'hard' }).pairs.slice(0, n);
+  const draw = (m: number) =>
+    d.pairs(unitSeed(c.seed, 'pairs', s), m, { ...knobsFor(d, c.knobs), hardness: c.pairHardness }).pairs.slice(0, m);
+  if (raw || !c.holdOutContent) return draw(n);
+  const held = heldOutContent(d, c);
+  return drawExcluding(draw, n, (p) => !pairKeys(p).some((k) => held.has(k)));
 }
 
 export interface RlStepResult {
@@ -35,7 +50,7 @@ export interface RlStepResult {
 
 /** The first `show` groups for the Rollouts panel, with the advantages the update used (`adv`). */
 function groupsForInspector(
-  policy: Policy,
+  policy: PhasePolicy,
   r: Rollouts,
   rewards: number[],
   adv: number[],
@@ -108,7 +123,7 @@ export function standInUpdate(
 }
 
 export async function rlStep(
-  policy: Policy,
+  policy: PhasePolicy,
   d: Domain,
   c: ResolvedRunConfig,
   s: number,

@@ -12,6 +12,7 @@
 import type { DomainName } from '../tasks/types.ts';
 import type { ModelConfig } from '../engine/model-config.ts';
 import type { ResolvedRunConfig } from '../config/run-config.ts';
+import { LIMITS, parseJsonText, parseRunCheckpointHeader } from '../config/file-schemas.ts';
 
 export interface RunCheckpointMeta {
   format: 1;
@@ -130,6 +131,8 @@ export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheck
   const view = new DataView(buffer);
   const hlen = view.getUint32(8, true);
   if (16 + hlen > bytes.length) throw new Error('run checkpoint is truncated (header)');
+  if (hlen > LIMITS.checkpointHeaderBytes)
+    throw new Error(`run checkpoint header is ${hlen} bytes, more than the ${LIMITS.checkpointHeaderBytes} allowed`);
   // Checked before the header is read: a damaged header must not be trusted even as JSON.
   const payload = bytes.subarray(16 + hlen);
   const sum = view.getUint32(12 + hlen, true);
@@ -138,31 +141,17 @@ export function unpackRunCheckpoint(buffer: ArrayBuffer): RunCheckpoint<RunCheck
     throw new Error(
       `run checkpoint is corrupt (checksum mismatch over the ${magic === MAGIC ? 'header and payload' : 'payload'})`,
     );
-  let header: {
+  // The header is validated (src/config/file-schemas.ts): its config, model, vocabulary and every
+  // tensor's place inside the payload, before anything is allocated from it.
+  const header = parseRunCheckpointHeader(
+    parseJsonText(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)), 'run checkpoint', 'the header'),
+    bytes.length - 16 - hlen,
+    'run checkpoint',
+  ) as {
     meta: RunCheckpointMeta | BaseModelMeta;
     modelBytes: number;
     tensors: { name: string; shape: number[]; offset: number; length: number }[];
   };
-  try {
-    header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + hlen)));
-  } catch (e) {
-    throw new Error(`run checkpoint header is not valid JSON: ${(e as Error).message}`, { cause: e });
-  }
-  if (!header || typeof header !== 'object') throw new Error('run checkpoint header is not a JSON object');
-  if (header.meta?.format !== 1)
-    throw new Error(`unsupported run checkpoint format ${String(header.meta?.format)} (expected 1)`);
-  const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (!count(header.modelBytes) || header.modelBytes > payload.length)
-    throw new Error(`run checkpoint header: modelBytes must be a byte count within the payload`);
-  if (!Array.isArray(header.tensors)) throw new Error('run checkpoint header: tensors must be a list');
-  header.tensors.forEach((e, i) => {
-    const where = `run checkpoint header: tensors[${i}]`;
-    if (!e || typeof e.name !== 'string') throw new Error(`${where}.name must be a string`);
-    if (!Array.isArray(e.shape) || !e.shape.every(count)) throw new Error(`${where}.shape must be a list of sizes`);
-    if (!count(e.offset) || !count(e.length)) throw new Error(`${where}: offset and length must be counts`);
-    if (e.shape.reduce((a, b) => a * b, 1) !== e.length)
-      throw new Error(`${where}: shape [${e.shape}] does not hold ${e.length} values`);
-  });
   const model = buffer.slice(16 + hlen, 16 + hlen + header.modelBytes);
   const tensors = header.tensors.map((e) => {
     const start = 16 + hlen + e.offset;

@@ -10,8 +10,8 @@
  */
 import type { BackendName } from '../engine/backend.ts';
 import { modelConfig } from '../engine/model-config.ts';
-import type { Domain, Pair } from '../tasks/types.ts';
-import { Policy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
+import type { Domain, Pair, RLItem } from '../tasks/types.ts';
+import { Policy, type PhasePolicy, type PolicyOptions, type SFTExample } from '../engine/policy.ts';
 import { canCompileOnly, compileOnly, type CompileOnlyResult } from '../engine/kernels/shader-warmup.ts';
 import type { Transformer } from '../engine/model.ts';
 import type { Tokenizer } from '../engine/tokenizer.ts';
@@ -29,11 +29,14 @@ import {
   probePairs,
   type EvalSet,
 } from './domains.ts';
-import { evalMetrics, evaluatePolicy } from './evaluate.ts';
-import { rlStep, standInUpdate, stepPairs } from './rl-step.ts';
+import { evalMetrics, evaluatePolicy, groundingItems } from './evaluate.ts';
+import { drawExcluding, heldOutContent, itemKey, trainingOverlap, type OverlapReport } from './held-out.ts';
+import { evaluateProbe } from './probe-eval.ts';
+import { rlItems, rlStep, standInUpdate, stepPairs } from './rl-step.ts';
 import type { RunSessionLike, StepReport } from './session-types.ts';
 import type { EvalRecord, RunProgress, SelectionRecord } from './types.ts';
-import { initModel, modelArrays, modelFromArrays, optimizerArrays, restoreOptimizer } from './weights.ts';
+import { initModel, modelFromArrays } from './weights.ts';
+import { OwnModel, type SessionModel } from './session-model.ts';
 
 type Phase = 'warm-start' | 'da-sft' | 'rl';
 
@@ -45,6 +48,11 @@ export interface SessionOptions {
   backend?: BackendName;
   /** Rollout groups per 'rollouts' report (0: none). */
   showGroups?: number;
+  /**
+   * Replica sessions (replica-session.ts): takes the run's model as loaded (fresh, base model or
+   * checkpoint) and returns the replica of a batched model that trains it in its place.
+   */
+  adopt?: (model: Transformer, tokenizer: Tokenizer) => SessionModel;
 }
 
 /** Mean prompt tokens of pairs over items (pairs are about twice as long), on a fixed sample. */
@@ -73,10 +81,12 @@ export function nextRate(prev: number, dt: number, stepInPhase: number): number 
 
 export class RunSession implements RunSessionLike {
   unit = 0;
-  private policy?: Policy;
+  private policy?: PhasePolicy;
   private policyPhase?: Phase;
   private readonly evalSets: EvalSet[];
   private readonly probe: Pair[];
+  private readonly easyProbe: Pair[];
+  private readonly groundingItems: RLItem[];
   private elapsedMs = 0;
   private lastRate = 0;
   /** Steps of the current phase run by this session object (the ETA's smoothing restarts per phase). */
@@ -89,15 +99,30 @@ export class RunSession implements RunSessionLike {
     readonly domain: Domain,
     readonly tokenizer: Tokenizer,
     readonly vocabulary: string[],
-    private model: Transformer,
+    private readonly model: SessionModel,
     readonly warmUnits: number,
     readonly plan: BudgetPlan,
     readonly ratio: number,
     readonly backend: BackendName,
     private readonly showGroups: number,
   ) {
-    this.evalSets = evalSets(domain, config.knobs, config.evalItems);
+    this.evalSets = evalSets(domain, config.knobs, config.evalItems, config.benchmarks);
     this.probe = probePairs(domain, config.knobs, config.probePairs, 'hard');
+    this.easyProbe = probePairs(domain, config.knobs, config.probePairs, 'easy');
+    this.groundingItems = groundingItems(this.evalSets);
+  }
+
+  /** The options of an evaluation at `step` (the probes, the grounding items, the clip of L_CA). */
+  private evalOptions(step: number) {
+    const c = this.config;
+    return {
+      step,
+      maxCompletionLength: c.maxCompletionLength,
+      seed: c.seed,
+      caClip: c.caClip,
+      easyProbe: this.easyProbe,
+      groundingItems: this.groundingItems,
+    };
   }
 
   /**
@@ -107,7 +132,7 @@ export class RunSession implements RunSessionLike {
    */
   static async create(config: ResolvedRunConfig, opts: SessionOptions = {}): Promise<RunSession> {
     const backend = opts.backend ?? 'cpu';
-    if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4);
+    if (opts.checkpoint) return RunSession.restore(opts.checkpoint, backend, opts.showGroups ?? 4, opts.adopt);
     const domain = getDomain(config.domain);
     let vocabulary = domainVocabulary(domain);
     let model: Transformer;
@@ -129,7 +154,7 @@ export class RunSession implements RunSessionLike {
       domain,
       tok,
       vocabulary,
-      model,
+      opts.adopt ? opts.adopt(model, tok) : new OwnModel(model, tok),
       warm,
       planBudget(config, ratio),
       ratio,
@@ -138,7 +163,12 @@ export class RunSession implements RunSessionLike {
     );
   }
 
-  private static restore(buffer: ArrayBuffer, backend: BackendName, showGroups: number): RunSession {
+  private static restore(
+    buffer: ArrayBuffer,
+    backend: BackendName,
+    showGroups: number,
+    adopt?: SessionOptions['adopt'],
+  ): RunSession {
     const ck = unpackRunCheckpoint(buffer);
     if (ck.meta.kind !== 'run') throw new Error('checkpoint is a base model, not a run; pass it as baseModel');
     const m = ck.meta;
@@ -151,7 +181,7 @@ export class RunSession implements RunSessionLike {
       domain,
       tok,
       m.vocabulary,
-      model,
+      adopt ? adopt(model, tok) : new OwnModel(model, tok),
       m.warmUnits,
       planBudget(config, m.tokenRatio),
       m.tokenRatio,
@@ -161,9 +191,8 @@ export class RunSession implements RunSessionLike {
     s.unit = m.unit;
     s.elapsedMs = m.elapsedMs;
     if (m.optimizerPhase && m.optimizerPhase === s.phaseOf(s.unit)) {
-      const p = s.policyFor(m.optimizerPhase);
-      restoreOptimizer(p.optimizer, ck.tensors, m.optimizerStep);
-      if (m.hasReference) p.reference = modelFromArrays(m.modelConfig, ck.tensors, 'ref/', false);
+      s.policyFor(m.optimizerPhase);
+      s.model.restorePhase(ck.tensors, m.optimizerStep, m.hasReference);
     }
     return s;
   }
@@ -185,13 +214,9 @@ export class RunSession implements RunSessionLike {
   }
 
   /** The policy of a phase: the shared model with a fresh Adam when the phase changes. */
-  private policyFor(phase: Phase): Policy {
+  private policyFor(phase: Phase): PhasePolicy {
     if (this.policy && this.policyPhase === phase) return this.policy;
-    if (this.policy) {
-      this.policy.optimizer.dispose();
-      this.policy.reference?.dispose();
-    }
-    this.policy = new Policy(this.tokenizer, this.policyOptions(phase), this.model);
+    this.policy = this.model.openPhase(this.policyOptions(phase));
     this.policyPhase = phase;
     return this.policy;
   }
@@ -257,9 +282,10 @@ export class RunSession implements RunSessionLike {
 
   private warmStartBatch(u: number): SFTExample[] {
     const c = this.config;
-    return this.domain
-      .items(unitSeed(c.seed, 'warm-start', u), c.batchSize, knobsFor(this.domain, c.knobs))
-      .map(itemExample);
+    const draw = (m: number) => this.domain.items(unitSeed(c.seed, 'warm-start', u), m, knobsFor(this.domain, c.knobs));
+    if (!c.holdOutContent) return draw(c.batchSize).map(itemExample);
+    const held = heldOutContent(this.domain, c);
+    return drawExcluding(draw, c.batchSize, (it) => !held.has(itemKey(it))).map(itemExample);
   }
 
   /** DA-SFT step k's examples: the pairs as supervised letter targets. */
@@ -290,14 +316,7 @@ export class RunSession implements RunSessionLike {
         const s = this.rlStep;
         const counts = stepCounts(this.plan, c.method, s);
         if (s === 0 && c.evalEvery > 0)
-          pieces.push(() =>
-            evaluatePolicy(scratch, this.evalSets, this.probe, {
-              step: 0,
-              maxCompletionLength: c.maxCompletionLength,
-              seed: c.seed,
-              caClip: c.caClip,
-            }),
-          );
+          pieces.push(() => evaluatePolicy(scratch, this.evalSets, this.probe, this.evalOptions(0)));
         pieces.push(() => rlStep(scratch, this.domain, c, s, counts, 0));
         // The sampled completions are empty in compile-only mode, so the update gets stand-ins.
         pieces.push(() => standInUpdate(scratch, this.tokenizer, this.domain, c, s, counts));
@@ -345,6 +364,13 @@ export class RunSession implements RunSessionLike {
     const row = { ...metrics, step, t: Math.round(this.elapsedMs) };
     if (phase === 'rl' && ((c.evalEvery > 0 && step % c.evalEvery === 0) || this.done))
       Object.assign(row, evalMetrics(await this.evalInto(report, step)));
+    else if (phase === 'rl' && c.probeEvery > 0 && step % c.probeEvery === 0) {
+      // Between full evaluations, the probe alone: the Selection panel moves within minutes on a CPU.
+      const r = await evaluateProbe(policy, this.probe, { step, seed: c.seed, caClip: c.caClip });
+      report.eval = r.record;
+      report.selection = r.selection;
+      Object.assign(row, evalMetrics(r.record));
+    }
     report.rows.push(row);
     return report;
   }
@@ -357,14 +383,8 @@ export class RunSession implements RunSessionLike {
   }
 
   private async evaluateAt(step: number): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
-    const c = this.config;
     const policy = this.policyFor(this.done ? 'rl' : this.phaseOf(this.unit));
-    const r = await evaluatePolicy(policy, this.evalSets, this.probe, {
-      step,
-      maxCompletionLength: c.maxCompletionLength,
-      seed: c.seed,
-      caClip: c.caClip,
-    });
+    const r = await evaluatePolicy(policy, this.evalSets, this.probe, this.evalOptions(step));
     return { record: r.record, selection: r.selection };
   }
 
@@ -389,12 +409,22 @@ export class RunSession implements RunSessionLike {
     return rewards.reduce((a, b) => a + b, 0) / Math.max(1, rewards.length);
   }
 
+  /** How many contexts of this run's RL streams (without the holdOutContent filter) are evaluation contexts. */
+  trainingOverlap(): OverlapReport {
+    const d = this.domain;
+    const c = this.config;
+    return trainingOverlap(d, c, this.plan, (s, n) => ({
+      items: rlItems(d, c, s, n.items, true),
+      pairs: stepPairs(d, c, s, n.pairs, true),
+    }));
+  }
+
   evaluate(): Promise<{ record: EvalRecord; selection: SelectionRecord[] }> {
     return this.evaluateAt(this.rlStep);
   }
 
   async save(): Promise<ArrayBuffer> {
-    const p = this.policy;
+    const p = this.model.phaseState();
     const meta: RunCheckpointMeta = {
       format: 1,
       kind: 'run',
@@ -403,27 +433,22 @@ export class RunSession implements RunSessionLike {
       vocabulary: this.vocabulary,
       unit: this.unit,
       warmUnits: this.warmUnits,
-      optimizerStep: p?.optimizer.step ?? 0,
+      optimizerStep: p?.step ?? 0,
       optimizerPhase: p ? this.policyPhase : undefined,
       hasOptimizer: Boolean(p),
-      hasReference: Boolean(p?.reference),
+      hasReference: Boolean(p?.hasReference),
       tokenRatio: this.ratio,
       elapsedMs: this.elapsedMs,
       savedAt: Date.now(),
     };
-    const tensors = [
-      ...(await modelArrays(this.model)),
-      ...(p ? await optimizerArrays(p.optimizer) : []),
-      ...(p?.reference ? await modelArrays(p.reference, 'ref/') : []),
-    ];
+    const tensors = await this.model.arrays();
     return packRunCheckpoint({ meta, model: new ArrayBuffer(0), tensors });
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.policy) this.policy.dispose();
-    else this.model.dispose();
+    this.model.dispose();
   }
 }
 

@@ -58,7 +58,11 @@ export function modelFromArrays(
 }
 
 export async function optimizerArrays(opt: Adam): Promise<NamedArray[]> {
-  const { m, v } = opt.state();
+  return momentArrays(opt.state());
+}
+
+/** Adam moments in variable order as arrays 'm/i' and 'v/i'; disposes the tensors. */
+export async function momentArrays({ m, v }: { m: tf.Tensor[]; v: tf.Tensor[] }): Promise<NamedArray[]> {
   try {
     return [
       ...(await tensorsToArrays(
@@ -76,12 +80,17 @@ export async function optimizerArrays(opt: Adam): Promise<NamedArray[]> {
 }
 
 export function restoreOptimizer(opt: Adam, arrays: NamedArray[], step: number): void {
+  withMoments(arrays, (m, v) => opt.setState(m, v, step));
+}
+
+/** Calls f with the moments 'm/i' and 'v/i' of arrays as tensors in variable order, then disposes them. */
+export function withMoments(arrays: NamedArray[], f: (m: tf.Tensor[], v: tf.Tensor[]) => void): void {
   const pick = (p: string) =>
     arrays.filter((a) => a.name.startsWith(p)).sort((a, b) => Number(a.name.slice(2)) - Number(b.name.slice(2)));
   const m = pick('m/').map((a) => tf.tensor(a.data, a.shape));
   const v = pick('v/').map((a) => tf.tensor(a.data, a.shape));
   try {
-    opt.setState(m, v, step);
+    f(m, v);
   } finally {
     tf.dispose([...m, ...v]);
   }

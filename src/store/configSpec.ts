@@ -73,9 +73,20 @@ export function defaultRunConfig(): RunConfig {
   return presetConfig(DEFAULT_PRESET);
 }
 
-/** The config a preset starts from; unknown names give the default preset. */
+/**
+ * The lab scores the selection probe alone every few RL steps between full evaluations (a preset
+ * may set its own): on 2 CPU cores with wasm a trace step takes about 3 s, so the Selection panel
+ * and the probe's curve move every ~15 s instead of every evalEvery steps (50: 2.5 min and more).
+ * The command-line tools keep the table's default (0), so their results and metric rows are unchanged.
+ */
+export const LAB_PROBE_EVERY = 5;
+
+/** The config a preset starts from in the lab; unknown names give the default preset. */
 export function presetConfig(name: string): RunConfig {
-  return structuredClone(runtimePresetConfig(RUNTIME_PRESETS[name] ? name : DEFAULT_PRESET));
+  const key = RUNTIME_PRESETS[name] ? name : DEFAULT_PRESET;
+  const c = structuredClone(runtimePresetConfig(key));
+  const own = RUNTIME_PRESETS[key].config.probeEvery;
+  return { ...c, probeEvery: own ?? LAB_PROBE_EVERY };
 }
 
 export type ConfigErrors = Partial<Record<string, string>>;

@@ -31,6 +31,21 @@ export interface RunEntry {
   probe?: Pair[];
   /** Imported from a file rather than trained here. */
   imported?: boolean;
+  /** The id the run had in the file it was imported from. */
+  importedFrom?: string;
+  /** The run this one was forked from (a paused run whose settings were changed). */
+  parentId?: string;
+  /**
+   * The runtime holds no session for this run (restored after a reload, imported, or replaced by
+   * another run in the worker): Resume and Step first reopen it from its latest checkpoint.
+   */
+  detached?: boolean;
+  /** The unit of the latest checkpoint known (stored or received). */
+  checkpointStep?: number;
+  /** Why the stored checkpoint cannot be used, when the startup check found it damaged. */
+  checkpointDamaged?: string;
+  /** A lasting note about the run's history (resumed, steps replayed, records repaired); state changes keep it. */
+  notice?: string;
 }
 
 export interface RunsSlice {
@@ -56,6 +71,16 @@ export function newRunEntry(id: string, name: string, config: RunConfig, created
     selection: {},
     selectionSteps: [],
   };
+}
+
+/**
+ * The backend a run trains on: the runtime's report for the run, else its setting; with 'auto'
+ * and no report yet, the backend the page's runtime uses now.
+ */
+export function usedBackend(r: Pick<RunEntry, 'backend' | 'config'>, current?: BackendName): BackendName {
+  if (r.backend) return r.backend;
+  if (r.config.backend !== 'auto') return r.config.backend;
+  return current ?? 'wasm';
 }
 
 export function addRun(entry: RunEntry, makeActive = true): void {

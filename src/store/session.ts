@@ -1,47 +1,75 @@
 /**
  * The page's side of the training runtime: one LabClient, subscribed once; its messages become
  * store state (handleMessage), and the controls' actions become protocol messages.
+ *
+ * A run's lifecycle: Start opens a new run; Pause asks for a stop after the current step (the
+ * worker then posts a checkpoint); Resume continues a paused run, and a run the worker holds no
+ * session for (restored after a reload, imported, or replaced in the worker by another run) is
+ * first reopened from its latest checkpoint ('start' with the checkpoint), saying how many steps
+ * after the checkpoint are trained again. Changing the settings of a paused run and pressing Start
+ * forks a new run and keeps the old one. Reset sets the active run aside (paused, kept) for a clean
+ * Start; Delete hides a run at once and can be undone for UNDO_MS before it is removed for good.
  */
 import { create } from 'zustand';
+import type { RunConfig } from '../config/fields.ts';
+import { validateRunConfig } from '../config/run-config.ts';
 import type { LabClient } from '../worker/client-types.ts';
 import type { FromWorker } from '../worker/protocol.ts';
 import { setBackendStatus, setFallbackNotice } from './backend.ts';
-import { isConfigValid, useConfigStore } from './config.ts';
+import { coalesce } from './coalesce.ts';
+import { isConfigValid, loadConfig, useConfigStore } from './config.ts';
 import { handleGroundingMessage, setGroundingClient } from './grounding.ts';
-import { appendMetrics, clearMetrics } from './metrics.ts';
-import { forgetRun, persistMessage } from './persistence.ts';
+import { appendMetrics, clearMetrics, useMetricsStore, type RunMetrics } from './metrics.ts';
+import {
+  forgetRun,
+  loadCheckpoint,
+  persistMessage,
+  persistNewRun,
+  rememberCheckpoint,
+  trashRun,
+  untrashRun,
+} from './persistence.ts';
 import {
   addRun,
   newRunEntry,
   removeRun,
+  setActiveRun,
   updateRun,
   useRunsStore,
   withEval,
   withRollouts,
   withSelection,
+  type RunEntry,
 } from './runs.ts';
+
+export { latestCheckpoint } from './persistence.ts';
+
+/** How long a deleted run can be brought back. */
+export const UNDO_MS = 15_000;
 
 let client: LabClient | null = null;
 let unsubscribe: (() => void) | null = null;
 let counter = 0;
-/** Latest checkpoint per run: kept out of the store (big buffers), for exporting a run as a file. */
-const checkpoints = new Map<string, { step: number; buffer: ArrayBuffer }>();
-
-export function latestCheckpoint(runId: string): { step: number; buffer: ArrayBuffer } | undefined {
-  return checkpoints.get(runId);
-}
+/** The run the runtime holds a session for (one at a time), or null. */
+let attachedId: string | null = null;
 
 /** Connection state and errors that concern no run in particular (shown near the controls). */
 export const useSessionStore = create<{
   connected: boolean;
   where: 'worker' | 'main-thread' | null;
   lastError: string | null;
-}>(() => ({ connected: false, where: null, lastError: null }));
+  /** What the startup storage check repaired, said once. */
+  storageNotice: string | null;
+  /** The run deleted last, while its deletion can be undone. */
+  undo: { runId: string; name: string } | null;
+}>(() => ({ connected: false, where: null, lastError: null, storageNotice: null, undo: null }));
 
 export function connect(c: LabClient): () => void {
   unsubscribe?.();
   client = c;
-  unsubscribe = c.subscribe(handleMessage);
+  attachedId = null;
+  // Batched: a few store updates (and so renders) a second however fast the run streams.
+  unsubscribe = c.subscribe(coalesce(handleMessage));
   setGroundingClient(c);
   useSessionStore.setState({ connected: true, where: c.where });
   return () => {
@@ -54,7 +82,7 @@ export function connect(c: LabClient): () => void {
 
 export function handleMessage(msg: FromWorker): void {
   applyMessage(msg);
-  persistMessage(msg); // after the store has it, so the saved summary is current
+  persistMessage(msg); // after the store has it, so the saved record is current
 }
 
 function applyMessage(msg: FromWorker): void {
@@ -86,7 +114,8 @@ function applyMessage(msg: FromWorker): void {
       updateRun(msg.runId, (r) => withEval(r, msg.record));
       return;
     case 'checkpoint':
-      checkpoints.set(msg.runId, { step: msg.step, buffer: msg.buffer });
+      rememberCheckpoint(msg.runId, msg.step, msg.buffer);
+      updateRun(msg.runId, (r) => ({ ...r, checkpointStep: msg.step, checkpointDamaged: undefined }));
       return;
     case 'fallback':
       setFallbackNotice(msg.message ?? `Moved from ${msg.from} to ${msg.to}: ${msg.reason}`);
@@ -103,9 +132,42 @@ function applyMessage(msg: FromWorker): void {
   }
 }
 
-function activeRun() {
+function activeRun(): RunEntry | undefined {
   const s = useRunsStore.getState();
   return s.activeId ? s.runs[s.activeId] : undefined;
+}
+
+const isLive = (r: RunEntry | undefined) => r?.state === 'running' || r?.state === 'warming';
+
+/** Marks `id` as the run the runtime holds (the worker drops any other when it opens a run). */
+function attach(id: string): void {
+  if (attachedId && attachedId !== id) updateRun(attachedId, (r) => ({ ...r, detached: true }));
+  attachedId = id;
+  updateRun(id, (r) => ({ ...r, detached: false }));
+}
+
+/** Settings that tell two configs apart (the backend is a preference of the page, not of the run). */
+export function changedSettings(a: RunConfig, b: RunConfig): string[] {
+  const va = validateRunConfig(a);
+  const vb = validateRunConfig(b);
+  const x = (va.ok ? va.config : a) as unknown as Record<string, unknown>;
+  const y = (vb.ok ? vb.config : b) as unknown as Record<string, unknown>;
+  const out: string[] = [];
+  for (const k of new Set([...Object.keys(x), ...Object.keys(y)])) {
+    if (k === 'backend') continue;
+    if (k === 'knobs') {
+      const kx = (x.knobs ?? {}) as Record<string, unknown>;
+      const ky = (y.knobs ?? {}) as Record<string, unknown>;
+      for (const n of new Set([...Object.keys(kx), ...Object.keys(ky)]))
+        if (JSON.stringify(kx[n]) !== JSON.stringify(ky[n])) out.push(`knobs.${n}`);
+    } else if (JSON.stringify(x[k]) !== JSON.stringify(y[k])) out.push(k);
+  }
+  return out.sort();
+}
+
+/** The settings in the form that differ from a paused run's (Start then forks a new run). */
+export function formDiffersFrom(r: RunEntry): string[] {
+  return changedSettings(r.config, useConfigStore.getState().config);
 }
 
 /** Why Start is not possible right now, or null. */
@@ -118,42 +180,99 @@ export function startBlocker(): string | null {
   return null;
 }
 
-/** Starts a new run from the current config, or resumes the active paused one. Returns the run id. */
-export function startRun(): string | null {
-  const r = activeRun();
-  // A restored or imported run has no worker session: Start begins a new run instead of resuming it.
-  if (r && r.state === 'paused' && client && !r.imported) {
-    client.post({ type: 'resume', runId: r.id });
-    return r.id;
-  }
-  if (r && (r.state === 'running' || r.state === 'warming')) return r.id;
-  if (startBlocker() || !client) return null;
+/** A new run from the form's config (a fork of `parent` when given); returns its id. */
+function newRun(c: LabClient, parent?: RunEntry): string {
   const config = structuredClone(useConfigStore.getState().config);
   counter += 1;
   const id = `run-${Date.now().toString(36)}-${counter}`;
-  const sameName = useRunsStore.getState().order.length + 1;
-  addRun({
-    ...newRunEntry(id, `#${sameName} ${config.method} · seed ${config.seed}`, config, Date.now()),
+  const n = useRunsStore.getState().order.length + 1;
+  const changed = parent ? changedSettings(parent.config, config) : [];
+  const entry: RunEntry = {
+    ...newRunEntry(id, `#${n} ${config.method} · seed ${config.seed}`, config, Date.now()),
     state: 'warming',
-  });
-  client.post({ type: 'start', runId: id, config });
+    parentId: parent?.id,
+    notice: parent
+      ? `A new run with changed settings (${changed.join(', ')}); “${parent.name}” stays paused in the runs list.`
+      : undefined,
+  };
+  addRun(entry);
+  persistNewRun(entry);
+  attach(id);
+  c.post({ type: 'start', runId: id, config });
   return id;
+}
+
+/**
+ * Reopens a run the runtime does not hold from its latest checkpoint (or from the start when it
+ * has none), then resumes it or runs one step. Says how many steps are trained again.
+ */
+async function reopen(r: RunEntry, then: 'resume' | 'step'): Promise<void> {
+  const c = client;
+  if (!c) return;
+  updateRun(r.id, (x) => ({ ...x, state: 'warming', notice: 'Opening the run from its latest checkpoint…' }));
+  let ck = await loadCheckpoint(r.id);
+  if (r.checkpointDamaged) ck = undefined;
+  if (client !== c || !useRunsStore.getState().runs[r.id]) return;
+  const from = ck?.step ?? 0;
+  const reached = Math.max(r.progress?.step ?? 0, from);
+  const replay = reached - from;
+  const steps = `${replay} step${replay === 1 ? '' : 's'}`;
+  const notice = ck
+    ? `Resumed from the checkpoint at step ${from}` +
+      (replay > 0
+        ? `: the ${steps} after it ${replay === 1 ? 'was' : 'were'} trained again (a run is deterministic, so they come out the same).`
+        : ', where it stopped: nothing was replayed.')
+    : `No usable checkpoint${r.checkpointDamaged ? ` (${r.checkpointDamaged})` : ''}: the run trains again from the start` +
+      (replay > 0 ? ` (${steps} replayed).` : '.');
+  attach(r.id);
+  updateRun(r.id, (x) => ({ ...x, notice }));
+  const buffer = ck?.buffer.slice(0);
+  if (then === 'resume') {
+    c.post({ type: 'start', runId: r.id, config: r.config, checkpoint: buffer });
+  } else if (buffer) {
+    c.post({ type: 'load', runId: r.id, config: r.config, checkpoint: buffer });
+    c.post({ type: 'step', runId: r.id });
+  } else {
+    c.post({ type: 'start', runId: r.id, config: r.config });
+    c.post({ type: 'pause', runId: r.id });
+  }
+}
+
+function continueRun(r: RunEntry, then: 'resume' | 'step'): void {
+  if (!client) return;
+  if (attachedId === r.id && !r.detached) client.post({ type: then, runId: r.id });
+  else void reopen(r, then);
+}
+
+/**
+ * Starts a new run from the current config, resumes the active paused run when the form holds its
+ * settings, or forks a new run when they were changed. Returns the run id.
+ */
+export function startRun(): string | null {
+  const r = activeRun();
+  if (r && isLive(r)) return r.id;
+  if (r && (r.state === 'paused' || r.state === 'idle') && client && formDiffersFrom(r).length === 0) {
+    continueRun(r, 'resume');
+    return r.id;
+  }
+  if (startBlocker() || !client) return null;
+  return newRun(client, r && (r.state === 'paused' || r.state === 'idle') ? r : undefined);
 }
 
 export function pauseRun(): void {
   const r = activeRun();
-  if (r && client && (r.state === 'running' || r.state === 'warming')) client.post({ type: 'pause', runId: r.id });
+  if (r && client && isLive(r)) client.post({ type: 'pause', runId: r.id });
 }
 
 /** One optimizer step: on a paused run, or starts a new run paused after its first step. */
 export function stepRun(): void {
   if (!client) return;
   const r = activeRun();
-  if (r && r.state === 'paused' && !r.imported) {
-    client.post({ type: 'step', runId: r.id });
+  if (r && r.state === 'paused' && formDiffersFrom(r).length === 0) {
+    continueRun(r, 'step');
     return;
   }
-  if (r && (r.state === 'running' || r.state === 'warming')) return;
+  if (r && isLive(r)) return;
   const id = startRun();
   if (id) {
     client.post({ type: 'pause', runId: id });
@@ -161,18 +280,74 @@ export function stepRun(): void {
   }
 }
 
-/** Stops the active run and forgets it, so the next Start is a clean slate. */
+/** Loads a run's settings into the form (so Start resumes it rather than forking). */
+export function applyRunSettings(runId: string): void {
+  const r = useRunsStore.getState().runs[runId];
+  if (r) loadConfig(r.config);
+}
+
+/** Sets the active run aside for a clean Start: a training run is paused; nothing is deleted. */
 export function resetRun(): void {
   const r = activeRun();
   if (!r) return;
-  if (client && r.state !== 'done' && r.state !== 'error' && !r.imported) client.post({ type: 'stop', runId: r.id });
-  removeRun(r.id);
-  clearMetrics(r.id);
-  forgetRun(r.id);
-  checkpoints.delete(r.id);
+  if (client && isLive(r) && attachedId === r.id) client.post({ type: 'pause', runId: r.id });
+  setActiveRun(null);
+}
+
+const trash = new Map<string, { entry: RunEntry; metrics?: RunMetrics; timer: ReturnType<typeof setTimeout> }>();
+
+function purge(runId: string): void {
+  const t = trash.get(runId);
+  if (!t) return;
+  clearTimeout(t.timer);
+  trash.delete(runId);
+  if (attachedId === runId) {
+    client?.post({ type: 'stop', runId });
+    attachedId = null;
+  }
+  forgetRun(runId);
+  if (useSessionStore.getState().undo?.runId === runId) useSessionStore.setState({ undo: null });
+}
+
+/**
+ * Deletes a run: it leaves the page at once (a training run is paused first) and is removed from
+ * storage after UNDO_MS unless undoDelete() brings it back. One deletion can be undone at a time.
+ */
+export function deleteRun(runId: string): void {
+  const r = useRunsStore.getState().runs[runId];
+  if (!r) return;
+  for (const id of [...trash.keys()]) purge(id);
+  if (client && isLive(r) && attachedId === runId) client.post({ type: 'pause', runId });
+  const metrics = useMetricsStore.getState().byRun[runId];
+  trash.set(runId, { entry: r, metrics, timer: setTimeout(() => purge(runId), UNDO_MS) });
+  trashRun(r);
+  removeRun(runId);
+  clearMetrics(runId);
+  useSessionStore.setState({ undo: { runId, name: r.name } });
+}
+
+/** Brings back the run deleted last, as it was (a run that was training comes back paused). */
+export function undoDelete(): void {
+  const u = useSessionStore.getState().undo;
+  if (!u) return;
+  const t = trash.get(u.runId);
+  useSessionStore.setState({ undo: null });
+  if (!t) return;
+  clearTimeout(t.timer);
+  trash.delete(u.runId);
+  untrashRun(u.runId);
+  const e = t.entry;
+  addRun({ ...e, state: isLive(e) ? 'paused' : e.state });
+  if (t.metrics) useMetricsStore.setState({ byRun: { ...useMetricsStore.getState().byRun, [u.runId]: t.metrics } });
+}
+
+/** Removes a deleted run for good now (the undo bar's close button). */
+export function dismissUndo(): void {
+  const u = useSessionStore.getState().undo;
+  if (u) purge(u.runId);
 }
 
 export function evaluateRun(): void {
   const r = activeRun();
-  if (r && client) client.post({ type: 'evaluate', runId: r.id });
+  if (r && client && attachedId === r.id && !r.detached) client.post({ type: 'evaluate', runId: r.id });
 }

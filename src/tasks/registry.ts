@@ -6,7 +6,8 @@
 import { documentDomain } from './document/index.ts';
 import { imageDomain } from './image/index.ts';
 import { traceDomain } from './trace/index.ts';
-import type { Domain, DomainName, Knobs, Pair, RLItem } from './types.ts';
+import type { Domain, DomainName, Knobs, Pair, PairHardness, RLItem } from './types.ts';
+import { hasPairedItems, pairedItems } from './paired.ts';
 
 const DOMAINS: Partial<Record<DomainName, Domain>> = {
   trace: traceDomain,
@@ -39,8 +40,15 @@ function maxOf(d: Domain, knob: string): number {
   return d.knobs.find((s) => s.name === knob)?.max ?? Infinity;
 }
 
-/** Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut) or long. */
-export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
+/** The seed of the paired set (`<domain>/paired`, src/tasks/paired.ts). */
+export const PAIRED_SEED = 90_004;
+
+/**
+ * Fixed-seed evaluation sets of a domain: in-distribution (the run's knobs) and hard (no shortcut)
+ * or long; with `extra` naming `<domain>/paired` (a text domain), also the paired set: a hard
+ * pair's C+ and C- in one context.
+ */
+export function evalSets(d: Domain, knobs: Knobs, n: number, extra: readonly string[] = []): EvalSet[] {
   const k = knobsFor(d, knobs);
   const has = (name: string) => d.knobs.some((s) => s.name === name);
   const sets: EvalSet[] = [{ name: `${d.name}/in-distribution`, items: d.items(90_001, n, k) }];
@@ -51,11 +59,15 @@ export function evalSets(d: Domain, knobs: Knobs, n: number): EvalSet[] {
       // Four times the run's filler, within the knob's range (a bigger one failed the knob check).
       items: d.items(90_003, n, { ...k, filler: Math.min(maxOf(d, 'filler'), Math.max(8, Number(k.filler ?? 0) * 4)) }),
     });
+  if (extra.includes(`${d.name}/paired`) && hasPairedItems(d))
+    sets.push({ name: `${d.name}/paired`, items: pairedItems(d, PAIRED_SEED, n, k) });
   return sets;
 }
 
+const PROBE_SEEDS: Record<PairHardness, number> = { hard: 80_001, easy: 80_002, random: 80_003 };
+
 /** The held-out probe pairs (fixed seed, never seen in training). */
-export function probePairs(d: Domain, knobs: Knobs, n: number, hardness: 'hard' | 'easy' = 'hard'): Pair[] {
+export function probePairs(d: Domain, knobs: Knobs, n: number, hardness: PairHardness = 'hard'): Pair[] {
   if (n <= 0) return [];
-  return d.pairs(hardness === 'hard' ? 80_001 : 80_002, n, { ...knobsFor(d, knobs), hardness }).pairs;
+  return d.pairs(PROBE_SEEDS[hardness], n, { ...knobsFor(d, knobs), hardness }).pairs;
 }

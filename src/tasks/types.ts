@@ -42,6 +42,14 @@ export interface RLItem {
   meta: Record<string, string | number | boolean>;
 }
 
+/**
+ * How a pair builder picks C-: hard (differs only where the answer is decided), easy (another
+ * context about the same question that differs obviously) or random (an unrelated item's context).
+ * Random pairs carry hardness 'easy' (the verifier treats them alike) and meta.method 'random'.
+ */
+export const PAIR_HARDNESS = ['hard', 'easy', 'random'] as const;
+export type PairHardness = (typeof PAIR_HARDNESS)[number];
+
 /** A contrastive pair: C+ supports `answer`, C- supports `negativeAnswer`, and they differ only where it is decided. */
 export interface Pair {
   id: string;

@@ -1,7 +1,6 @@
-import { useEffect, useState } from 'react';
-import type { BackendName } from '../engine/backend.ts';
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { createLabClient } from '../worker/client.ts';
-import { useBackendStore } from '../store/backend.ts';
+import { rememberedChoice, useBackendStore } from '../store/backend.ts';
 import { configQuery, loadConfigFromUrl, useConfigStore, dismissUrlWarnings } from '../store/config.ts';
 import { useRunsStore } from '../store/runs.ts';
 import { connect, useSessionStore } from '../store/session.ts';
@@ -20,12 +19,6 @@ import { SelectionPanel } from './panels/SelectionPanel.tsx';
 import { TeachingPanel } from './panels/TeachingPanel.tsx';
 import { wasmPaths } from './wasmPaths.ts';
 
-function backendOrder(b: BackendName): BackendName[] | undefined {
-  if (b === 'wasm') return ['wasm', 'cpu'];
-  if (b === 'cpu') return ['cpu'];
-  return undefined;
-}
-
 let booted = false;
 
 /** Once per page: the config from the URL, then the training runtime (it reports the backend). */
@@ -35,13 +28,20 @@ function boot(): void {
   loadConfigFromUrl(location.search);
   const client = createLabClient();
   connect(client);
+  const config = useConfigStore.getState().config;
+  // The backend setting (auto: the runtime times a step of this config on WebGPU and wasm).
   client.post({
     type: 'init',
-    backendOrder: backendOrder(useConfigStore.getState().config.backend),
+    backend: config.backend,
+    config,
+    remembered: rememberedChoice(),
     wasmPaths,
     baseUrl: import.meta.env.BASE_URL,
   });
-  void startPersistence((message) => useSessionStore.setState({ lastError: message }));
+  void startPersistence(
+    (message) => useSessionStore.setState({ lastError: message }),
+    (notice) => useSessionStore.setState({ storageNotice: notice }),
+  );
 }
 
 /** Keeps the address bar in step with the config (replaceState: no history entry per keystroke). */
@@ -75,6 +75,35 @@ function CopyLink() {
   );
 }
 
+/**
+ * The settings drawer: open while a run is being set up; on a viewport too narrow for settings,
+ * curves and the selected pair side by side it closes when a run starts (the toggle reopens it).
+ */
+function useSettingsDrawer(running: boolean): [boolean, () => void] {
+  const [open, setOpen] = useState(true);
+  const [wasRunning, setWasRunning] = useState(running);
+  if (running !== wasRunning) {
+    setWasRunning(running);
+    if (running && window.innerWidth < 1400) setOpen(false);
+  }
+  return [open, () => setOpen((o) => !o)];
+}
+
+/** The run bar's height as --runbar-h, so the sticky settings and selection sit just below it. */
+function useRunbarHeight() {
+  const ref = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() =>
+      document.documentElement.style.setProperty('--runbar-h', `${el.offsetHeight}px`),
+    );
+    ro.observe(el);
+    return () => ro.disconnect();
+  }, []);
+  return ref;
+}
+
 export function App() {
   useState(boot);
   useConfigInUrl();
@@ -82,7 +111,10 @@ export function App() {
   const fallback = useBackendStore((s) => s.fallbackNotice);
   const urlWarnings = useConfigStore((s) => s.urlWarnings);
   const runState = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.state : undefined));
-  const locked = runState === 'running' || runState === 'warming' || runState === 'paused';
+  // Settings lock only while a run trains; changing a paused run's settings makes Start fork a new run.
+  const locked = runState === 'running' || runState === 'warming';
+  const [settingsOpen, toggleSettings] = useSettingsDrawer(runState === 'running' || runState === 'warming');
+  const runbar = useRunbarHeight();
   return (
     <div className="app">
       <header className="app-header">
@@ -103,21 +135,33 @@ export function App() {
           </button>
         </div>
       ) : null}
-      <main className="layout" aria-label="Lab">
-        <aside className="sidebar">
+      <div className="runbar" role="region" aria-label="Run" ref={runbar}>
+        <button
+          type="button"
+          className="settings-toggle"
+          aria-expanded={settingsOpen}
+          aria-controls="settings"
+          onClick={toggleSettings}
+          title={settingsOpen ? 'Hide the settings' : 'Show the settings'}
+        >
+          {settingsOpen ? '◂ Settings' : '▸ Settings'}
+        </button>
+        <RunControls />
+      </div>
+      <main className={`layout ${settingsOpen ? 'with-settings' : ''}`} aria-label="Lab">
+        <aside className="sidebar" id="settings" hidden={!settingsOpen}>
           <Panel name="Configuration" actions={<CopyLink />}>
-            <RunControls />
             <ConfigForm locked={locked} />
           </Panel>
           <TeachingPanel />
           <ExportPanel />
         </aside>
         <div className="content">
-          <CurvesPanel />
-          <div className="two-col">
+          <div className="top-row">
+            <CurvesPanel />
             <SelectionPanel />
-            <RolloutViewer />
           </div>
+          <RolloutViewer />
           <PairInspector />
           <GroundingView />
           <ComparisonView />

@@ -57,8 +57,8 @@ export function createHandler(post: Post, opts: HandlerOptions) {
       post({ type: 'error', runId, message: `invalid run config: ${v.errors.join('; ')}`, fatal: true });
       return undefined;
     }
-    await backend.ensure();
     await stopActive();
+    await backend.ensureFor(v.config);
     const session = await opts.createSession({
       runId,
       config: v.config,
@@ -73,7 +73,7 @@ export function createHandler(post: Post, opts: HandlerOptions) {
   async function handleNow(msg: ToWorker): Promise<void> {
     switch (msg.type) {
       case 'init': {
-        backend.configure(msg.backendOrder, msg.wasmPaths);
+        backend.configure(msg.backendOrder, msg.wasmPaths, msg.backend, msg.config, msg.remembered);
         baseUrl = msg.baseUrl;
         await backend.ensure();
         return;

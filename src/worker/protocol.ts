@@ -2,7 +2,8 @@
  * The worker protocol: one discriminated union for each direction. Big arrays (checkpoints) travel
  * as transferables. The page never imports tfjs-heavy code for training: it talks to the worker.
  */
-import type { BackendName, BackendStatus } from '../engine/backend.ts';
+import type { BackendName, BackendStatus, RememberedChoice } from '../engine/backend.ts';
+import type { BackendChoice } from '../config/fields.ts';
 import type { AttributionMethod } from '../engine/attribution.ts';
 import type { Pair } from '../tasks/types.ts';
 import type { AttributionReply } from './attribute.ts';
@@ -19,6 +20,13 @@ import type {
 export type ToWorker =
   | {
       type: 'init';
+      /** The backend setting: 'auto' times a step of `config` on WebGPU and wasm and keeps the faster. */
+      backend?: BackendChoice;
+      /** The run configuration the page shows (auto times a step of it). */
+      config?: RunConfig;
+      /** The page's last measured auto choice: used as it is when it holds for this adapter and run shape. */
+      remembered?: RememberedChoice;
+      /** Pins the backends to try, in order, whatever the runs' settings say (tests, tools). */
       backendOrder?: BackendName[];
       wasmPaths?: Record<string, string>;
       /** URL prefix (ending in '/') under which the bundled base models live: `${baseUrl}models/<file>`. */

@@ -105,6 +105,9 @@ export class ActiveRun {
 
   async postCheckpoint(): Promise<void> {
     if (this.diverged) return; // never replace the last good checkpoint with NaN weights
+    // The metric rows up to the checkpoint go first, so the page never stores a checkpoint newer
+    // than its metrics (a resume replays only the steps after the checkpoint).
+    this.flush(true);
     const buffer = await this.session.save();
     this.lastCheckpoint = buffer.slice(0);
     this.lastCheckpointUnit = this.session.rlStep;

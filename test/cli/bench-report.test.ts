@@ -1,6 +1,6 @@
 /** The benchmark's target lines (bench-report.ts headline): which comparison each machine gets, and met / MISSED. */
 import { describe, expect, it } from 'vitest';
-import { headline, type BenchRow } from '../../src/cli/bench-report.ts';
+import { addRatios, formatTable, headline, type BenchRow } from '../../src/cli/bench-report.ts';
 
 const row = (
   where: BenchRow['where'],
@@ -57,5 +57,37 @@ describe('bench targets', () => {
       'target: node webgpu micro grpo = 3.21x PyTorch CUDA (222 ms; target <= 3.0x): MISSED',
       'target: node webgpu micro grpo = 1.8x faster than wasm on this machine (222 vs 400 ms; target >= 20x): MISSED',
     ]);
+  });
+
+  it('replicas: R runs as one program against R runs in a row (CPU) or one run (GPU); PyTorch ratios for plain rows only', () => {
+    const rep = (backend: string, ms: number, replicas: number, kernels: number, adapter?: string) =>
+      ({ ...row('node', backend, 'grpo', ms, undefined, adapter), replicas, kernels }) as BenchRow;
+    const rows = [
+      row('python', 'pytorch-cpu', 'grpo', 1000),
+      rep('wasm', 500, 1, 800),
+      rep('wasm', 3000, 8, 1000),
+      rep('webgpu-vulkan', 100, 1, 600, 'NVIDIA H200'),
+      rep('webgpu-vulkan', 250, 8, 700, 'NVIDIA H200'),
+    ];
+    addRatios(rows);
+    expect(rows[1].ratio_to_pytorch).toBe(0.5);
+    expect(rows[2].ratio_to_pytorch).toBeUndefined();
+    expect(rows[2].ratio_to_sequential).toBe(3000 / (8 * 500));
+    expect(headline(rows)).toEqual([
+      'target: node wasm micro grpo = 0.50x PyTorch (500 ms; target <= 1.0x): met',
+      'target: node wasm micro grpo R = 8 as one program = 0.75x 8 runs in a row (3000 ms; target <= 1.0x): met',
+      'target: node webgpu micro grpo R = 8 = 2.50x one run (250 ms; target <= 2x): MISSED',
+    ]);
+    const table = formatTable(rows, {
+      command: 'bench',
+      load_start: '1',
+      load_end: '1',
+      cpus: 2,
+      batch: 8,
+      max_new_tokens: 8,
+      skipped: [],
+    });
+    expect(table).toMatch(/ 1000 \(125\) \|/);
+    expect(table).toContain('0.75x');
   });
 });

@@ -70,7 +70,7 @@ describe('statistics and result tables', () => {
     const md = toMarkdown(rows);
     expect(md).toContain('| method | trace/hard | probe/selection |');
     expect(md).toContain('| grpo | 41.0 ± 2.5 | – |');
-    expect(md).toContain('| contextrl | +10.0 ± 0.0 | – |');
+    expect(md).toContain('| contextrl | +10.0 ± 0.0 (MDD 0.0) | – |');
   });
 
   it('merges experiments: repeated base rows once, a conflict is an error naming both files', () => {

@@ -15,7 +15,7 @@ afterEach(async () => {
 
 const shots = process.env.E2E_SCREENSHOTS;
 // Long enough that a fast machine cannot finish the run before the crash (a finished run has nothing to resume).
-const RUN = 'steps=400&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7';
+const RUN = 'backend=webgpu&steps=400&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7';
 const stepOf = (t: string) => Number(/step (\d+)/.exec(t)?.[1] ?? NaN);
 
 describe('worker crash', () => {

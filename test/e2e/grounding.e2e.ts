@@ -23,7 +23,7 @@ async function panelShot(name: string, panel: string) {
 
 // Tiny, with enough pairs and a high enough rate that the RL steps move the weights.
 const TINY =
-  'v=1&method=contextrl&steps=4&evalEvery=2&batchSize=4&groupSize=2&pairShare=0.5&lambda=5&learningRate=0.003&warmStartSteps=2&evalItems=4&probePairs=4&seed=3';
+  'v=1&backend=webgpu&method=contextrl&steps=4&evalEvery=2&batchSize=4&groupSize=2&pairShare=0.5&lambda=5&learningRate=0.003&warmStartSteps=2&evalItems=4&probePairs=4&seed=3';
 
 describe('grounding view in Chromium on WebGPU', () => {
   it('shows the heat map with the decisive span outlined, the score, and a checkpoint slider', async () => {

@@ -25,7 +25,8 @@ async function panelShot(name: string, panel: string) {
 }
 
 // Tiny: a few RL steps on a short warm start, evaluated every 2 steps on a handful of items.
-const TINY = 'v=1&steps=12&evalEvery=2&batchSize=2&groupSize=4&warmStartSteps=2&evalItems=8&probePairs=8&seed=3';
+const TINY =
+  'v=1&backend=webgpu&steps=12&evalEvery=2&batchSize=2&groupSize=4&warmStartSteps=2&evalItems=8&probePairs=8&seed=3';
 
 describe('panels in Chromium on WebGPU', () => {
   it('trains, pauses, inspects a pair and restores the config from the URL', async () => {

@@ -13,7 +13,7 @@ afterEach(async () => {
 });
 
 const shots = process.env.E2E_SCREENSHOTS;
-const SMALL = 'steps=3&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=5';
+const SMALL = 'backend=webgpu&steps=3&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=5';
 
 describe('bundled base models in the browser', () => {
   for (const preset of ['document-default', 'image-default']) {

@@ -111,7 +111,9 @@ describe('a worker that hangs mid-run', () => {
     b = await launch('swiftshader');
     const page = b.page;
     // 400 steps: a fast machine must not finish the run before the worker hangs.
-    await page.goto(`${baseUrl()}?v=1&steps=400&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7`);
+    await page.goto(
+      `${baseUrl()}?v=1&backend=webgpu&steps=400&evalEvery=0&batchSize=2&groupSize=2&evalItems=4&probePairs=4&seed=7`,
+    );
     await expect
       .poll(() => page.getByRole('status', { name: 'Backend' }).getAttribute('data-backend'), { timeout: 120_000 })
       .toBe('webgpu');

@@ -12,7 +12,7 @@ import {
   tokenCharRanges,
 } from '../../src/engine/grounding.ts';
 import { Tokenizer, type Transformer } from '../../src/engine/index.ts';
-import { domainVocabulary } from '../../src/runtime/domains.ts';
+import { domainVocabulary, pairExample } from '../../src/runtime/domains.ts';
 import { documentDomain } from '../../src/tasks/document/index.ts';
 import { imageDomain } from '../../src/tasks/image/index.ts';
 import { traceDomain } from '../../src/tasks/trace/index.ts';
@@ -213,6 +213,57 @@ describe('grounding/decisive_share over training', () => {
     } finally {
       policy.dispose();
     }
+  });
+
+  it('the chain rows: L_CA from the probe margins, the easy probe, and the share on hard end-task items', async () => {
+    const { Policy } = await import('../../src/engine/policy.ts');
+    const { evaluatePolicy, evalMetrics, groundingItems, meanCaLoss } = await import('../../src/runtime/evaluate.ts');
+    const { evalSets } = await import('../../src/runtime/domains.ts');
+    const t = new Tokenizer(domainVocabulary(traceDomain));
+    const policy = new Policy(t, { model: { nLayer: 1, dModel: 16, nHead: 2, contextLength: 128 }, seed: 1 });
+    try {
+      const knobs = { steps: 3, vars: 2, noise: 0 };
+      const sets = evalSets(traceDomain, knobs, 6);
+      const items = groundingItems(sets, 4);
+      // The hard set (no shortcut cue), capped.
+      expect(items).toEqual(sets.find((s) => s.name === 'trace/hard')!.items.slice(0, 4));
+      const probe = traceDomain.pairs(80_001, 4, { ...knobs, hardness: 'hard' }).pairs;
+      const easy = traceDomain.pairs(80_002, 6, { ...knobs, hardness: 'easy' }).pairs;
+      const r = await evaluatePolicy(policy, sets, probe, {
+        step: 1,
+        maxCompletionLength: 2,
+        seed: 0,
+        caClip: 0.001,
+        easyProbe: easy,
+        groundingItems: items,
+      });
+      const a = r.record.accuracies;
+      // With c -> 0 every pair's clipped margin is ~0: L_CA = ln 2.
+      expect(a['probe/ca_loss']).toBeCloseTo(Math.LN2, 3);
+      const margins = r.selection.map((x) => x.delta);
+      expect(a['probe/ca_loss']).toBeCloseTo(meanCaLoss(margins, 0.001), 10);
+      const sc = await policy.scorePairs(easy.map((p) => pairExample(p, 0)));
+      expect(a['probe/selection_easy']).toBe(sc.accuracy);
+      const share = meanShare(await groundItems(policy.model, t, items, 'grad-input'));
+      expect(share).toBeGreaterThan(0);
+      expect(a['grounding/items_decisive_share']).toBeCloseTo(share, 6);
+      expect(evalMetrics(r.record)).toMatchObject({
+        'probe/ca_loss': a['probe/ca_loss'],
+        'probe/selection_easy_accuracy': a['probe/selection_easy'],
+        'grounding/items_decisive_share': a['grounding/items_decisive_share'],
+        'eval/trace/hard/accuracy': expect.any(Number),
+      });
+    } finally {
+      policy.dispose();
+    }
+  });
+
+  it('meanCaLoss is the hard-clipped softplus(-Delta) (hand-computed)', async () => {
+    const { meanCaLoss } = await import('../../src/runtime/evaluate.ts');
+    // softplus(0) = 0.693147, softplus(-5) = 0.0067153, softplus(5) = 5.0067153 (|Delta| = 10 clipped to 5)
+    expect(meanCaLoss([0, 10, -10], 5)).toBeCloseTo((0.693147 + 0.0067153 + 5.0067153) / 3, 6);
+    expect(meanCaLoss([2], 1)).toBeCloseTo(Math.log1p(Math.exp(-1)), 12);
+    expect(Number.isNaN(meanCaLoss([], 5))).toBe(true);
   });
 
   it('experiment results list grounding/decisive_share after the probe, and keep it out of the end task', async () => {

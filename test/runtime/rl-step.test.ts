@@ -4,7 +4,8 @@ import { Policy } from '../../src/engine/policy.ts';
 import type { ScoredRollouts } from '../../src/engine/sample.ts';
 import { parseRunConfig } from '../../src/config/run-config.ts';
 import { domainVocabulary, getDomain, makeTokenizer } from '../../src/runtime/domains.ts';
-import { rlStep } from '../../src/runtime/rl-step.ts';
+import { rlStep, stepPairs } from '../../src/runtime/rl-step.ts';
+import { unitSeed } from '../../src/runtime/budget.ts';
 import type { ScaleRewards } from '../../src/config/fields.ts';
 import { tinyRun, useWasm } from './helpers.ts';
 
@@ -47,4 +48,22 @@ describe("the Rollouts panel's advantages", () => {
       }
     },
   );
+});
+
+describe('the training pair stream', () => {
+  it.each(['hard', 'easy', 'random'] as const)('stepPairs draws %s pairs under pairHardness %s', (pairHardness) => {
+    const c = parseRunConfig({ ...tinyRun({ method: 'contextrl' }), pairHardness });
+    const pairs = stepPairs(getDomain('trace'), c, 4, 6);
+    expect(pairs).toHaveLength(6);
+    const kind = pairHardness === 'random' ? 'random' : pairHardness === 'hard' ? 'cascade' : 'easy';
+    for (const p of pairs) expect(p.meta.method).toBe(kind);
+  });
+
+  it('defaults to hard pairs: a config without the field draws the stream it drew before the field existed', () => {
+    const c = parseRunConfig(tinyRun({ method: 'contextrl' }));
+    expect(c.pairHardness).toBe('hard');
+    const d = getDomain('trace');
+    const before = d.pairs(unitSeed(c.seed, 'pairs', 2), 5, { ...c.knobs, hardness: 'hard' }).pairs;
+    expect(stepPairs(d, c, 2, 5)).toEqual(before);
+  });
 });

@@ -117,13 +117,52 @@ describe('determinism', () => {
       selections += r.selection?.length ?? 0;
       if (r.eval)
         expect(Object.keys(r.eval.accuracies)).toEqual(
-          expect.arrayContaining(['trace/in-distribution', 'trace/hard', 'probe/selection']),
+          expect.arrayContaining([
+            'trace/in-distribution',
+            'trace/hard',
+            'probe/selection',
+            'probe/selection_easy',
+            'probe/ca_loss',
+            'grounding/decisive_share',
+            'grounding/items_decisive_share',
+          ]),
         );
     }
     s.dispose();
     expect(evals).toEqual([0, 2, 4]);
     expect(selections).toBe(3 * 8);
   }, 60_000);
+
+  it('scores the probe alone every probeEvery steps between full evaluations, leaving training unchanged', async () => {
+    const c = tinyRun({ method: 'contextrl', steps: 6, evalEvery: 4 });
+    const run = async (probeEvery: number) => {
+      const s = await open({ ...c, probeEvery }, { baseModel: base });
+      const evals: { step: number; keys: string[] }[] = [];
+      const rows: MetricRow[] = [];
+      while (!s.done) {
+        const r = await s.stepOnce();
+        rows.push(...r.rows);
+        if (r.eval) evals.push({ step: r.eval.step, keys: Object.keys(r.eval.accuracies).sort() });
+        if (r.eval) expect(r.selection?.length).toBe(8);
+      }
+      s.dispose();
+      return { evals, rows: strip(rows) };
+    };
+    const plain = await run(0);
+    const probed = await run(3);
+    const full = ['grounding/decisive_share', 'probe/selection', 'trace/hard', 'trace/in-distribution'];
+    expect(probed.evals).toEqual([
+      { step: 0, keys: full },
+      { step: 3, keys: ['probe/selection'] }, // the probe alone
+      { step: 4, keys: full },
+      { step: 6, keys: full }, // the end: a full evaluation, also where the probe would fall
+    ]);
+    // The probe reads the model and changes nothing: the same run, with the probe's accuracy at step 3.
+    const { 'probe/selection_accuracy': probe3, ...row3 } = probed.rows.find((r) => r.step === 3)!;
+    expect(probe3).toBeGreaterThanOrEqual(0);
+    expect(row3).toEqual(plain.rows.find((r) => r.step === 3));
+    expect(probed.rows.filter((r) => r.step !== 3)).toEqual(plain.rows.filter((r) => r.step !== 3));
+  }, 120_000);
 });
 
 describe('progress rate for the ETA (nextRate)', () => {

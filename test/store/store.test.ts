@@ -183,15 +183,25 @@ describe('chart data', () => {
       { x: 2, r0: 4, s0: 4, r1: 1, s1: 1 },
     ]);
   });
-  it("comparison rows come from each run's last evaluation; the scatter pairs probe with task accuracy", () => {
+  it("comparison rows come from finished runs' final evaluations; the scatter pairs probe with task accuracy", () => {
     const a = {
-      ...newRunEntry('a', 'a', { ...defaultRunConfig(), method: 'grpo' }, 0),
+      ...newRunEntry('a', 'a', { ...defaultRunConfig(), method: 'grpo', steps: 9 }, 0),
+      state: 'done' as const,
       evals: [
         { step: 1, accuracies: { x: 0 } as Record<string, number> },
         { step: 9, accuracies: { 'trace/hard': 0.4, 'probe/selection': 0.5, 'grounding/decisive_share': 0.9 } },
       ],
     };
-    const rows = rowsFromRuns([a]);
+    // Still training: its step-0 numbers are the base model's, not contextrl's.
+    const b = {
+      ...newRunEntry('b', 'b', { ...defaultRunConfig(), method: 'contextrl', steps: 9 }, 0),
+      state: 'running' as const,
+      evals: [{ step: 0, accuracies: { 'trace/hard': 0.7, 'probe/selection': 0.6 } }],
+    };
+    // Stopped early: done, but its last evaluation is not at its last step.
+    const c = { ...b, id: 'c', name: 'c', state: 'done' as const };
+    const { rows, pending } = rowsFromRuns([a, b, c]);
+    expect(pending).toEqual(['b', 'c']);
     expect(rows.map((r) => r.benchmark)).toEqual(['trace/hard', 'probe/selection', 'grounding/decisive_share']);
     expect(probeVsTask(rows)).toEqual([{ method: 'grpo', probe: 0.5, task: 0.4 }]);
   });

@@ -133,6 +133,21 @@ describe('document pairs', () => {
       expect(verifyPair(p)).toEqual({ ok: true });
     }
   });
+
+  it('random pairs: C- is an unrelated document that does not state the claimed fact', () => {
+    const { pairs } = documentDomain.pairs(6, 100, { hardness: 'random' });
+    expect(pairs).toHaveLength(100);
+    let otherEntity = 0;
+    for (const p of pairs) {
+      expect(p.meta.method).toBe('random');
+      expect(verifyPair(p)).toEqual({ ok: true });
+      expect(readDocument(p.positive as string, p.query)).toBe(p.answer);
+      expect(readDocument(p.negative as string, p.query)).not.toBe(p.answer);
+      expect(p.negativeAnswer).not.toBe(p.answer);
+      if (p.meta.negativeQuery !== p.query) otherEntity++;
+    }
+    expect(otherEntity).toBeGreaterThan(90);
+  });
 });
 
 describe('evaluation sets at the ends of the knobs', () => {

@@ -10,6 +10,8 @@ import {
   type RGBImage,
 } from '../../src/tasks/index.ts';
 import { expectDiffersOnlyInside } from './helpers.ts';
+import { shows, swapEdit } from '../../src/tasks/image/pairs.ts';
+import { Rng } from '../../src/tasks/rng.ts';
 
 /** The answer computed from the pixels alone (the scene parsed back out of the image). */
 const seen = (img: RGBImage, query: string) => {
@@ -92,6 +94,64 @@ describe('image pairs', () => {
     for (const p of imageDomain.pairs(2, 20, { hardness: 'easy' }).pairs) {
       expect(seen(p.negative as RGBImage, p.query)).toBe(p.negativeAnswer);
       expect(verifyPair(p)).toEqual({ ok: true });
+    }
+  });
+
+  it("random pairs: C- is another item's scene that does not support the claim", () => {
+    const { pairs } = imageDomain.pairs(3, 40, { hardness: 'random' });
+    expect(pairs).toHaveLength(40);
+    for (const p of pairs) {
+      expect(p.meta.method).toBe('random');
+      expect(verifyPair(p)).toEqual({ ok: true });
+      expect(seen(p.positive as RGBImage, p.query)).toBe(p.answer);
+      expect(seen(p.negative as RGBImage, p.query)).not.toBe(p.answer);
+      expect(p.negativeAnswer).not.toBe(p.answer);
+    }
+  });
+
+  it('matchPresence: hard pairs show each colour or shape answer in both scenes or neither (swaps among them)', () => {
+    const { pairs, funnel } = imageDomain.pairs(4, 60, { question: 'any', objects: 3, matchPresence: true });
+    expect(pairs).toHaveLength(60);
+    let swaps = 0;
+    for (const p of pairs) {
+      expect(verifyPair(p)).toEqual({ ok: true });
+      expectDiffersOnlyInside(p);
+      expect(seen(p.positive as RGBImage, p.query)).toBe(p.answer);
+      expect(seen(p.negative as RGBImage, p.query)).toBe(p.negativeAnswer);
+      const a = parseImage(p.positive as RGBImage)!;
+      const b = parseImage(p.negative as RGBImage)!;
+      for (const w of [p.answer, p.negativeAnswer]) expect(shows(a, w), `${p.id} ${w}`).toBe(shows(b, w));
+      if (String(p.meta.edit ?? '').startsWith('swap')) swaps++;
+    }
+    expect(swaps).toBeGreaterThan(5);
+    expect(funnel.stages.map((s) => s.name)).toContain('answers shown in both or neither');
+    expect(funnel.rejections['answer-leak']).toBeGreaterThan(0);
+  });
+
+  it("matchPresence: easy and random pairs never show the answer's colour or shape in C-", () => {
+    for (const hardness of ['easy', 'random'] as const) {
+      const { pairs } = imageDomain.pairs(5, 60, { matchPresence: true, hardness });
+      expect(pairs).toHaveLength(60);
+      for (const p of pairs) expect(shows(parseImage(p.negative as RGBImage)!, p.answer)).not.toBe(true);
+    }
+  });
+
+  it('swapEdit trades one attribute between two objects and touches only their squares', () => {
+    const scene = {
+      objects: [
+        { colour: 'red', kind: 'circle', size: 6, x: 1, y: 1 },
+        { colour: 'blue', kind: 'square', size: 6, x: 14, y: 14 },
+      ],
+    } as const;
+    for (let s = 0; s < 10; s++) {
+      const sw = swapEdit(new Rng(s), { objects: scene.objects.map((o) => ({ ...o })) })!;
+      const [a, b] = sw.scene.objects;
+      if (sw.attr === 'colour') expect([a.colour, b.colour, a.kind]).toEqual(['blue', 'red', 'circle']);
+      else expect([a.kind, b.kind, a.colour]).toEqual(['square', 'circle', 'red']);
+      expect(sw.rects).toEqual([
+        { x: 1, y: 1, w: 6, h: 6 },
+        { x: 14, y: 14, w: 6, h: 6 },
+      ]);
     }
   });
 });

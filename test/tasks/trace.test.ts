@@ -132,4 +132,28 @@ describe('trace pairs', () => {
     expect(funnel.stages.map((s) => s.name)).toContain('answer fact absent from C-');
     expect(funnel.rejections['answer-fact-in-negative'] ?? 0).toBeGreaterThan(0);
   });
+
+  it('random pairs: C- is an unrelated item whose trace does not support the claim', () => {
+    const { pairs, funnel } = traceDomain.pairs(5, 200, { hardness: 'random' });
+    expect(pairs).toHaveLength(200);
+    let otherQuery = 0;
+    for (const p of pairs) {
+      expect(p.meta.method).toBe('random');
+      expect(verifyPair(p)).toEqual({ ok: true });
+      // The claim "final q = answer" holds in C+ only; negativeAnswer is q's final value in C-.
+      expect(readTrace(p.positive as string, p.query)).toBe(p.answer);
+      expect(readTrace(p.negative as string, p.query)).toBe(p.negativeAnswer);
+      expect(p.negativeAnswer).not.toBe(p.answer);
+      expect((p.negative as string).split(' ')).not.toContain(`${p.query.split(' ')[1]}=${p.answer}`);
+      if (p.meta.negativeQuery !== p.query) otherQuery++;
+    }
+    // Unrelated: most negatives were generated for another question (4 variables: ~3 in 4).
+    expect(otherQuery).toBeGreaterThan(100);
+    expect(funnel.stages.map((s) => s.name)).toEqual([
+      'another item',
+      'claim false in C-',
+      'answer fact absent from C-',
+      'verifier',
+    ]);
+  });
 });

@@ -7,7 +7,7 @@ import { SelectionReadout } from '../../src/ui/components/SelectionReadout.tsx';
 import { FunnelView } from '../../src/ui/components/FunnelView.tsx';
 import { PairView } from '../../src/ui/components/PairView.tsx';
 import { ComparisonTable } from '../../src/ui/panels/ComparisonView.tsx';
-import { GroupView, nearestStep } from '../../src/ui/panels/RolloutViewer.tsx';
+import { GroupView, groupsNote, nearestStep } from '../../src/ui/panels/RolloutViewer.tsx';
 
 /** The texts of all <mark> elements carrying `attr`. */
 function marked(html: string, attr: string): string[] {
@@ -66,6 +66,15 @@ describe('SelectionReadout', () => {
     expect(html).toMatch(/aria-label="Margin" data-delta="1.386">1\.39</);
     expect(html).toMatch(/aria-label="At clip">no</);
   });
+  it('reads the choice between the two letters (sigma of Delta) apart from the mass the letters get at all', () => {
+    // The two letters get 0.102% of the next-token probability, 50:1 for A: P(A | A or B) = 50/51.
+    const r = rec({ chosen: 'A', target: 'B', pA: 0.001, pB: 0.00002, delta: Math.log(0.00002 / 0.001) });
+    const html = renderToStaticMarkup(<SelectionReadout rec={r} history={[r]} clip={5} />);
+    expect(html).toMatch(/aria-label="P\(A\)">98\.0%</);
+    expect(html).toMatch(/aria-label="P\(B\)">2\.0%</);
+    expect(html).toMatch(/aria-label="Mass on the two letters" data-mass="0.00102">0\.10%/);
+    expect(html).toContain('low: other tokens get the rest');
+  });
   it('a confidently wrong choice at the clip says so', () => {
     const r = rec({ chosen: 'A', target: 'B', pA: 0.995, pB: 0.005, delta: -5.3, atClip: true });
     const html = renderToStaticMarkup(<SelectionReadout rec={r} history={[rec({ step: 5 }), r]} clip={5} />);
@@ -122,7 +131,7 @@ describe('ComparisonTable', () => {
     ]);
     const html = renderToStaticMarkup(<ComparisonTable rows={rows} />);
     expect(html).toContain('52.0 ± 2.5'); // mean 0.52, sd 0.01, t(2) = 4.303: 4.303 * 0.01 / sqrt(3) = 0.0248
-    expect(html).toContain('(+10.0 ± 0.0 vs grpo)'); // paired differences are all 0.1: interval 0, shown as ± 0.0
+    expect(html.replace(/<!-- -->/g, '')).toContain('Δ +10.0 ± 0.0'); // paired differences are all 0.1: interval 0, shown as ± 0.0
   });
 });
 
@@ -146,6 +155,20 @@ describe('RolloutViewer pieces', () => {
     expect(html).toContain('title="log p = -0.1"');
     expect(html).toContain('+0.87');
     expect(html).toContain('−0.87');
+  });
+  it('says why 4 groups show when a step has 16 prompts: the first few groups, pairs go to L_CA', () => {
+    const base = { shown: 4, groupSize: 8, promptsPerStep: 16, items: 14, pairs: 2 };
+    expect(groupsNote({ ...base, method: 'contextrl' })).toBe(
+      'The first 4 of this step’s 14 groups. A group is one prompt with its G = 8 sampled completions; prompts per ' +
+        'step (16) counts item prompts and pairs. This step: 14 items, each sampled as a group, and 2 pairs, scored ' +
+        'by L_CA, not sampled.',
+    );
+    expect(groupsNote({ ...base, method: 'da-rl' })).toMatch(
+      /^The first 4 of this step’s 16 groups\..*sampled as groups too \(da-rl\)\.$/,
+    );
+    expect(groupsNote({ ...base, method: 'grpo', items: undefined, pairs: undefined })).toMatch(
+      /^The first 4 groups\./,
+    );
   });
   it('the scrubber snaps to the nearest step with rollouts at or before it', () => {
     expect(nearestStep([2, 4, 8], null)).toBe(8);

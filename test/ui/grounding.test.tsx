@@ -71,6 +71,19 @@ describe('GroundingPairView', () => {
     expect(html).toMatch(/C\+ heat map[\s\S]*C− heat map/);
   });
 
+  it("shows how the pair's share follows from C+ and C−: their mass times their own share, summed", () => {
+    // C+ holds 7 of 10 units (6 on its span), C− 3 (2 on its span): 0.7 x 6/7 + 0.3 x 2/3 = 0.8.
+    const html = renderToStaticMarkup(
+      <GroundingPairView
+        pair={pair}
+        reply={reply(layout, [
+          [0, 0, 6, 0, 1],
+          [1, 0, 2, 0, 0],
+        ])}
+      />,
+    ).replace(/<!-- -->/g, '');
+    expect(html).toContain('aria-label="How the decisive share is made">80.0% = 70.0% × 85.7% + 30.0% × 66.7%');
+  });
   it('is 0% when no mass is on the span, 100% when all is', () => {
     const none = renderToStaticMarkup(
       <GroundingPairView

@@ -46,18 +46,28 @@ function rowStats(x: tf.Tensor, rows: number, D: number, eps: number): tf.Tensor
 
 const XHAT = (D: number) => `let r = i / ${D}; let j = i % ${D}; let xhat = (X[i] - ST[2 * r]) * ST[2 * r + 1];`;
 
-/** y = xhat g + b for x [..., D], g and b [D]. */
+/**
+ * y = xhat g + b for x [..., D], g and b [D]; or, for R replicas (replicas.ts), g and b [R, D] with
+ * x's rows in R blocks, replica q's rows scaled by g[q] (`gj` below: the g and b index of element i).
+ */
 export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: number): tf.Tensor {
   const D = x.shape[x.rank - 1];
   const rows = x.size / D;
+  const R = g.rank === 2 ? g.shape[0] : undefined;
+  // Replica q's rows are q * per .. (q + 1) * per - 1 (row r's replica: r / per).
+  const per = R === undefined ? 0 : rows / R;
+  const tag = R === undefined ? '' : `_r${per}`;
+  const gj = R === undefined ? 'j' : `(r / ${per}) * ${D} + j`;
   const f = tf.customGrad(((xx: tf.Tensor, gg: tf.Tensor, bb: tf.Tensor, save: tf.GradSaveFunc) => {
     const stats = rowStats(xx, rows, D, eps);
-    const y = run(`fwd_${D}`, ['X', 'ST', 'G', 'B'], xx.shape, xx.size, `${XHAT(D)} result[i] = xhat * G[j] + B[j];`, [
-      xx,
-      stats,
-      gg,
-      bb,
-    ]);
+    const y = run(
+      `fwd_${D}${tag}`,
+      ['X', 'ST', 'G', 'B'],
+      xx.shape,
+      xx.size,
+      `${XHAT(D)} result[i] = xhat * G[${gj}] + B[${gj}];`,
+      [xx, stats, gg, bb],
+    );
     save([xx, gg, stats]);
     return {
       value: y,
@@ -65,40 +75,54 @@ export function fusedLayerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor, eps: nu
         const [sx, sg, st] = saved;
         // Per row: mean(dy g) and mean(dy g xhat).
         const sums = run(
-          `rowsums_${D}`,
+          `rowsums_${D}${tag}`,
           ['X', 'DY', 'G', 'ST'],
           [rows, 2],
           rows,
           `
-        let base = i * ${D};
+        let base = i * ${D};${R === undefined ? '' : ' let r = i;'}
         let mu = ST[2 * i]; let rs = ST[2 * i + 1];
         var a = 0.0; var c = 0.0;
-        for (var j = 0; j < ${D}; j++) { let dg = DY[base + j] * G[j]; a += dg; c += dg * (X[base + j] - mu) * rs; }
+        for (var j = 0; j < ${D}; j++) { let dg = DY[base + j] * G[${gj}]; a += dg; c += dg * (X[base + j] - mu) * rs; }
         result[2 * i] = a / ${D}.0;
         result[2 * i + 1] = c / ${D}.0;`,
           [sx, dy, sg, st],
         );
         const dx = run(
-          `dx_${D}`,
+          `dx_${D}${tag}`,
           ['X', 'DY', 'G', 'ST', 'SU'],
           sx.shape,
           sx.size,
-          `${XHAT(D)} result[i] = ST[2 * r + 1] * (DY[i] * G[j] - SU[2 * r] - xhat * SU[2 * r + 1]);`,
+          `${XHAT(D)} result[i] = ST[2 * r + 1] * (DY[i] * G[${gj}] - SU[2 * r] - xhat * SU[2 * r + 1]);`,
           [sx, dy, sg, st, sums],
         );
+        // Column sums over the rows (of each replica's block: output [R, D], invocation q * D + j).
         const column = (key: string, inputs: string[], term: string, ts: tf.Tensor[]) =>
-          run(
-            `${key}_${D}`,
-            inputs,
-            [D],
-            D,
-            `
+          R === undefined
+            ? run(
+                `${key}_${D}`,
+                inputs,
+                [D],
+                D,
+                `
         var s = 0.0;
         for (var r = 0; r < uniforms.rows; r++) { let k = r * ${D} + i; ${term} }
         result[i] = s;`,
-            ts,
-            rows,
-          );
+                ts,
+                rows,
+              )
+            : run(
+                `${key}_${D}${tag}`,
+                inputs,
+                [R, D],
+                R * D,
+                `
+        let q = i / ${D}; let c = i % ${D};
+        var s = 0.0;
+        for (var r = q * ${per}; r < (q + 1) * ${per}; r++) { let k = r * ${D} + c; ${term} }
+        result[i] = s;`,
+                ts,
+              );
         const dgOut = column('dg', ['X', 'DY', 'ST'], 's += DY[k] * (X[k] - ST[2 * r]) * ST[2 * r + 1];', [sx, dy, st]);
         const dbOut = column('db', ['DY'], 's += DY[k];', [dy]);
         sums.dispose();

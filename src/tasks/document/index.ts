@@ -12,7 +12,7 @@
  * A hard pair swaps the value in the decisive sentence with another entity's value, so both answers
  * appear in both contexts, equally often. The needle variant buries the facts in many filler sentences.
  */
-import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
+import { PAIR_HARDNESS, type Domain, type KnobSpec, type Knobs, type PairHardness, type RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { exactReward, resolveKnobs } from '../knobs.ts';
 import { decisiveSpan, docQuery, generateDoc, renderDoc, type DocKnobs } from './doc.ts';
@@ -63,12 +63,12 @@ export const DOCUMENT_KNOBS: KnobSpec[] = [
   {
     name: 'hardness',
     default: 'hard',
-    options: ['hard', 'easy'],
-    help: 'Pairs only: hard pairs differ in the decisive sentence, easy ones are different documents.',
+    options: [...PAIR_HARDNESS],
+    help: 'Pairs only: hard pairs differ in the decisive sentence, easy ones are different documents, random ones unrelated items.',
   },
 ];
 
-export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardness: 'hard' | 'easy' } {
+export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardness: PairHardness } {
   const k = resolveKnobs('document', DOCUMENT_KNOBS, knobs);
   return {
     facts: k.facts as number,
@@ -78,7 +78,7 @@ export function documentKnobs(knobs?: Knobs): DocKnobs & { decoy: boolean; hardn
     bare: k.bare as number,
     position: k.position as DocKnobs['position'],
     decoy: k.decoy as boolean,
-    hardness: k.hardness as 'hard' | 'easy',
+    hardness: k.hardness as PairHardness,
   };
 }
 

@@ -4,19 +4,20 @@
  * places with another entity's value (`lamp:red cup:blue` -> `lamp:blue cup:red`), so both answers
  * appear in both contexts, equally often (the two contexts hold the same words: counting the
  * answer word does not find C+). Easy: C- is another document about the same entity with a
- * different answer.
+ * different answer. Random: C- is an unrelated item's document (its own entities and question),
+ * kept when it does not state the anchor's fact with the anchor's value.
  */
-import type { Funnel, Pair } from '../types.ts';
+import type { Funnel, Pair, PairHardness } from '../types.ts';
 import { Rng } from '../rng.ts';
-import { FunnelCounter } from '../funnel.ts';
+import { minePairs, reject, textCandidates, type Proposal } from '../mine.ts';
 import { cascadeStages, runCascade, type CascadeSide } from '../cascade.ts';
-import { verifyPair } from '../verify.ts';
 import { FILLERS, RELATIONS } from './vocab.ts';
 import {
   decisiveSpan,
   docQuery,
   docStructure,
   generateDoc,
+  readDocument,
   renderDoc,
   type Doc,
   type DocKnobs,
@@ -93,61 +94,66 @@ export const HARD_STAGES = [
   'verifier',
 ];
 export const EASY_STAGES = ['another document', 'different answer', 'verifier'];
+export const RANDOM_STAGES = ['another item', 'claim false in C-', 'verifier'];
+
+const STAGES: Record<PairHardness, string[]> = { hard: HARD_STAGES, easy: EASY_STAGES, random: RANDOM_STAGES };
+
+function propose(r: Rng, c: number, seed: number, k: DocKnobs, hardness: PairHardness): Proposal {
+  const d = generateDoc(r, k, true);
+  const a = renderDoc(d);
+  let e: Doc;
+  let m = 'another';
+  if (hardness === 'hard') {
+    m = pickMutation(r);
+    e = mutate(r, d, m as Mutation, k);
+  } else if (hardness === 'easy') {
+    e = generateDoc(r.fork('other'), k, true, d.query);
+  } else {
+    // random: an item of its own (own entities and question), shown under the anchor's question.
+    e = generateDoc(r.fork('random'), k, true);
+    m = 'random';
+  }
+  const b = renderDoc(e);
+  // A swap's partner sentence is part of what differs, in both contexts.
+  const partner = e.partner;
+  // Random: C-'s answer to the anchor's question, or its own answer where it never mentions the fact.
+  const negativeAnswer = hardness === 'random' ? readDocument(b.text, docQuery(d)) || b.answer : b.answer;
+  if (hardness === 'hard') {
+    const res = runCascade(side(d, a, partner), side(e, b, partner));
+    if (!res.kept) return reject(res.stage, res.reason);
+  } else if (a.answer === negativeAnswer) return reject(1, 'equal-answers');
+  const pair: Pair = {
+    id: `document-${hardness === 'hard' ? '' : `${hardness}-`}${seed}-${c}`,
+    domain: 'document',
+    query: docQuery(d),
+    answer: a.answer,
+    negativeAnswer,
+    positive: a.text,
+    negative: b.text,
+    decisivePositive: decisiveSpan(a, d, partner),
+    decisiveNegative: decisiveSpan(b, e, partner),
+    hardness: hardness === 'hard' ? 'hard' : 'easy',
+    meta: {
+      method: hardness === 'hard' ? 'cascade' : hardness,
+      mutation: m,
+      sentences: d.sentences.length,
+      ...(hardness === 'random' ? { negativeQuery: docQuery(e) } : {}),
+    },
+  };
+  return { pair };
+}
 
 export function documentPairs(
   seed: number,
   n: number,
   k: DocKnobs,
-  hardness: 'easy' | 'hard',
+  hardness: PairHardness,
 ): { pairs: Pair[]; funnel: Funnel } {
-  const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
-  const rng = new Rng(seed).fork(`document-pairs-${hardness}`);
-  const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 50 * n + 100; c++) {
-    const r = rng.fork(c);
-    const d = generateDoc(r, k, true);
-    const a = renderDoc(d);
-    let e: Doc;
-    let m = 'another';
-    if (hardness === 'hard') {
-      m = pickMutation(r);
-      e = mutate(r, d, m as Mutation, k);
-    } else {
-      e = generateDoc(r.fork('other'), k, true, d.query);
-    }
-    const b = renderDoc(e);
-    // A swap's partner sentence is part of what differs, in both contexts.
-    const partner = e.partner;
-    if (hardness === 'hard') {
-      const res = runCascade(side(d, a, partner), side(e, b, partner));
-      if (!res.kept) {
-        counter.reject(res.stage, res.reason);
-        continue;
-      }
-    } else if (a.answer === b.answer) {
-      counter.reject(1, 'equal-answers');
-      continue;
-    }
-    const pair: Pair = {
-      id: `document-${hardness === 'easy' ? 'easy-' : ''}${seed}-${c}`,
-      domain: 'document',
-      query: docQuery(d),
-      answer: a.answer,
-      negativeAnswer: b.answer,
-      positive: a.text,
-      negative: b.text,
-      decisivePositive: decisiveSpan(a, d, partner),
-      decisiveNegative: decisiveSpan(b, e, partner),
-      hardness,
-      meta: { method: hardness === 'hard' ? 'cascade' : 'easy', mutation: m, sentences: d.sentences.length },
-    };
-    const v = verifyPair(pair);
-    if (!v.ok) {
-      counter.reject(counter.stages.length - 1, v.reason);
-      continue;
-    }
-    counter.keep();
-    pairs.push(pair);
-  }
-  return { pairs, funnel: counter.funnel() };
+  return minePairs({
+    rng: new Rng(seed).fork(`document-pairs-${hardness}`),
+    n,
+    stages: STAGES[hardness],
+    maxCandidates: textCandidates(n),
+    propose: (r, c) => propose(r, c, seed, k, hardness),
+  });
 }

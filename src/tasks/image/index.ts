@@ -11,7 +11,7 @@
  * An edit pair recolours, reshapes, resizes or moves one object (or removes or adds one) so the
  * answer changes and no pixel outside that object's old and new squares moves.
  */
-import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
+import { PAIR_HARDNESS, type Domain, type KnobSpec, type Knobs, type PairHardness, type RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { PROMPT_VOCABULARY } from '../prompts.ts';
 import { exactReward, resolveKnobs } from '../knobs.ts';
@@ -54,14 +54,19 @@ export const IMAGE_KNOBS: KnobSpec[] = [
     help: 'Pairs only: scenes in the similarity-search pool (at least 4 per requested pair).',
   },
   {
+    name: 'matchPresence',
+    default: false,
+    help: "Pairs only: hard pairs show each colour or shape answer in both scenes or neither, easy ones never show the answer's in C-.",
+  },
+  {
     name: 'hardness',
     default: 'hard',
-    options: ['hard', 'easy'],
-    help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes.',
+    options: [...PAIR_HARDNESS],
+    help: 'Pairs only: hard pairs differ where the answer is decided, easy ones are unrelated scenes, random ones other items.',
   },
 ];
 
-export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: 'hard' | 'easy' } {
+export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: PairHardness } {
   const k = resolveKnobs('image', IMAGE_KNOBS, knobs);
   return {
     question: k.question as QuestionType | 'any',
@@ -69,7 +74,8 @@ export function imageKnobs(knobs?: Knobs): ImageKnobs & { hardness: 'hard' | 'ea
     method: k.method as ImageKnobs['method'],
     threshold: k.threshold as number,
     pool: k.pool as number,
-    hardness: k.hardness as 'hard' | 'easy',
+    matchPresence: k.matchPresence as boolean,
+    hardness: k.hardness as PairHardness,
   };
 }
 

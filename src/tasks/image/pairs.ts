@@ -5,11 +5,11 @@
  * (b) similar: from a pool of scenes (families of near-duplicates, as a large image collection
  * has), the nearest scene by embedding cosine, at or above the threshold, whose answer differs.
  * (easy) C- is an unrelated scene with a different answer.
+ * (random) C- is another item's scene (its own question), kept when it does not support the claim.
  */
-import type { DecisiveSpan, Funnel, Pair } from '../types.ts';
+import type { DecisiveSpan, Funnel, Pair, PairHardness } from '../types.ts';
 import { Rng } from '../rng.ts';
-import { FunnelCounter } from '../funnel.ts';
-import { verifyPair } from '../verify.ts';
+import { minePairs, reject } from '../mine.ts';
 import {
   COLOURS,
   IMAGE_SIZE,
@@ -25,7 +25,7 @@ import {
   type Scene,
   type SceneObject,
 } from './scene.ts';
-import { answerQuestion, proposeQuestion, type QuestionType } from './questions.ts';
+import { answerQuestion, proposeQuestion, QUESTION_TYPES, type QuestionType } from './questions.ts';
 import { cosine, embedImage } from './embed.ts';
 
 export interface ImageKnobs {
@@ -34,7 +34,26 @@ export interface ImageKnobs {
   method: 'edit' | 'similar' | 'mixed';
   threshold: number;
   pool: number;
+  /**
+   * Presence matched (the images' analog of the text verifier's answer-leak check and of the trace
+   * easy pairs' "answer fact absent"): a hard pair shows each colour or shape answer somewhere in
+   * both scenes or in neither, an easy or random pair never shows the answer's colour or shape in
+   * C-. Then spotting the answer's colour decides easy pairs and not hard ones. Default off.
+   */
+  matchPresence?: boolean;
 }
+
+/** Whether a colour or shape word is visible in a scene; undefined for other answers (counts, yes/no, places). */
+export function shows(scene: Scene, word: string): boolean | undefined {
+  if ((COLOURS as readonly string[]).includes(word)) return scene.objects.some((o) => o.colour === word);
+  if ((KINDS as readonly string[]).includes(word)) return scene.objects.some((o) => o.kind === word);
+  return undefined;
+}
+
+/** Hard pairs: each answer shown by both scenes or by neither. */
+const presenceMatched = (a: Scene, b: Scene, words: string[]) => words.every((w) => shows(a, w) === shows(b, w));
+/** Easy and random pairs: C- does not show the answer. */
+const answerAbsent = (neg: Scene, answer: string) => shows(neg, answer) !== true;
 
 const region = (r: Rect): DecisiveSpan => ({ kind: 'region', ...r });
 
@@ -98,6 +117,27 @@ export function randomEdit(rng: Rng, scene: Scene): SceneEdit {
   return { scene: { objects }, before, after };
 }
 
+/**
+ * The images' analog of the document swap: two objects trade their colour (or their shape), so
+ * both values stay in the scene and only which object holds which changes. Null when no two
+ * objects differ in the attribute or the swapped shapes would overlap.
+ */
+export function swapEdit(rng: Rng, scene: Scene): { scene: Scene; rects: Rect[]; attr: 'colour' | 'kind' } | null {
+  const attr = rng.pick(['colour', 'kind'] as const);
+  const idx = scene.objects.map((_, i) => i);
+  const cands = idx.flatMap((i) =>
+    idx.filter((j) => j > i && scene.objects[i][attr] !== scene.objects[j][attr]).map((j) => [i, j]),
+  );
+  if (cands.length === 0) return null;
+  const [i, j] = rng.pick(cands);
+  const objects = scene.objects.map((o) => ({ ...o }));
+  const [a, b] = [objects[i], objects[j]];
+  if (attr === 'colour') [a.colour, b.colour] = [b.colour, a.colour];
+  else [a.kind, b.kind] = [b.kind, a.kind];
+  const out = { objects };
+  return validScene(out) ? { scene: out, rects: [objectRect(objects[i]), objectRect(objects[j])], attr } : null;
+}
+
 /** The pixels an edit may touch: the edited object's old and new squares. */
 export function editRect(e: SceneEdit): Rect {
   const rs = [e.before, e.after].filter((o): o is SceneObject => o !== null).map(objectRect);
@@ -116,11 +156,11 @@ function basePair(
   negativeAnswer: string,
   a: Scene,
   b: Scene,
-  rect: Rect | null,
+  rect: Rect | Rect[] | null,
   hardness: Pair['hardness'],
   meta: Pair['meta'],
 ): Pair {
-  const r = rect ? [region(rect)] : [];
+  const r = rect === null ? [] : (Array.isArray(rect) ? rect : [rect]).map(region);
   return {
     id,
     domain: 'image',
@@ -164,38 +204,54 @@ export const SIMILAR_STAGES = [
   'verifier',
 ];
 export const EASY_STAGES = ['another scene, question well-posed', 'different answer', 'verifier'];
+export const RANDOM_STAGES = ['another item', 'claim false in C-', 'verifier'];
+const PRESENCE_HARD = 'answers shown in both or neither';
+const PRESENCE_EASY = 'answer not shown in C-';
+
+/** A builder's stages, with the presence stage before the verifier when matchPresence is on. */
+const withPresence = (stages: string[], k: ImageKnobs, name: string) =>
+  k.matchPresence ? [...stages.slice(0, -1), name, stages[stages.length - 1]] : stages;
 
 type Type = () => QuestionType;
 
 function editPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
-  const counter = new FunnelCounter(EDIT_STAGES);
-  const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 1000 * n + 1000; c++) {
-    const r = rng.fork(c);
-    const t = type();
-    const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
-    const e = randomEdit(r, scene);
-    if (unchanged(e)) counter.reject(0, 'edit-changed-nothing');
-    else if (!validScene(e.scene)) counter.reject(1, 'differs-outside-decisive');
-    else {
-      const neg = answerQuestion(e.scene, query);
-      if (neg === null) counter.reject(2, 'template-mismatch');
-      else if (neg === answer) counter.reject(3, 'equal-answers');
-      else {
-        const rect = editRect(e);
-        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, rect, 'hard', {
+  return minePairs({
+    rng,
+    n,
+    stages: withPresence(EDIT_STAGES, k, PRESENCE_HARD),
+    maxCandidates: 1000 * n + 1000,
+    propose: (r, c) => {
+      const t = type();
+      const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+      // With matchPresence, half the candidates are swaps (both values stay in the scene).
+      if (k.matchPresence && r.bool(0.5)) {
+        const sw = swapEdit(r, scene);
+        if (!sw) return reject(0, 'edit-changed-nothing');
+        const neg = answerQuestion(sw.scene, query);
+        if (neg === null) return reject(2, 'template-mismatch');
+        if (neg === answer) return reject(3, 'equal-answers');
+        if (!presenceMatched(scene, sw.scene, [answer, neg])) return reject(4, 'answer-leak');
+        const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, sw.scene, sw.rects, 'hard', {
           method: 'edit',
           question: t,
+          edit: `swap-${sw.attr}`,
         });
-        const v = verifyPair(pair);
-        if (v.ok) {
-          counter.keep();
-          pairs.push(pair);
-        } else counter.reject(4, v.reason);
+        return { pair };
       }
-    }
-  }
-  return { pairs, funnel: counter.funnel() };
+      const e = randomEdit(r, scene);
+      if (unchanged(e)) return reject(0, 'edit-changed-nothing');
+      if (!validScene(e.scene)) return reject(1, 'differs-outside-decisive');
+      const neg = answerQuestion(e.scene, query);
+      if (neg === null) return reject(2, 'template-mismatch');
+      if (neg === answer) return reject(3, 'equal-answers');
+      if (k.matchPresence && !presenceMatched(scene, e.scene, [answer, neg])) return reject(4, 'answer-leak');
+      const pair = basePair(`image-edit-${seed}-${c}`, query, answer, neg, scene, e.scene, editRect(e), 'hard', {
+        method: 'edit',
+        question: t,
+      });
+      return { pair };
+    },
+  });
 }
 
 /** Families of near-duplicate scenes: a base scene and variants a few random edits away. */
@@ -217,91 +273,109 @@ export function scenePool(rng: Rng, size: number, maxObjects: number): Scene[] {
 }
 
 function similarPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
-  const counter = new FunnelCounter(SIMILAR_STAGES);
   const pool = scenePool(rng.fork('pool'), Math.max(k.pool, 4 * n), k.objects);
   const images = pool.map(render);
   const emb = images.map(embedImage);
-  const pairs: Pair[] = [];
   const order = rng.shuffle(pool.map((_, i) => i));
-  for (let c = 0; pairs.length < n && c < order.length; c++) {
-    const r = rng.fork(c);
-    const i = order[c];
-    const t = type();
-    const query = proposeQuestion(r, pool[i], t);
-    const answer = answerQuestion(pool[i], query);
-    if (answer === null) {
-      counter.reject(0, 'template-mismatch');
-      continue;
-    }
-    const near = pool
-      .map((_, j) => ({ j, cos: j === i ? -1 : cosine(emb[i], emb[j]) }))
-      .filter((x) => x.cos >= k.threshold)
-      .sort((a, b) => b.cos - a.cos || a.j - b.j);
-    if (near.length === 0) {
-      counter.reject(1, 'similarity-below-threshold');
-      continue;
-    }
-    const hit = near.find((x) => {
-      const b = answerQuestion(pool[x.j], query);
-      return b !== null && b !== answer;
-    });
-    if (!hit) {
-      counter.reject(2, 'equal-answers');
-      continue;
-    }
-    const neg = answerQuestion(pool[hit.j], query) as string;
-    const rect = diffRect(images[i], images[hit.j]);
-    const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', {
-      method: 'similar',
-      question: t,
-      similarity: Number(hit.cos.toFixed(4)),
-    });
-    const v = verifyPair(pair, { similarityThreshold: k.threshold });
-    if (v.ok) {
-      counter.keep();
-      pairs.push(pair);
-    } else counter.reject(3, v.reason);
-  }
-  return { pairs, funnel: counter.funnel() };
+  return minePairs({
+    rng,
+    n,
+    stages: withPresence(SIMILAR_STAGES, k, PRESENCE_HARD),
+    maxCandidates: order.length,
+    verify: { similarityThreshold: k.threshold },
+    propose: (r, c) => {
+      const i = order[c];
+      const t = type();
+      const query = proposeQuestion(r, pool[i], t);
+      const answer = answerQuestion(pool[i], query);
+      if (answer === null) return reject(0, 'template-mismatch');
+      const near = pool
+        .map((_, j) => ({ j, cos: j === i ? -1 : cosine(emb[i], emb[j]) }))
+        .filter((x) => x.cos >= k.threshold)
+        .sort((a, b) => b.cos - a.cos || a.j - b.j);
+      if (near.length === 0) return reject(1, 'similarity-below-threshold');
+      const hit = near.find((x) => {
+        const b = answerQuestion(pool[x.j], query);
+        return b !== null && b !== answer;
+      });
+      if (!hit) return reject(2, 'equal-answers');
+      const neg = answerQuestion(pool[hit.j], query) as string;
+      if (k.matchPresence && !presenceMatched(pool[i], pool[hit.j], [answer, neg])) return reject(3, 'answer-leak');
+      const rect = diffRect(images[i], images[hit.j]);
+      const pair = basePair(`image-similar-${seed}-${c}`, query, answer, neg, pool[i], pool[hit.j], rect, 'hard', {
+        method: 'similar',
+        question: t,
+        similarity: Number(hit.cos.toFixed(4)),
+      });
+      return { pair };
+    },
+  });
 }
 
 function easyPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
-  const counter = new FunnelCounter(EASY_STAGES);
-  const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 1000 * n + 1000; c++) {
-    const r = rng.fork(c);
-    const t = type();
-    const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
-    const other = randomScene(r, objectCount(r, t, k.objects));
-    const neg = answerQuestion(other, query);
-    if (neg === null) counter.reject(0, 'template-mismatch');
-    else if (neg === answer) counter.reject(1, 'equal-answers');
-    else {
+  return minePairs({
+    rng,
+    n,
+    stages: withPresence(EASY_STAGES, k, PRESENCE_EASY),
+    maxCandidates: 1000 * n + 1000,
+    propose: (r, c) => {
+      const t = type();
+      const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+      const other = randomScene(r, objectCount(r, t, k.objects));
+      const neg = answerQuestion(other, query);
+      if (neg === null) return reject(0, 'template-mismatch');
+      if (neg === answer) return reject(1, 'equal-answers');
+      if (k.matchPresence && !answerAbsent(other, answer)) return reject(2, 'answer-fact-in-negative');
       const pair = basePair(`image-easy-${seed}-${c}`, query, answer, neg, scene, other, null, 'easy', {
         method: 'easy',
         question: t,
       });
-      const v = verifyPair(pair);
-      if (v.ok) {
-        counter.keep();
-        pairs.push(pair);
-      } else counter.reject(2, v.reason);
-    }
-  }
-  return { pairs, funnel: counter.funnel() };
+      return { pair };
+    },
+  });
+}
+
+/**
+ * Random: C- is the scene of an unrelated item (its own question type and objects), kept when it
+ * does not support the anchor's claim; negativeAnswer is its answer to the anchor's question, or
+ * its own answer where that question is ill-posed on it.
+ */
+function randomPairs(seed: number, n: number, k: ImageKnobs, type: Type, rng: Rng): { pairs: Pair[]; funnel: Funnel } {
+  return minePairs({
+    rng,
+    n,
+    stages: withPresence(RANDOM_STAGES, k, PRESENCE_EASY),
+    maxCandidates: 1000 * n + 1000,
+    propose: (r, c) => {
+      const t = type();
+      const { scene, query, answer } = sceneWithQuestion(r, t, k.objects);
+      const o = r.fork('random');
+      const other = sceneWithQuestion(o, o.pick(QUESTION_TYPES), k.objects);
+      const neg = answerQuestion(other.scene, query) ?? other.answer;
+      if (neg === answer) return reject(1, 'equal-answers');
+      if (k.matchPresence && !answerAbsent(other.scene, answer)) return reject(2, 'answer-fact-in-negative');
+      const pair = basePair(`image-random-${seed}-${c}`, query, answer, neg, scene, other.scene, null, 'easy', {
+        method: 'random',
+        question: t,
+        negativeQuery: other.query,
+      });
+      return { pair };
+    },
+  });
 }
 
 export function imagePairs(
   seed: number,
   n: number,
   k: ImageKnobs,
-  hardness: 'easy' | 'hard',
+  hardness: PairHardness,
   types: readonly QuestionType[],
 ): { pairs: Pair[]; funnel: Funnel } {
   const rng = new Rng(seed).fork(`image-pairs-${hardness}-${k.method}`);
   const pickType = rng.fork('types');
   const type: Type = () => (k.question === 'any' ? pickType.pick(types) : k.question);
   if (hardness === 'easy') return easyPairs(seed, n, k, type, rng);
+  if (hardness === 'random') return randomPairs(seed, n, k, type, rng);
   if (k.method === 'edit') return editPairs(seed, n, k, type, rng);
   if (k.method === 'similar') return similarPairs(seed, n, k, type, rng);
   // mixed: half of each, the funnels added stage by stage (the stage lists differ, so keep both).

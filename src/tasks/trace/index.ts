@@ -12,7 +12,7 @@
  * and `b=3`: C- ends with `b=4`, answers 4, and holds the very same tokens, so only the
  * position of the last assignment separates the two contexts.
  */
-import type { Domain, KnobSpec, Knobs, RLItem } from '../types.ts';
+import { PAIR_HARDNESS, type Domain, type KnobSpec, type Knobs, type PairHardness, type RLItem } from '../types.ts';
 import { Rng } from '../rng.ts';
 import { exactReward, resolveKnobs } from '../knobs.ts';
 import { DEPTHS, generateProgram, POSITIONS, type Depth, type Position, type TraceKnobs } from './program.ts';
@@ -64,12 +64,12 @@ export const TRACE_KNOBS: KnobSpec[] = [
   {
     name: 'hardness',
     default: 'hard',
-    options: ['hard', 'easy'],
-    help: 'Pairs only: hard pairs differ at the decisive spot, easy ones are different programs.',
+    options: [...PAIR_HARDNESS],
+    help: 'Pairs only: hard pairs differ at the decisive spot, easy ones are different programs, random ones unrelated items.',
   },
 ];
 
-export function traceKnobs(knobs?: Knobs): TraceKnobs & { hardness: 'hard' | 'easy' } {
+export function traceKnobs(knobs?: Knobs): TraceKnobs & { hardness: PairHardness } {
   const k = resolveKnobs('trace', TRACE_KNOBS, knobs);
   return {
     steps: k.steps as number,
@@ -78,7 +78,7 @@ export function traceKnobs(knobs?: Knobs): TraceKnobs & { hardness: 'hard' | 'ea
     depth: k.depth as Depth,
     position: k.position as Position,
     shortcut: k.shortcut as number,
-    hardness: k.hardness as 'hard' | 'easy',
+    hardness: k.hardness as PairHardness,
   };
 }
 

@@ -5,15 +5,17 @@
  * trade places at chain depth) can pass the whole cascade, so the funnel shows what each filter
  * catches. Easy: C- is another program with a different answer in which the queried variable never
  * takes the answer's value (no `q=answer` token anywhere), so finding the fact is enough to choose;
- * a hard pair holds that token in both contexts and needs the last assignment.
+ * a hard pair holds that token in both contexts and needs the last assignment. Random: C- is the
+ * trace of an unrelated item (its own program and query, nothing shared by construction), kept when
+ * it does not support the claim (the queried variable ends elsewhere, no `q=answer` token); its
+ * negativeAnswer is the queried variable's final value in C-.
  */
-import type { Funnel, Pair } from '../types.ts';
+import type { Funnel, Pair, PairHardness } from '../types.ts';
 import { Rng } from '../rng.ts';
-import { FunnelCounter } from '../funnel.ts';
+import { minePairs, reject, textCandidates, type Proposal } from '../mine.ts';
 import { cascadeStages, runCascade, type CascadeSide } from '../cascade.ts';
-import { verifyPair } from '../verify.ts';
 import { DEPTHS, generateProgram, structureOf, type Program, type Stmt, type TraceKnobs } from './program.ts';
-import { runProgram, spansOf, type TraceRun } from './execute.ts';
+import { readTrace, runProgram, spansOf, type TraceRun } from './execute.ts';
 import { noiseLine, QUERY_WORD } from './vocab.ts';
 
 const MUTATIONS = [
@@ -110,51 +112,49 @@ export const HARD_STAGES = [
   'verifier',
 ];
 export const EASY_STAGES = ['another program', 'different answer', 'answer fact absent from C-', 'verifier'];
+export const RANDOM_STAGES = ['another item', 'claim false in C-', 'answer fact absent from C-', 'verifier'];
+
+const STAGES: Record<PairHardness, string[]> = { hard: HARD_STAGES, easy: EASY_STAGES, random: RANDOM_STAGES };
+
+function propose(r: Rng, c: number, seed: number, k: TraceKnobs, hardness: PairHardness): Proposal {
+  const p = generateProgram(r, k, false);
+  const a = runProgram(p);
+  if (hardness === 'hard') {
+    const m = pickMutation(r);
+    const q = mutate(r, p, m, k);
+    const b = runProgram(q);
+    const res = runCascade(side(p, a), side(q, b));
+    if (!res.kept) return reject(res.stage, res.reason);
+    return { pair: makePair(`trace-${seed}-${c}`, 'hard', p, a, q, b, { mutation: m }) };
+  }
+  if (hardness === 'easy') {
+    const q = generateProgram(r.fork('other'), k, false, p.query);
+    const b = runProgram(q);
+    if (a.answer === b.answer) return reject(1, 'equal-answers');
+    if (b.text.split(' ').includes(`${p.query}=${a.answer}`)) return reject(2, 'answer-fact-in-negative');
+    return { pair: makePair(`trace-easy-${seed}-${c}`, 'easy', p, a, q, b, {}) };
+  }
+  // random: an item of its own (own query, own program), shown under the anchor's question.
+  const q = generateProgram(r.fork('random'), k, r.bool(k.shortcut));
+  const b = runProgram(q);
+  const claimed = readTrace(b.text, p.query);
+  if (claimed === a.answer) return reject(1, 'equal-answers');
+  if (b.text.split(' ').includes(`${p.query}=${a.answer}`)) return reject(2, 'answer-fact-in-negative');
+  const pair = makePair(`trace-random-${seed}-${c}`, 'easy', p, a, q, { ...b, answer: claimed }, {});
+  return { pair: { ...pair, meta: { ...pair.meta, method: 'random', negativeQuery: `${QUERY_WORD} ${q.query}` } } };
+}
 
 export function tracePairs(
   seed: number,
   n: number,
   k: TraceKnobs,
-  hardness: 'easy' | 'hard',
+  hardness: PairHardness,
 ): { pairs: Pair[]; funnel: Funnel } {
-  const counter = new FunnelCounter(hardness === 'hard' ? HARD_STAGES : EASY_STAGES);
-  const rng = new Rng(seed).fork(`trace-pairs-${hardness}`);
-  const pairs: Pair[] = [];
-  for (let c = 0; pairs.length < n && c < 50 * n + 100; c++) {
-    const r = rng.fork(c);
-    const p = generateProgram(r, k, false);
-    const a = runProgram(p);
-    let pair: Pair;
-    if (hardness === 'hard') {
-      const m = pickMutation(r);
-      const q = mutate(r, p, m, k);
-      const b = runProgram(q);
-      const res = runCascade(side(p, a), side(q, b));
-      if (!res.kept) {
-        counter.reject(res.stage, res.reason);
-        continue;
-      }
-      pair = makePair(`trace-${seed}-${c}`, 'hard', p, a, q, b, { mutation: m });
-    } else {
-      const q = generateProgram(r.fork('other'), k, false, p.query);
-      const b = runProgram(q);
-      if (a.answer === b.answer) {
-        counter.reject(1, 'equal-answers');
-        continue;
-      }
-      if (b.text.split(' ').includes(`${p.query}=${a.answer}`)) {
-        counter.reject(2, 'answer-fact-in-negative');
-        continue;
-      }
-      pair = makePair(`trace-easy-${seed}-${c}`, 'easy', p, a, q, b, {});
-    }
-    const v = verifyPair(pair);
-    if (!v.ok) {
-      counter.reject(counter.stages.length - 1, v.reason);
-      continue;
-    }
-    counter.keep();
-    pairs.push(pair);
-  }
-  return { pairs, funnel: counter.funnel() };
+  return minePairs({
+    rng: new Rng(seed).fork(`trace-pairs-${hardness}`),
+    n,
+    stages: STAGES[hardness],
+    maxCandidates: textCandidates(n),
+    propose: (r, c) => propose(r, c, seed, k, hardness),
+  });
 }

@@ -2,6 +2,7 @@
 import type { EvalRecord } from '../../runtime/types.ts';
 import type { Point } from '../../store/series.ts';
 import { debiasedEma } from './ema.ts';
+import { evalMetricName } from '../../results/results.ts';
 
 /** The order charts appear in (metrics of docs/METHOD.md section 3); names not listed follow, sorted. */
 export const METRIC_ORDER = [
@@ -9,6 +10,7 @@ export const METRIC_ORDER = [
   'reward_std',
   'rewards/*',
   'probe/selection_accuracy',
+  'probe/*',
   'grounding/*',
   'eval/*',
   'kl',
@@ -39,12 +41,8 @@ export function orderMetrics(names: Iterable<string>): string[] {
   return [...new Set(names)].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
 }
 
-/** Benchmark key of an EvalRecord -> metric name. */
-export function evalMetricName(benchmark: string): string {
-  if (benchmark.startsWith('grounding/')) return benchmark; // grounding/decisive_share is a share, not an accuracy
-  if (benchmark === 'probe/selection') return 'probe/selection_accuracy';
-  return benchmark.startsWith('grounding/') ? benchmark : `eval/${benchmark}/accuracy`;
-}
+/** Benchmark key of an EvalRecord -> metric name (the runtime's metric rows use the same function). */
+export { evalMetricName };
 
 /** metric name -> points from evaluation records. */
 export function evalSeries(evals: EvalRecord[]): Record<string, Point[]> {

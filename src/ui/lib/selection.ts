@@ -5,6 +5,16 @@ export function isCorrect(r: SelectionRecord): boolean {
   return r.chosen === r.target;
 }
 
+/**
+ * The choice between the two letters: P(letter | the answer is A or B). With Delta = logit(C+
+ * letter) - logit(C- letter), the C+ letter gets sigma(Delta) (the same as pA / (pA + pB), without
+ * the underflow when both are tiny).
+ */
+export function choiceBetweenLetters(r: Pick<SelectionRecord, 'delta' | 'target'>): { A: number; B: number } {
+  const pPos = 1 / (1 + Math.exp(-r.delta));
+  return r.target === 'A' ? { A: pPos, B: 1 - pPos } : { A: 1 - pPos, B: pPos };
+}
+
 /** Accuracy over the probe set at each step that has records. */
 export function accuracyOverTime(
   selection: Record<string, SelectionRecord[]>,

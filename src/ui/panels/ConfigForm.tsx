@@ -1,4 +1,8 @@
-/** The run configuration: one labelled input per setting and per domain knob, its help, and its inline error. */
+/**
+ * The run configuration: one compact row per setting (label, a field as wide as its values), its
+ * one-sentence help under it while it has focus (or always, with "Explain each setting"), and its
+ * inline error. Locked fields read as values, with the reason at the top.
+ */
 import { useState } from 'react';
 import type { RunConfig } from '../../config/fields.ts';
 import { applyPreset, setField, setKnob, useConfigStore } from '../../store/config.ts';
@@ -177,6 +181,7 @@ function otherErrors(errors: ConfigErrors, knobSpecs: readonly KnobSpec[]): [str
 }
 
 export function ConfigForm({ locked }: { locked: boolean }) {
+  const [explain, setExplain] = useState(false);
   const preset = useConfigStore((s) => s.config.preset);
   const domain = useConfigStore((s) => s.config.domain);
   const errors = useConfigStore((s) => s.errors);
@@ -187,8 +192,21 @@ export function ConfigForm({ locked }: { locked: boolean }) {
   const advancedErrors = advanced.some((f) => errors[f.key]);
   const others = otherErrors(errors, knobSpecs);
   return (
-    <form className="config" aria-label="Run configuration" onSubmit={(e) => e.preventDefault()}>
-      <div className="field">
+    <form
+      className={`config ${locked ? 'locked' : ''} ${explain ? 'explain' : ''}`}
+      aria-label="Run configuration"
+      onSubmit={(e) => e.preventDefault()}
+    >
+      {locked ? (
+        <p className="lock-note">
+          <span aria-hidden="true">🔒</span> Settings are locked while a run trains; pause it to change them (Start then
+          begins a new run).
+        </p>
+      ) : null}
+      <label className="form-tools">
+        <input type="checkbox" checked={explain} onChange={(e) => setExplain(e.target.checked)} /> Explain each setting
+      </label>
+      <div className="field preset">
         <label htmlFor="f-preset">Preset</label>
         <select id="f-preset" value={preset} disabled={locked} onChange={(e) => applyPreset(e.target.value)}>
           {PRESETS.map((p) => (
@@ -226,7 +244,6 @@ export function ConfigForm({ locked }: { locked: boolean }) {
           {k === '_form' ? message : `${k}: ${message}`}
         </p>
       ))}
-      {locked ? <p className="help">Settings are locked while a run is active; Reset to change them.</p> : null}
     </form>
   );
 }

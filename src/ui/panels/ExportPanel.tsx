@@ -1,15 +1,16 @@
 /** Runs on this page: pick the active one, export metrics (CSV, JSON) or the whole run as a file, import a run file. */
 import { useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { RunSummary } from '../../runtime/types.ts';
-import { decodeRunFile, encodeRunFile } from '../../persist/runFile.ts';
-import { appendMetrics, useMetricsStore } from '../../store/metrics.ts';
-import { addRun, newRunEntry, setActiveRun, useRunsStore, withEval, type RunEntry } from '../../store/runs.ts';
-import { latestCheckpoint } from '../../store/session.ts';
+import { parseFile } from '../../persist/parse-client.ts';
+import type { ParseStage } from '../../persist/parse.ts';
+import { useMetricsStore } from '../../store/metrics.ts';
+import { exportRunFile, importRun } from '../../store/persistence.ts';
+import { setActiveRun, useRunsStore } from '../../store/runs.ts';
+import { deleteRun, dismissUndo, undoDelete, useSessionStore } from '../../store/session.ts';
 import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { download, fileStem, metricsToCsv, runToFile } from '../lib/exportData.ts';
 
-function exportRun(id: string, kind: 'csv' | 'json' | 'run'): void {
+async function exportRun(id: string, kind: 'csv' | 'json' | 'run'): Promise<void> {
   const run = useRunsStore.getState().runs[id];
   const rows = useMetricsStore.getState().byRun[id]?.rows ?? [];
   if (!run) return;
@@ -17,40 +18,59 @@ function exportRun(id: string, kind: 'csv' | 'json' | 'run'): void {
   if (kind === 'csv') download(`${stem}.metrics.csv`, metricsToCsv(rows), 'text/csv');
   else if (kind === 'json') download(`${stem}.metrics.json`, JSON.stringify(runToFile(run, rows)), 'application/json');
   else {
-    const summary: RunSummary = {
-      id: run.id,
-      name: run.name,
-      config: run.config,
-      createdAt: run.createdAt,
-      state: run.state,
-      step: run.progress?.step ?? 0,
-      backend: run.backend ?? run.config.backend,
-    };
-    download(
-      `${stem}.crlrun`,
-      new Blob([encodeRunFile({ summary, metrics: rows, evals: run.evals, checkpoint: latestCheckpoint(id) })]),
-    );
+    const file = await exportRunFile(id);
+    if (file) download(`${stem}.crlrun`, new Blob([file]));
   }
 }
 
-async function importRun(file: File): Promise<void> {
-  const f = decodeRunFile(await file.arrayBuffer());
-  const s = f.summary;
-  let entry: RunEntry = {
-    ...newRunEntry(s.id, `${s.name} (imported)`, s.config, s.createdAt),
-    state: s.state === 'running' || s.state === 'warming' ? ('paused' as const) : s.state,
-    backend: s.backend,
-    imported: true,
+const STAGE_WORDS: Record<ParseStage, string> = {
+  reading: 'Reading',
+  parsing: 'Parsing',
+  checking: 'Checking',
+};
+
+/** Reads, checks and adds a run file off the main thread; progress and errors go to the panel. */
+function useRunImport() {
+  const [progress, setProgress] = useState<{ name: string; stage: ParseStage; fraction: number } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const start = async (file: File) => {
+    setError(null);
+    setProgress({ name: file.name, stage: 'reading', fraction: 0 });
+    try {
+      const parsed = await parseFile('run', file, file.name, (stage, fraction) =>
+        setProgress({ name: file.name, stage, fraction }),
+      );
+      const id = await importRun(parsed);
+      setActiveRun(id);
+    } catch (err) {
+      setError((err as Error).message ?? String(err));
+    } finally {
+      setProgress(null);
+    }
   };
-  for (const e of f.evals) entry = withEval(entry, e);
-  addRun(entry);
-  appendMetrics(s.id, f.metrics);
+  return { progress, error, start };
+}
+
+function UndoBar() {
+  const undo = useSessionStore((s) => s.undo);
+  if (!undo) return null;
+  return (
+    <p className="notice undo" role="status" aria-label="Deleted run">
+      Deleted “{undo.name}”.{' '}
+      <button type="button" className="link" onClick={undoDelete}>
+        Undo
+      </button>{' '}
+      <button type="button" className="link" onClick={dismissUndo} aria-label="Delete for good now">
+        ×
+      </button>
+    </p>
+  );
 }
 
 function ExportPanelBody() {
   const runs = useRunsStore(useShallow((s) => s.order.map((id) => s.runs[id])));
   const activeId = useRunsStore((s) => s.activeId);
-  const [error, setError] = useState<string | null>(null);
+  const { progress, error, start } = useRunImport();
   return (
     <Panel name="Runs and export">
       {runs.length === 0 ? (
@@ -71,24 +91,27 @@ function ExportPanelBody() {
               <div className="export-buttons">
                 <button
                   type="button"
-                  onClick={() => exportRun(r.id, 'csv')}
+                  onClick={() => void exportRun(r.id, 'csv')}
                   aria-label={`Export ${r.name} metrics as CSV`}
                 >
                   CSV
                 </button>
                 <button
                   type="button"
-                  onClick={() => exportRun(r.id, 'json')}
+                  onClick={() => void exportRun(r.id, 'json')}
                   aria-label={`Export ${r.name} metrics as JSON`}
                 >
                   JSON
                 </button>
                 <button
                   type="button"
-                  onClick={() => exportRun(r.id, 'run')}
+                  onClick={() => void exportRun(r.id, 'run')}
                   aria-label={`Export ${r.name} as a run file`}
                 >
                   Run file
+                </button>
+                <button type="button" onClick={() => deleteRun(r.id)} aria-label={`Delete ${r.name}`}>
+                  Delete
                 </button>
               </div>
             </li>
@@ -101,24 +124,27 @@ function ExportPanelBody() {
           type="file"
           accept=".crlrun,application/octet-stream"
           aria-label="Import run file"
-          onChange={async (e) => {
+          disabled={progress !== null}
+          onChange={(e) => {
             const file = e.target.files?.[0];
             e.target.value = '';
-            if (!file) return;
-            try {
-              await importRun(file);
-              setError(null);
-            } catch (err) {
-              setError(`${file.name}: ${(err as Error).message}`);
-            }
+            if (file) void start(file);
           }}
         />
       </label>
+      {progress ? (
+        <p className="import-progress" aria-label="Import progress">
+          {STAGE_WORDS[progress.stage]} {progress.name}
+          {progress.stage === 'reading' ? `: ${Math.round(progress.fraction * 100)}%` : '…'}{' '}
+          <progress max={1} value={progress.stage === 'reading' ? progress.fraction : undefined} />
+        </p>
+      ) : null}
       {error ? (
-        <p className="error" role="alert">
+        <p className="error" role="alert" style={{ whiteSpace: 'pre-line' }}>
           {error}
         </p>
       ) : null}
+      <UndoBar />
       <p className="help">Each chart has its own PNG button.</p>
     </Panel>
   );

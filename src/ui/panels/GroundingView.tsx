@@ -45,6 +45,16 @@ export function GroundingPairView({
           · Δ = {reply.objective.toFixed(2)} · {formatShare(reply.score.contextMass)} of the attribution on the contexts
         </span>
       </p>
+      {per.length === 2 ? (
+        <p className="help" aria-label="How the decisive share is made">
+          {formatShare(reply.score.share)} = {formatShare(per[0].mass)} × {formatShare(per[0].share)} +{' '}
+          {formatShare(per[1].mass)} × {formatShare(per[1].share)}: C+ holds {formatShare(per[0].mass)} of the contexts’
+          attribution and {formatShare(per[0].share)} of that lies on its decisive span; C− holds{' '}
+          {formatShare(per[1].mass)}, {formatShare(per[1].share)} of it on its span. The per-context numbers are shares
+          of each context’s own attribution, so the pair’s share is their average weighted by where the attribution
+          went.
+        </p>
+      ) : null}
       <div className="text-compare">
         {reply.contexts.map((c, k) => {
           const isPos = c.role !== 'negative';
@@ -194,6 +204,15 @@ function GroundingViewBody() {
           </>
         ) : null}
       </p>
+      <details className="method-note">
+        <summary>Why do the two methods give different shares?</summary>
+        They answer different questions. Gradient × input asks what moves Δ: how much Δ would change with each token
+        (its gradient times its embedding), so a token the model reads but that does not tip the choice gets little.
+        Attention rollout asks where information flows: how much attention, multiplied through the layers, reaches each
+        token from the position that answers, whether or not it changes Δ. A model can attend to the decisive span
+        without it deciding the margin (rollout high, gradient × input low), or be swayed by a few tokens it barely
+        attends to. Compare shares within one method, across steps or runs; not across methods.
+      </details>
       {!runA ? (
         <Empty>
           Start a run: its checkpoints show here, with the attribution of the probe pair you open in the pair inspector.

@@ -1,7 +1,8 @@
 /** The rollout viewer: one step's groups of G completions with reward, advantage and per-token log-probs. */
-import { useState } from 'react';
+import { memo, useDeferredValue, useState } from 'react';
 import type { RolloutGroup } from '../../runtime/types.ts';
 import { setStep, useInspectorStore } from '../../store/inspector.ts';
+import { useMetricsStore } from '../../store/metrics.ts';
 import { useRunsStore } from '../../store/runs.ts';
 import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { fmt, signed } from '../lib/format.ts';
@@ -21,7 +22,7 @@ function tokenShade(logp: number): string {
   return `rgba(234, 88, 12, ${(0.08 + 0.6 * (1 - p)).toFixed(2)})`;
 }
 
-export function GroupView({ g, index }: { g: RolloutGroup; index: number }) {
+export const GroupView = memo(function GroupView({ g, index }: { g: RolloutGroup; index: number }) {
   return (
     <article className={`group tag-${g.tag}`} aria-label={`Group ${index + 1}`}>
       <header>
@@ -71,15 +72,64 @@ export function GroupView({ g, index }: { g: RolloutGroup; index: number }) {
       </table>
     </article>
   );
+});
+
+/** The step's data counts from its metric row ('items|pairs'), or '' before the row arrived. */
+function useStepCounts(runId: string | undefined, step: number | undefined): { items?: number; pairs?: number } {
+  const key = useMetricsStore((s) => {
+    const rows = runId ? s.byRun[runId]?.rows : undefined;
+    if (!rows || step === undefined) return '';
+    for (let i = rows.length - 1; i >= 0; i--) {
+      const r = rows[i];
+      if (r.step === step) return `${r['data/items'] ?? ''}|${r['data/pairs'] ?? ''}`;
+      if (r.step < step) break;
+    }
+    return '';
+  });
+  const [items, pairs] = key.split('|');
+  return { items: items ? Number(items) : undefined, pairs: pairs ? Number(pairs) : undefined };
 }
 
+/**
+ * Why the viewer shows fewer groups than the step's prompts: a group is one prompt with its G
+ * completions; the runtime sends the first few; pairs go to L_CA (contextrl, da-sft) or are sampled
+ * as groups too (da-rl).
+ */
+export function groupsNote(o: {
+  shown: number;
+  groupSize: number;
+  promptsPerStep: number;
+  method: string;
+  items?: number;
+  pairs?: number;
+}): string {
+  const sampled = o.items === undefined ? undefined : o.items + (o.method === 'da-rl' ? (o.pairs ?? 0) : 0);
+  const head = `The first ${o.shown}${sampled !== undefined ? ` of this step’s ${sampled}` : ''} groups. A group is one prompt with its G = ${o.groupSize} sampled completions; prompts per step (${o.promptsPerStep}) counts item prompts and pairs.`;
+  if (o.items === undefined || !o.pairs) return head;
+  const where =
+    o.method === 'da-rl'
+      ? 'sampled as groups too (da-rl)'
+      : o.method === 'contextrl'
+        ? 'scored by L_CA, not sampled'
+        : 'not sampled';
+  return `${head} This step: ${o.items} items, each sampled as a group, and ${o.pairs} pairs, ${where}.`;
+}
+
+const NO_STEPS: number[] = [];
+const NO_GROUPS: RolloutGroup[] = [];
+
 function RolloutViewerBody() {
-  const run = useRunsStore((s) => (s.activeId ? s.runs[s.activeId] : undefined));
+  const runId = useRunsStore((s) => s.activeId ?? undefined);
+  const steps = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.rolloutSteps : undefined)) ?? NO_STEPS;
+  const rollouts = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.rollouts : undefined));
+  const config = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.config : undefined));
   const want = useInspectorStore((s) => s.step);
   const [tag, setTag] = useState<'any' | RolloutGroup['tag']>('any');
-  const steps = run?.rolloutSteps ?? [];
   const step = nearestStep(steps, want);
-  if (!run || step === undefined) {
+  const counts = useStepCounts(runId, step);
+  // A new step's tables render at low priority, interrupted by input.
+  const deferredGroups = useDeferredValue((step !== undefined ? rollouts?.[step] : undefined) ?? NO_GROUPS);
+  if (!rollouts || !config || step === undefined) {
     return (
       <Panel name="Rollouts">
         <Empty>
@@ -89,9 +139,9 @@ function RolloutViewerBody() {
       </Panel>
     );
   }
-  const groups = run.rollouts[step] ?? [];
-  const counts = { 'all-pass': 0, 'all-fail': 0, mixed: 0 };
-  for (const g of groups) counts[g.tag]++;
+  const groups = deferredGroups;
+  const tags = { 'all-pass': 0, 'all-fail': 0, mixed: 0 };
+  for (const g of groups) tags[g.tag]++;
   const shown = groups.filter((g) => tag === 'any' || g.tag === tag);
   const idx = steps.indexOf(step);
   return (
@@ -123,10 +173,19 @@ function RolloutViewerBody() {
           </select>
         </label>
         <span className="help">
-          {groups.length} groups: {counts.mixed} mixed (they teach), {counts['all-pass']} all-pass and{' '}
-          {counts['all-fail']} all-fail (zero advantage)
+          {groups.length} groups shown: {tags.mixed} mixed (they teach), {tags['all-pass']} all-pass and{' '}
+          {tags['all-fail']} all-fail (zero advantage)
         </span>
       </div>
+      <p className="help" aria-label="Which groups">
+        {groupsNote({
+          shown: groups.length,
+          groupSize: config.groupSize,
+          promptsPerStep: config.batchSize,
+          method: config.method,
+          ...counts,
+        })}
+      </p>
       <div className="groups">
         {shown.map((g, i) => (
           <GroupView key={i} g={g} index={i} />

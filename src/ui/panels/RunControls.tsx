@@ -1,8 +1,21 @@
-/** Start / Pause / Step / Reset with keyboard shortcuts, the progress bar with steps/s and ETA, and memory. */
-import { useEffect, useState } from 'react';
+/**
+ * Start / Resume / Pause / Step / Reset with keyboard shortcuts, the progress bar with steps/s and
+ * ETA, and memory. Resume continues a paused run (from its checkpoint after a reload); with the
+ * settings changed, Start forks a new run and keeps the paused one; Reset sets the active run aside.
+ */
+import { useEffect, useMemo, useState } from 'react';
 import { useConfigStore } from '../../store/config.ts';
 import { useRunsStore } from '../../store/runs.ts';
-import { pauseRun, resetRun, startBlocker, startRun, stepRun, useSessionStore } from '../../store/session.ts';
+import {
+  applyRunSettings,
+  changedSettings,
+  pauseRun,
+  resetRun,
+  startBlocker,
+  startRun,
+  stepRun,
+  useSessionStore,
+} from '../../store/session.ts';
 import { bytes, duration, fmt } from '../lib/format.ts';
 
 export const SHORTCUTS = { start: 's', pause: 'p', step: 'n', reset: 'r' } as const;
@@ -61,9 +74,18 @@ export function RunControls() {
   const connected = useSessionStore((s) => s.connected);
   const lastError = useSessionStore((s) => s.lastError);
   const valid = useConfigStore((s) => Object.keys(s.errors).length === 0);
+  const formConfig = useConfigStore((s) => s.config);
+  const storageNotice = useSessionStore((s) => s.storageNotice);
   const state = run?.state ?? 'idle';
   const active = state === 'running' || state === 'warming';
-  const blocker = connected && valid ? null : startBlocker();
+  const resumable = state === 'paused' || state === 'idle';
+  const runConfig = run?.config;
+  const changed = useMemo(
+    () => (runConfig && resumable ? changedSettings(runConfig, formConfig) : []),
+    [runConfig, formConfig, resumable],
+  );
+  const resumes = !!run && resumable && changed.length === 0;
+  const blocker = connected && (valid || resumes) ? null : startBlocker();
   const p = run?.progress;
   const frac = p && p.totalSteps > 0 ? Math.min(1, p.step / p.totalSteps) : 0;
   return (
@@ -74,9 +96,16 @@ export function RunControls() {
           onClick={() => startRun()}
           disabled={active || !!blocker}
           aria-keyshortcuts={SHORTCUTS.start}
-          title={blocker ?? 'Start or resume (S)'}
+          title={
+            blocker ??
+            (resumes
+              ? 'Resume this run (S)'
+              : changed.length
+                ? 'Start a new run with the changed settings; this one stays paused (S)'
+                : 'Start a new run (S)')
+          }
         >
-          {state === 'paused' ? 'Resume' : 'Start'} <kbd>S</kbd>
+          {resumes ? 'Resume' : changed.length ? 'Start new run' : 'Start'} <kbd>S</kbd>
         </button>
         <button
           type="button"
@@ -101,12 +130,21 @@ export function RunControls() {
           onClick={resetRun}
           disabled={!run}
           aria-keyshortcuts={SHORTCUTS.reset}
-          title="Stop and clear this run (R)"
+          title="Set this run aside for a clean start: it is paused and stays in the runs list (R)"
         >
           Reset <kbd>R</kbd>
         </button>
       </div>
       {blocker && !run ? <p className="help">{blocker}</p> : null}
+      {run && changed.length ? (
+        <p className="help" aria-label="Changed settings">
+          Settings differ from this run’s ({changed.slice(0, 4).join(', ')}
+          {changed.length > 4 ? ` and ${changed.length - 4} more` : ''}): Start begins a new run and keeps this one.{' '}
+          <button type="button" className="link" onClick={() => applyRunSettings(run.id)}>
+            Use this run’s settings
+          </button>
+        </p>
+      ) : null}
       <div className="progress-row">
         <progress aria-label="Training progress" max={1} value={frac} />
         <span className="run-state" role="status" aria-label="Run state" data-state={state}>
@@ -122,13 +160,26 @@ export function RunControls() {
             · step {p.step} / {p.totalSteps} · {fmt(p.stepsPerSec)} steps/s · ETA {duration(p.etaSec)}
           </>
         ) : state === 'error' ? (
-          'The run stopped with an error (below); Reset to start over.'
+          'The run stopped with an error (below); Start begins a new run.'
         ) : activeId ? (
           'Waiting for the first step…'
         ) : (
           'No run yet: press Start.'
         )}
       </p>
+      {run?.notice ? (
+        <p className="notice" aria-label="Run notice">
+          {run.notice}
+        </p>
+      ) : null}
+      {storageNotice ? (
+        <p className="notice" role="status" aria-label="Storage check">
+          {storageNotice}{' '}
+          <button type="button" className="link" onClick={() => useSessionStore.setState({ storageNotice: null })}>
+            dismiss
+          </button>
+        </p>
+      ) : null}
       {run?.message ? (
         <p className={state === 'error' ? 'error' : 'notice'} role="alert">
           {run.message}

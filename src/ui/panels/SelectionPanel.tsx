@@ -41,34 +41,40 @@ function DistractorList({
 }
 
 function SelectionPanelBody() {
-  const run = useRunsStore((s) => (s.activeId ? s.runs[s.activeId] : undefined));
+  // Narrow selectors: the panel renders when the selection records or the config change, not on every progress.
+  const config = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.config : undefined));
+  const selection = useRunsStore((s) => (s.activeId ? s.runs[s.activeId]?.selection : undefined));
   const pairId = useInspectorStore((s) => s.pairId);
   const step = useInspectorStore((s) => s.step);
-  const selection = run?.selection;
   const acc = useMemo(() => (selection ? accuracyOverTime(selection) : []), [selection]);
   const hardest = useMemo(() => (selection ? hardestByDelta(selection) : []), [selection]);
   const flipping = useMemo(() => (selection ? mostFlipping(selection) : []), [selection]);
 
-  if (!run || !selection || Object.keys(selection).length === 0) {
+  if (!config || !selection || Object.keys(selection).length === 0) {
     return (
       <Panel name="Selection">
         <Empty>
-          {run
-            ? `Waiting for the selection probe: it is evaluated every ${run.config.evalEvery || run.config.steps} steps and at the end.`
+          {config
+            ? `Waiting for the selection probe: it is scored ${config.evalEvery > 0 ? 'before the first RL step, then ' : ''}every ${config.probeEvery || config.evalEvery || config.steps} steps and at the end.`
             : 'Start a run: the selection probe shows which context the model picks for each held-out pair, and how sure it is.'}
         </Empty>
       </Panel>
     );
   }
-  const history = pairId ? selection[pairId] : undefined;
+  // With no pair opened, the hardest distractor stands in, so the panel always shows a choice.
+  const shownId = pairId ?? hardest[0]?.pairId ?? null;
+  const history = shownId ? selection[shownId] : undefined;
   const rec = recordAt(history, step);
   const latestAcc = acc[acc.length - 1];
   return (
     <Panel name="Selection">
       <section aria-label="Selected pair">
-        <h3>{pairId ? `Pair ${pairId}` : 'No pair selected'}</h3>
+        <h3>
+          {pairId ? `Pair ${pairId}` : shownId ? `Pair ${shownId}` : 'No pair selected'}
+          {!pairId && shownId ? <span className="help"> (the hardest distractor; open another below)</span> : null}
+        </h3>
         {rec && history ? (
-          <SelectionReadout rec={rec} history={history} clip={run.config.caClip} marker={step} />
+          <SelectionReadout rec={rec} history={history} clip={config.caClip} marker={step} />
         ) : (
           <Empty>
             {pairId
