@@ -329,7 +329,9 @@ export function groundPairsReplicas(
   method: AttributionMethod = 'grad-input',
   batchSize = 32,
 ): Promise<(GroundingResult[] | undefined)[]> {
-  const layouts = requests.map((q) => (q ? q.pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, q.seed))) : undefined));
+  const layouts = requests.map((q) =>
+    q ? q.pairs.map((p) => pairLayout(tok, p, pairSideSeed(p.id, q.seed))) : undefined,
+  );
   return groundLayoutsReplicas(model, tok, layouts, method, batchSize);
 }
 

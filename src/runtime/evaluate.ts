@@ -115,9 +115,7 @@ export async function evaluatePolicy(
     ).accuracy;
   if (opts.groundingItems?.length)
     // Where the model looks on end-task items: the share of the attribution of its answer on the decisive span.
-    accuracies[ITEMS_GROUNDING_BENCHMARK] = meanShare(
-      await policy.groundItems(opts.groundingItems),
-    );
+    accuracies[ITEMS_GROUNDING_BENCHMARK] = meanShare(await policy.groundItems(opts.groundingItems));
   return { record: { step: opts.step, accuracies }, selection, shortcutShare };
 }
 
