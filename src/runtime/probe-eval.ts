@@ -1,13 +1,14 @@
 /**
  * The cheap evaluation between full ones: the selection probe alone. Each held-out hard pair is
  * scored teacher-forced (one forward pass, no generation, no attribution), giving the selection
- * records the Selection panel draws and probe/selection's accuracy; a few hundred milliseconds on
+ * records the Selection panel draws, probe/selection's accuracy and probe/ca_loss; a few hundred milliseconds on
  * wasm where a full evaluation (greedy answers on every benchmark, attribution) takes many seconds.
  */
 import type { PhasePolicy } from '../engine/policy.ts';
 import type { Pair } from '../tasks/types.ts';
 import { pairExample } from './domains.ts';
-import { PROBE_NAME } from './evaluate.ts';
+import { CA_LOSS_BENCHMARK } from '../results/results.ts';
+import { meanCaLoss, PROBE_NAME } from './evaluate.ts';
 import type { EvalRecord, SelectionRecord } from './types.ts';
 
 export async function evaluateProbe(
@@ -28,5 +29,6 @@ export async function evaluateProbe(
     delta: sc.delta[i],
     atClip: Math.abs(sc.delta[i]) >= opts.caClip,
   }));
-  return { record: { step: opts.step, accuracies: { [PROBE_NAME]: sc.accuracy } }, selection };
+  const accuracies = { [PROBE_NAME]: sc.accuracy, [CA_LOSS_BENCHMARK]: meanCaLoss(sc.delta, opts.caClip) };
+  return { record: { step: opts.step, accuracies }, selection };
 }

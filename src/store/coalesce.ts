@@ -28,6 +28,14 @@ export function dropSupersededProgress(msgs: FromWorker[]): FromWorker[] {
   return msgs.filter((m, i) => m.type !== 'progress' || last.get(m.runId) === i);
 }
 
+/** The flush of every live batcher: storage drains them before it writes (page hide, tests). */
+const live = new Set<() => void>();
+
+/** Applies every queued message now (before the page hides, or before storage is flushed). */
+export function flushQueuedMessages(): void {
+  for (const f of [...live]) f();
+}
+
 /** A listener that queues messages and hands them to `apply` in batches (in arrival order). */
 export function coalesce(apply: (msg: FromWorker) => void, opts: CoalesceOptions = {}): (msg: FromWorker) => void {
   const interval = opts.intervalMs ?? 400;
@@ -38,12 +46,14 @@ export function coalesce(apply: (msg: FromWorker) => void, opts: CoalesceOptions
   let scheduled = false;
   let lastFlush = -Infinity;
   const flush = () => {
+    if (!queue.length) return void (scheduled = false);
     scheduled = false;
     lastFlush = now();
     const batch = dropSupersededProgress(queue);
     queue = [];
     for (const m of batch) apply(m);
   };
+  live.add(flush);
   return (msg: FromWorker) => {
     queue.push(msg);
     if (URGENT.has(msg.type)) return flush();

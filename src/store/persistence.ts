@@ -24,6 +24,7 @@ import {
   type RunEntry,
 } from './runs.ts';
 import { useBackendStore } from './backend.ts';
+import { flushQueuedMessages } from './coalesce.ts';
 
 let ready: Promise<RunStore | null> = Promise.resolve(null);
 let hooked = false;
@@ -365,6 +366,7 @@ export function persistMessage(msg: FromWorker): void {
 
 /** Writes everything gathered now (the page is being hidden or closed: best effort). */
 export function writePending(): void {
+  flushQueuedMessages();
   writeNow();
 }
 
@@ -473,6 +475,7 @@ export async function exportRunFile(runId: string): Promise<ArrayBuffer | undefi
 
 /** Writes what was gathered and resolves once every write so far has finished (tests, exports). */
 export async function flushPersistence(): Promise<void> {
+  flushQueuedMessages(); // messages still waiting for their render batch are written too
   writeNow();
   await ready;
   while (pending.size) await Promise.all([...pending]);

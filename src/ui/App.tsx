@@ -6,7 +6,7 @@ import { useRunsStore } from '../store/runs.ts';
 import { connect, useSessionStore } from '../store/session.ts';
 import { startPersistence } from '../store/persistence.ts';
 import { BackendBadge } from './components/BackendBadge.tsx';
-import { Panel } from './components/Panel.tsx';
+import { Panel, PanelBoundary } from './components/Panel.tsx';
 import { ComparisonView } from './panels/ComparisonView.tsx';
 import { ConfigForm } from './panels/ConfigForm.tsx';
 import { CurvesPanel } from './panels/CurvesPanel.tsx';
@@ -146,7 +146,9 @@ export function App() {
         >
           {settingsOpen ? '◂ Settings' : '▸ Settings'}
         </button>
-        <RunControls />
+        <PanelBoundary name="Run controls">
+          <RunControls />
+        </PanelBoundary>
       </div>
       <main className={`layout ${settingsOpen ? 'with-settings' : ''}`} aria-label="Lab">
         <aside className="sidebar" id="settings" hidden={!settingsOpen}>

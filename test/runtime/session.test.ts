@@ -150,15 +150,27 @@ describe('determinism', () => {
     };
     const plain = await run(0);
     const probed = await run(3);
-    const full = ['grounding/decisive_share', 'probe/selection', 'trace/hard', 'trace/in-distribution'];
+    const full = [
+      'grounding/decisive_share',
+      'grounding/items_decisive_share',
+      'probe/ca_loss',
+      'probe/selection',
+      'probe/selection_easy',
+      'trace/hard',
+      'trace/in-distribution',
+    ];
     expect(probed.evals).toEqual([
       { step: 0, keys: full },
-      { step: 3, keys: ['probe/selection'] }, // the probe alone
+      { step: 3, keys: ['probe/ca_loss', 'probe/selection'] }, // the probe alone
       { step: 4, keys: full },
       { step: 6, keys: full }, // the end: a full evaluation, also where the probe would fall
     ]);
     // The probe reads the model and changes nothing: the same run, with the probe's accuracy at step 3.
-    const { 'probe/selection_accuracy': probe3, ...row3 } = probed.rows.find((r) => r.step === 3)!;
+    const {
+      'probe/selection_accuracy': probe3,
+      'probe/ca_loss': _ca3,
+      ...row3
+    } = probed.rows.find((r) => r.step === 3)!;
     expect(probe3).toBeGreaterThanOrEqual(0);
     expect(row3).toEqual(plain.rows.find((r) => r.step === 3));
     expect(probed.rows.filter((r) => r.step !== 3)).toEqual(plain.rows.filter((r) => r.step !== 3));

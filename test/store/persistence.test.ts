@@ -9,6 +9,7 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, setField } from '../../src/store/config.ts';
 import { useMetricsStore } from '../../src/store/metrics.ts';
+import { flushQueuedMessages } from '../../src/store/coalesce.ts';
 import { RETRY_MS, flushPersistence, importRun, startPersistence } from '../../src/store/persistence.ts';
 import { setActiveRun, useRunsStore } from '../../src/store/runs.ts';
 import {
@@ -40,8 +41,10 @@ class FakeClient implements LabClient {
     this.listeners.add(l);
     return () => this.listeners.delete(l);
   }
+  /** Delivers a message as the worker would, past the page's render batching (test/store/coalesce.test.ts covers that). */
   emit(m: FromWorker): void {
     for (const l of this.listeners) l(m);
+    flushQueuedMessages();
   }
   terminate(): void {}
 }

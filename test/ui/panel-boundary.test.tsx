@@ -88,7 +88,7 @@ function brokenRun(fields: Record<string, unknown>) {
  */
 const CASES: [string, () => void][] = [
   [
-    'Configuration',
+    'Run controls',
     () => brokenRun({ state: 'paused', progress: { step: { no: 1 }, totalSteps: 9, phase: 'rl', stepsPerSec: 1 } }),
   ],
   ['Runs and export', () => brokenRun({ name: { toString: null } })],
@@ -101,7 +101,8 @@ const CASES: [string, () => void][] = [
       useInspectorStore.setState({ sources: { x: { name: 'x', pairs: null as never, errors: [] } }, sourceName: 'x' }),
   ],
   ['Grounding', () => brokenRun({ probe: [{ id: { not: 'a string' }, hardness: 'hard' }] })],
-  ['Comparison', () => brokenRun({ evals: null })],
+  // A finished run whose final evaluation lost its numbers.
+  ['Comparison', () => brokenRun({ evals: [{ step: 1e6, accuracies: null }] })],
 ];
 
 describe('panel error boundaries', () => {

@@ -212,7 +212,7 @@ function CurvesPanelBody() {
     </label>
   );
   return (
-    <Panel name="Reward curves" title="Curves" actions={controls} className="wide curves">
+    <Panel name="Reward curves" actions={controls} className="wide curves">
       {order.length > 1 ? (
         <fieldset className="overlay-pick">
           <legend>Overlay runs</legend>
