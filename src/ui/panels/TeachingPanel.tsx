@@ -1,46 +1,80 @@
-/** Guided presets: set up a run and say in a few sentences what to watch. */
+/**
+ * Guided presets: each sets up the run (or the runs, one after another) of one question and says
+ * what to watch. A lesson with several runs has a button per run; every run stays on the page, so
+ * the Comparison panel and the overlaid curves put them side by side.
+ */
 import { useState } from 'react';
 import type { RunConfig } from '../../runtime/types.ts';
 import { applyPreset } from '../../store/config.ts';
 import { Panel, guardPanel } from '../components/Panel.tsx';
 
+export interface LessonRun {
+  /** What this run is, on its button. */
+  label: string;
+  overrides: Partial<RunConfig>;
+}
+
 export interface Lesson {
   id: string;
   title: string;
   preset: string;
-  overrides: Partial<RunConfig>;
+  /** The runs to compare; the title's button sets up the first. */
+  runs: LessonRun[];
   watch: string[];
 }
+
+/** The ablation's training settings at a size a CPU finishes in minutes per run (same seed for every run). */
+const SMALL_ABLATION: Partial<RunConfig> = {
+  steps: 300,
+  evalEvery: 100,
+  pairShare: 0.5,
+  lambda: 5,
+  learningRate: 1e-3,
+  budgetUnit: 'examples',
+  probePairs: 200,
+  evalItems: 200,
+};
 
 export const LESSONS: readonly Lesson[] = [
   {
     id: 'hard-distractors',
     title: 'Why hard distractors matter',
     preset: 'trace-default',
-    overrides: { method: 'contextrl' },
+    runs: [
+      { label: 'contextrl, hard pairs', overrides: { ...SMALL_ABLATION, method: 'contextrl', pairHardness: 'hard' } },
+      { label: 'contextrl, easy pairs', overrides: { ...SMALL_ABLATION, method: 'contextrl', pairHardness: 'easy' } },
+      {
+        label: 'contextrl, random pairs',
+        overrides: { ...SMALL_ABLATION, method: 'contextrl', pairHardness: 'random' },
+      },
+    ],
     watch: [
-      'The two contexts of every pair differ only where the answer is decided: open a pair in the inspector and look at the highlighted span.',
-      'Watch probe/selection_accuracy: a model that picks the right context climbs above the 50% chance line; ca/margin_mean rises with it.',
-      'ca/clip_frac shows how many pairs sit at the clip c, where the hard clip passes no gradient, even when the model is confidently wrong.',
-      'The selection panel lists the hardest distractors: pairs with the most negative margin, where the model prefers C−.',
+      'Run 1 trains the selection loss on hard pairs: C+ and C− differ only where the answer is decided. Run 2 uses easy pairs (C− differs in plain sight), run 3 an unrelated C−. Start each in turn; every run stays on the page.',
+      'The probe always tests hard pairs: watch probe/selection_accuracy. The paper’s claim is that only the hard-pair run climbs clearly above where the base model starts; with easy pairs L_CA falls fast (ca/loss) but teaches little that transfers.',
+      'Open a pair in the inspector to see the decisive span highlighted, and the Comparison panel for the runs side by side (one seed each here: differences of a few points are noise; docs/RESULTS.md has the multi-seed record).',
     ],
   },
   {
     id: 'ablation',
     title: 'The ablation: is it the data or the objective?',
     preset: 'trace-default',
-    overrides: { method: 'grpo' },
+    runs: [
+      { label: 'grpo', overrides: { ...SMALL_ABLATION, method: 'grpo' } },
+      { label: 'da-rl (the pairs as RL prompts)', overrides: { ...SMALL_ABLATION, method: 'da-rl' } },
+      { label: 'da-sft (the pairs as supervised data)', overrides: { ...SMALL_ABLATION, method: 'da-sft' } },
+      { label: 'contextrl (the pairs through L_CA)', overrides: { ...SMALL_ABLATION, method: 'contextrl' } },
+    ],
     watch: [
-      'This sets up plain grpo. Run it, then set Method to da-rl and Start again, then contextrl, keeping the seed: every run stays on the page.',
+      'The same seed, the same example budget, the same pairs: only how the pairs are used differs. Start each run in turn.',
       'Tick the earlier runs under "Overlay runs": the legend names what differs between them (method=...).',
-      "The comparison view puts each method's final accuracy side by side with its difference from grpo. The paper's claim: the pairs help only through the selection objective (contextrl), not as ordinary data (da-rl).",
+      "The Comparison panel puts each method's final numbers side by side with the difference from grpo. The paper's claim: the pairs help selection only through the selection objective (contextrl), not as ordinary data (da-sft, da-rl).",
     ],
   },
   {
     id: 'zero-variance',
     title: 'Groups that teach nothing',
     preset: 'trace-default',
-    overrides: { method: 'grpo', groupSize: 4 },
+    runs: [{ label: 'grpo with G = 4', overrides: { method: 'grpo', groupSize: 4 } }],
     watch: [
       'With a small group (G = 4), many groups come back all-pass or all-fail: their advantages are zero and they teach nothing.',
       'Watch frac_reward_zero_std rise as the model gets better at easy prompts, and scrub the rollout viewer to see which groups are mixed.',
@@ -49,29 +83,44 @@ export const LESSONS: readonly Lesson[] = [
 ];
 
 function TeachingPanelBody() {
-  const [open, setOpen] = useState<string | null>(null);
-  const lesson = LESSONS.find((l) => l.id === open);
+  const [open, setOpen] = useState<{ id: string; run: number } | null>(null);
+  const lesson = LESSONS.find((l) => l.id === open?.id);
+  const setUp = (l: Lesson, run: number) => {
+    applyPreset(l.preset, l.runs[run].overrides);
+    setOpen({ id: l.id, run });
+  };
   return (
     <Panel name="Guided presets">
       <ul className="lessons">
         {LESSONS.map((l) => (
           <li key={l.id}>
-            <button
-              type="button"
-              aria-pressed={open === l.id}
-              onClick={() => {
-                applyPreset(l.preset, l.overrides);
-                setOpen(l.id);
-              }}
-            >
+            <button type="button" aria-pressed={open?.id === l.id} onClick={() => setUp(l, 0)}>
               {l.title}
             </button>
           </li>
         ))}
       </ul>
-      {lesson ? (
+      {lesson && open ? (
         <div className="lesson" aria-label="What to watch">
           <h3>{lesson.title}</h3>
+          {lesson.runs.length > 1 ? (
+            <ol className="lesson-runs" aria-label="Runs of this lesson">
+              {lesson.runs.map((r, i) => (
+                <li key={r.label}>
+                  <button
+                    type="button"
+                    className="link"
+                    aria-pressed={open.run === i}
+                    onClick={() => setUp(lesson, i)}
+                    title="Sets up this run's configuration; press Start to train it"
+                  >
+                    Set up run {i + 1}: {r.label}
+                  </button>
+                  {open.run === i ? <span className="help"> (set up: press Start)</span> : null}
+                </li>
+              ))}
+            </ol>
+          ) : null}
           <ul>
             {lesson.watch.map((w) => (
               <li key={w}>{w}</li>

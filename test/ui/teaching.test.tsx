@@ -1,0 +1,68 @@
+// @vitest-environment happy-dom
+/** Guided presets: a lesson sets up its first run; a lesson of several runs sets up each in turn. */
+import { act } from 'react';
+import { createRoot, type Root } from 'react-dom/client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isConfigValid, useConfigStore } from '../../src/store/config.ts';
+import { LESSONS, TeachingPanel } from '../../src/ui/panels/TeachingPanel.tsx';
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+let root: Root;
+let host: HTMLElement;
+beforeEach(() => {
+  host = document.createElement('div');
+  document.body.appendChild(host);
+  root = createRoot(host);
+  act(() => root.render(<TeachingPanel />));
+});
+afterEach(() => {
+  act(() => root.unmount());
+  document.body.innerHTML = '';
+});
+
+const button = (text: string | RegExp) => {
+  const b = [...host.querySelectorAll('button')].find((x) =>
+    typeof text === 'string' ? x.textContent === text : text.test(x.textContent ?? ''),
+  );
+  if (!b) throw new Error(`no button ${String(text)}`);
+  return b;
+};
+const config = () => useConfigStore.getState().config;
+
+describe('guided presets', () => {
+  it('every run of every lesson is a valid configuration', () => {
+    for (const l of LESSONS)
+      for (const [i] of l.runs.entries()) {
+        act(() => button(l.title).click());
+        if (l.runs.length > 1) act(() => button(new RegExp(`^Set up run ${i + 1}:`)).click());
+        expect(isConfigValid(), `${l.id} run ${i + 1}`).toBe(true);
+      }
+  });
+
+  it('"Why hard distractors matter" compares hard, easy and random pairs under the same settings', () => {
+    act(() => button('Why hard distractors matter').click());
+    expect(config()).toMatchObject({ method: 'contextrl', pairHardness: 'hard', pairShare: 0.5, lambda: 5 });
+    const first = { ...config() };
+    act(() => button(/^Set up run 2: contextrl, easy pairs$/).click());
+    expect(config().pairHardness).toBe('easy');
+    // Only the pairs' hardness differs between the runs.
+    expect({ ...config(), pairHardness: 'hard' }).toEqual(first);
+    act(() => button(/^Set up run 3: contextrl, random pairs$/).click());
+    expect(config().pairHardness).toBe('random');
+    expect(host.querySelector('[aria-label="What to watch"] h3')?.textContent).toBe('Why hard distractors matter');
+  });
+
+  it('the ablation lesson sets up the four methods with one seed and budget', () => {
+    act(() => button('The ablation: is it the data or the objective?').click());
+    const seen = new Set<string>();
+    const seeds = new Set<number>();
+    for (let i = 1; i <= 4; i++) {
+      act(() => button(new RegExp(`^Set up run ${i}:`)).click());
+      seen.add(config().method);
+      seeds.add(config().seed);
+      expect(config().pairShare).toBe(0.5);
+    }
+    expect([...seen].sort()).toEqual(['contextrl', 'da-rl', 'da-sft', 'grpo']);
+    expect(seeds.size).toBe(1);
+  });
+});
