@@ -46,6 +46,8 @@ export interface Preset {
   name: string;
   description: string;
   config: RunConfig;
+  /** The settings the preset states itself (config fills the rest with the table's defaults). */
+  stated: Partial<RunConfig>;
   /** Bundled base model (public/models/<baseModel>.ckpt); absent: warm start from scratch. */
   baseModel?: string;
   /** For the experiments CLI: methods and seeds. */
@@ -220,8 +222,8 @@ export const PRETRAIN_SPECS: Record<string, PretrainSpec> = {
   },
 };
 
-function preset(p: Omit<Preset, 'config'> & { config: Partial<RunConfig> }): Preset {
-  return { ...p, config: withDefaults({ ...p.config, preset: p.name }) };
+function preset(p: Omit<Preset, 'config' | 'stated'> & { config: Partial<RunConfig> }): Preset {
+  return { ...p, stated: p.config, config: withDefaults({ ...p.config, preset: p.name }) };
 }
 
 export const PRESETS: Record<string, Preset> = {

@@ -85,7 +85,7 @@ export const LAB_PROBE_EVERY = 5;
 export function presetConfig(name: string): RunConfig {
   const key = RUNTIME_PRESETS[name] ? name : DEFAULT_PRESET;
   const c = structuredClone(runtimePresetConfig(key));
-  const own = RUNTIME_PRESETS[key].config.probeEvery;
+  const own = RUNTIME_PRESETS[key].stated.probeEvery;
   return { ...c, probeEvery: own ?? LAB_PROBE_EVERY };
 }
 

@@ -206,3 +206,14 @@ describe('chart data', () => {
     expect(probeVsTask(rows)).toEqual([{ method: 'grpo', probe: 0.5, task: 0.4 }]);
   });
 });
+
+describe("the lab's own defaults over a preset", () => {
+  it('scores the probe every LAB_PROBE_EVERY steps unless the preset states its own cadence', async () => {
+    const { presetConfig, LAB_PROBE_EVERY } = await import('../../src/store/configSpec.ts');
+    const { PRESETS } = await import('../../src/config/presets.ts');
+    expect(LAB_PROBE_EVERY).toBe(5);
+    for (const p of Object.values(PRESETS))
+      expect(presetConfig(p.name).probeEvery, p.name).toBe(p.stated.probeEvery ?? LAB_PROBE_EVERY);
+    expect(presetConfig('trace-default').probeEvery).toBe(5);
+  });
+});

@@ -4,7 +4,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConfigValid, useConfigStore } from '../../src/store/config.ts';
-import { LESSONS, TeachingPanel } from '../../src/ui/panels/TeachingPanel.tsx';
+import { LESSONS, TeachingPanel, lessonTime } from '../../src/ui/panels/TeachingPanel.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 let root: Root;
@@ -64,5 +64,21 @@ describe('guided presets', () => {
     }
     expect([...seen].sort()).toEqual(['contextrl', 'da-rl', 'da-sft', 'grpo']);
     expect(seeds.size).toBe(1);
+  });
+});
+
+describe('how long a lesson takes here', () => {
+  const lesson = LESSONS.find((l) => l.id === 'hard-distractors')!;
+  it('says so when no step was timed yet, and estimates from the timed steps otherwise', () => {
+    expect(lessonTime(lesson, null)).toMatch(/once the lab has timed a training step/);
+    const status = {
+      name: 'wasm',
+      choice: { mode: 'auto', timings: [{ batch: 1, webgpuMs: NaN, wasmMs: 1000 }] },
+    } as unknown as Parameters<typeof lessonTime>[1];
+    // One point, proportional: trace-default's 16 prompts per step cost 16 s; 300 steps, 4 evaluations
+    // (0, 100, 200, 300) and 60 probes (every 5 steps) are 300 + 6 + 6 = 312 steps: 83 min a run.
+    expect(lessonTime(lesson, status)).toBe(
+      '3 runs: about 83 min each, about 4.2 h in all on wasm here (from a timed step).',
+    );
   });
 });

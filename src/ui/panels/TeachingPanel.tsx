@@ -5,7 +5,11 @@
  */
 import { useState } from 'react';
 import type { RunConfig } from '../../runtime/types.ts';
+import { estimateRunSeconds, formatEstimate } from '../../config/duration.ts';
+import { getPreset } from '../../config/presets.ts';
+import { stepCosts, useBackendStore } from '../../store/backend.ts';
 import { applyPreset } from '../../store/config.ts';
+import { presetConfig } from '../../store/configSpec.ts';
 import { Panel, guardPanel } from '../components/Panel.tsx';
 
 export interface LessonRun {
@@ -82,9 +86,29 @@ export const LESSONS: readonly Lesson[] = [
   },
 ];
 
+/**
+ * How long the lesson's runs take on this machine: from the RL step times the runtime measured on
+ * the backend in use (src/config/duration.ts), or a note that none was measured yet.
+ */
+export function lessonTime(l: Lesson, status: Parameters<typeof stepCosts>[0]): string {
+  const costs = stepCosts(status);
+  const base = getPreset(l.preset).baseModel !== undefined;
+  const each = l.runs.map((r) =>
+    estimateRunSeconds({ ...presetConfig(l.preset), ...r.overrides }, costs, { baseModel: base }),
+  );
+  if (each.some((x) => x === undefined))
+    return 'How long this takes here is shown once the lab has timed a training step on this machine.';
+  const total = each.reduce((a, b) => a! + b!, 0)!;
+  const where = status ? ` on ${status.name}` : '';
+  return l.runs.length === 1
+    ? `One run: ${formatEstimate(total)}${where} here (from a timed step).`
+    : `${l.runs.length} runs: ${formatEstimate(total / l.runs.length)} each, ${formatEstimate(total)} in all${where} here (from a timed step).`;
+}
+
 function TeachingPanelBody() {
   const [open, setOpen] = useState<{ id: string; run: number } | null>(null);
   const lesson = LESSONS.find((l) => l.id === open?.id);
+  const status = useBackendStore((s) => s.status);
   const setUp = (l: Lesson, run: number) => {
     applyPreset(l.preset, l.runs[run].overrides);
     setOpen({ id: l.id, run });
@@ -103,6 +127,9 @@ function TeachingPanelBody() {
       {lesson && open ? (
         <div className="lesson" aria-label="What to watch">
           <h3>{lesson.title}</h3>
+          <p className="help" aria-label="How long">
+            {lessonTime(lesson, status)}
+          </p>
           {lesson.runs.length > 1 ? (
             <ol className="lesson-runs" aria-label="Runs of this lesson">
               {lesson.runs.map((r, i) => (
