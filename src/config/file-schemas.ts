@@ -160,7 +160,7 @@ function nameProblem(k: string): string | null {
  * checked on the parsed object itself, so a key such as __proto__ is seen and refused, and copied
  * into a fresh object.
  */
-const numberTable = (max: number, what: string, inRange: (v: number) => boolean, rule: string) =>
+const numberTable = (max: number, what: string, inRange: (v: number, key: string) => boolean, rule: string) =>
   z.unknown().transform((o, ctx): Record<string, number> => {
     if (!isPlainObject(o)) {
       ctx.addIssue({ code: 'custom', message: `must be an object of names to numbers (got ${shortJson(o)})` });
@@ -173,12 +173,18 @@ const numberTable = (max: number, what: string, inRange: (v: number) => boolean,
       const bad = nameProblem(k);
       const v = o[k];
       if (bad) ctx.addIssue({ code: 'custom', path: [k], message: `name ${bad}` });
-      else if (v !== null && (typeof v !== 'number' || !inRange(v)))
+      else if (v !== null && (typeof v !== 'number' || !inRange(v, k)))
         ctx.addIssue({ code: 'custom', path: [k], message: `${rule} (got ${shortJson(v)})` });
       else if (v !== null) out[k] = v;
     }
     return out;
   });
+
+/** A benchmark that is a loss (probe/ca_loss, in nats) rather than an accuracy or a share. */
+const isLoss = (benchmark: string) => benchmark.endsWith('_loss');
+/** An evaluation value: an accuracy or share in [0, 1], or a loss: finite and >= 0. */
+const evalValueOk = (v: number, benchmark: string) =>
+  isLoss(benchmark) ? Number.isFinite(v) && v >= 0 : v >= 0 && v <= 1;
 
 /** A run configuration, checked by the one validation (src/config/run-config.ts), with defaults filled in. */
 export const RunConfigField = z.unknown().transform((v, ctx): ResolvedRunConfig => {
@@ -244,7 +250,12 @@ export const MetricRowSchema = z.unknown().transform((row, ctx): MetricRowOut =>
 export const EvalRecordSchema = z.object(
   {
     step: int(-10_000_000, 10_000_000),
-    accuracies: numberTable(256, 'benchmarks', (v) => v >= 0 && v <= 1, 'must be a number in [0, 1] or null'),
+    accuracies: numberTable(
+      256,
+      'benchmarks',
+      evalValueOk,
+      'must be a number in [0, 1] (a loss: finite and >= 0) or null',
+    ),
   },
   { error: 'must be an object { step, accuracies }' },
 );
@@ -355,15 +366,24 @@ export function parseRunFileHead(input: unknown, source: string): RunFileHead {
 // ---------------------------------------------------------------------------------------------
 // results.json
 
-export const ResultRowSchema = z.object(
-  {
-    method: str(LIMITS.nameChars, 1),
-    seed: int(0, 2 ** 31 - 1),
-    benchmark: safeName,
-    accuracy: share,
-  },
-  { error: 'must be an object { method, seed, benchmark, accuracy }' },
-);
+export const ResultRowSchema = z
+  .object(
+    {
+      method: str(LIMITS.nameChars, 1),
+      seed: int(0, 2 ** 31 - 1),
+      benchmark: safeName,
+      accuracy: z.number({ error: 'must be a number' }),
+    },
+    { error: 'must be an object { method, seed, benchmark, accuracy }' },
+  )
+  .superRefine((r, ctx) => {
+    if (!evalValueOk(r.accuracy, r.benchmark))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['accuracy'],
+        message: isLoss(r.benchmark) ? 'must be finite and >= 0 (a loss)' : 'must be in [0, 1]',
+      });
+  });
 export const ResultRowsSchema = list(ResultRowSchema, LIMITS.resultRows, 'rows');
 
 /** An experiment's results.json (from `npm run experiment`), limits checked before parsing. */

@@ -1,6 +1,6 @@
 /**
- * Runs survive a crashed tab: a tiny run's tab crashes mid-training (no pause, so only the step-25
- * checkpoint is stored); opened again, the run comes back paused at the step it reached, resumes from the checkpoint
+ * Runs survive a closed tab: a tiny run's tab closes mid-training (no pause, so only the last
+ * checkpoint, every 25 steps, is stored); opened again, the run comes back paused at the step it reached, resumes from the checkpoint
  * saying how many steps it trains again, and its metric rows and evaluations after the checkpoint
  * equal those of the same run trained without interruption. Imports: a run file exported from the
  * page comes back as a new run that survives a reload; files of another kind or malformed run files
@@ -21,7 +21,9 @@ afterEach(async () => {
 });
 
 const shots = process.env.E2E_SCREENSHOTS;
-const RUN = 'v=1&backend=wasm&steps=40&batchSize=2&groupSize=2&evalItems=4&probePairs=4&evalEvery=10&seed=5';
+// 100 steps: a fast page must not finish the run before the tab crashes (a checkpoint every 25 steps).
+const N = 100;
+const RUN = `v=1&backend=wasm&steps=${N}&batchSize=2&groupSize=2&evalItems=4&probePairs=4&evalEvery=10&seed=5`;
 const stepOf = (t: string) => Number(/step (\d+) \//.exec(t)?.[1] ?? NaN);
 
 type Row = Record<string, number>;
@@ -67,7 +69,8 @@ async function stored(page: Page): Promise<Stored> {
   };
   // Passed as source text: the function must not refer to helpers of this module.
   const src = `(${read.toString()})()`;
-  const trainer = page.workers().find((w) => !w.url().includes('parse'));
+  // The trainer's own script (wasm's thread workers are blob: URLs and block in Atomics.wait).
+  const trainer = page.workers().find((w) => /\/worker-[^/]*\.js/.test(w.url()));
   return (trainer ? trainer.evaluate(src) : page.evaluate(src)) as Promise<Stored>;
 }
 
@@ -78,42 +81,45 @@ async function waitState(page: Page, want: RegExp, timeout = 600_000): Promise<v
   await expect.poll(() => state.textContent(), { timeout, interval: 250 }).toMatch(want);
 }
 
-describe('runs survive a crashed tab and a reload', () => {
-  it('resumes from the checkpoint after the tab crashed mid-run and equals an uninterrupted run', async () => {
+describe('runs survive a closed tab and a reload', () => {
+  it('resumes from the checkpoint after the tab closed mid-run and equals an uninterrupted run', async () => {
     b = await launch('none');
     let page = b.page;
     await page.goto(`${baseUrl()}?${RUN}`);
-    await expect.poll(() => page.getByLabel('RL steps').inputValue(), { timeout: 60_000 }).toBe('40');
+    await expect.poll(() => page.getByLabel('RL steps').inputValue(), { timeout: 60_000 }).toBe(String(N));
     await page.getByRole('button', { name: /^Start/ }).click();
-    // Wait until storage holds the step-25 checkpoint and rows past it: then the tab goes away
+    // Wait until storage holds a checkpoint and rows past it: then the tab goes away
     // mid-run, with no pause, so nothing but the streamed records is saved.
     await expect
       .poll(
         async () => {
           const s = await stored(page);
           const r = s.runs[0];
-          return r && r.checkpointStep === 25 && r.step > 25 && r.state === 'running';
+          return r && (r.checkpointStep ?? 0) >= 25 && r.step > r.checkpointStep! && r.state === 'running';
         },
         { timeout: 900_000, interval: 500 },
       )
       .toBe(true);
     const before = (await stored(page)).runs[0].step;
-    // The tab crashes (on the renderer's IO thread: a busy main thread cannot delay it), and the lab
-    // is opened again in a new tab of the same browser profile.
-    const cdp = await b.context.newCDPSession(b.page);
-    await cdp.send('Page.crash').catch(() => undefined);
+    // The tab goes away mid-run, without its beforeunload handlers, and the lab is opened again in
+    // a new tab of the same browser profile. (CDP's Page.crash took the whole browser down with the
+    // tab in this Chromium, so the tab is closed instead; storage holds only what was streamed.)
+    const old = page;
     page = await b.context.newPage();
     page.on('pageerror', (e) => b?.logs.push(`[pageerror] ${e.message}`));
+    await old.close({ runBeforeUnload: false });
     await page.goto(`${baseUrl()}?${RUN}`);
     await waitState(page, /^paused$/, 120_000);
     const details = page.getByLabel('Progress details');
     const reached = stepOf((await details.textContent()) ?? '');
     expect(reached).toBeGreaterThanOrEqual(before); // not "paused · step 1"
-    expect(reached).toBeLessThan(40);
+    expect(reached).toBeLessThan(N);
+    const ck = (await stored(page)).runs[0].checkpointStep!;
+    expect(ck % 25).toBe(0);
     const notice = page.getByLabel('Run notice');
-    const lost = reached - 25;
+    const lost = reached - ck;
     expect(await notice.textContent()).toBe(
-      `Training stopped at step ${reached} when the page closed. Resume continues from the checkpoint at step 25 and trains the ${lost} step${lost === 1 ? '' : 's'} after it again.`,
+      `Training stopped at step ${reached} when the page closed. Resume continues from the checkpoint at step ${ck} and trains the ${lost} step${lost === 1 ? '' : 's'} after it again.`,
     );
     // The settings are not locked by a paused run.
     expect(await page.getByLabel('RL steps').isDisabled()).toBe(false);
@@ -130,7 +136,7 @@ describe('runs survive a crashed tab and a reload', () => {
     await doneRuns(1);
     await waitState(page, /^done$/);
     expect(await notice.textContent()).toMatch(
-      new RegExp(`^Resumed from the checkpoint at step 25: the ${lost} steps? after it (was|were) trained again`),
+      new RegExp(`^Resumed from the checkpoint at step ${ck}: the ${lost} steps? after it (was|were) trained again`),
     );
     if (shots) await page.screenshot({ path: `${shots}/resume-done.png`, fullPage: true });
 
@@ -140,19 +146,19 @@ describe('runs survive a crashed tab and a reload', () => {
     await doneRuns(2);
     const s = await stored(page);
     const [resumed, straight] = s.runs.map((r) => r.id);
-    expect(s.rows[resumed].map((r) => r.step)).toEqual([...Array(40).keys()].map((i) => i + 1));
-    const after = (rows: Row[]) => withoutTime(rows.filter((r) => r.step > 25));
+    expect(s.rows[resumed].map((r) => r.step)).toEqual([...Array(N).keys()].map((i) => i + 1));
+    const after = (rows: Row[]) => withoutTime(rows.filter((r) => r.step > ck));
     expect(after(s.rows[resumed])).toEqual(after(s.rows[straight]));
     expect(withoutTime(s.rows[resumed])).toEqual(withoutTime(s.rows[straight]));
     expect(s.evals[resumed]).toEqual(s.evals[straight]);
-    expect(s.runs[0]).toMatchObject({ step: 40, state: 'done', checkpointStep: 40 });
+    expect(s.runs[0]).toMatchObject({ step: N, state: 'done', checkpointStep: N });
     expect(b.logs.filter((l) => /pageerror/.test(l))).toEqual([]);
   }, 2_400_000);
 
   it('imports a run file as a new run that survives a reload; other files get a message that says what they are', async () => {
     b = await launch('none');
     const page = b.page;
-    await page.goto(`${baseUrl()}?${RUN.replace('steps=40', 'steps=3').replace('evalEvery=10', 'evalEvery=3')}`);
+    await page.goto(`${baseUrl()}?${RUN.replace(`steps=${N}`, 'steps=3').replace('evalEvery=10', 'evalEvery=3')}`);
     await expect.poll(() => page.getByLabel('RL steps').inputValue(), { timeout: 60_000 }).toBe('3');
     await page.getByRole('button', { name: /^Start/ }).click();
     await waitState(page, /^done$/);

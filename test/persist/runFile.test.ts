@@ -206,6 +206,22 @@ describe('results.json and checkpoint headers share the schemas', () => {
       /run\.crlrun: \(file\): this is a ContextRL Lab run file \(\.crlrun\), not a results\.json/,
     );
     expect(problems(() => parseResultsJson(enc('{"rows":[]}'), 'r.json'))).toMatch(/must be a list of rows/);
+    // A loss row (probe/ca_loss, in nats) may exceed 1, never go below 0.
+    const loss = (v: number) => enc(`[{"method":"grpo","seed":1,"benchmark":"probe/ca_loss","accuracy":${v}}]`);
+    expect(parseResultsJson(loss(1.08), 'results.json')[0].accuracy).toBe(1.08);
+    expect(problems(() => parseResultsJson(loss(-0.5), 'results.json'))).toBe(
+      'results.json: [0].accuracy: must be finite and >= 0 (a loss) (got -0.5)',
+    );
+  });
+
+  it("a run file's evaluations may hold losses above 1 (probe/ca_loss), accuracies only in [0, 1]", () => {
+    const run = fullRun();
+    run.evals = [{ step: 2, accuracies: { 'probe/ca_loss': 1.08, 'probe/selection': 0.5 } }];
+    expect(decodeRunFile(encodeRunFile(run)).evals[0].accuracies['probe/ca_loss']).toBe(1.08);
+    run.evals = [{ step: 2, accuracies: { 'probe/selection': 1.08 } }];
+    expect(problems(() => decodeRunFile(encodeRunFile(run)))).toMatch(
+      /evals\[0\]\.accuracies\.probe\/selection: must be a number in \[0, 1\] \(a loss: finite and >= 0\) or null \(got 1\.08\)/,
+    );
   });
 
   it("a run checkpoint's header is validated: a tensor past the payload, a bogus config", () => {

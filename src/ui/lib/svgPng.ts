@@ -1,4 +1,4 @@
-/** Renders an on-page SVG (a recharts chart) to a PNG blob, on a white background. */
+/** Renders an on-page SVG (a chart) to a PNG blob, on a white background. */
 export async function svgToPng(svg: SVGSVGElement, scale = 2): Promise<Blob> {
   const { width, height } = svg.getBoundingClientRect();
   const clone = svg.cloneNode(true) as SVGSVGElement;
