@@ -87,12 +87,18 @@ describe('grounding view in Chromium on WebGPU', () => {
     await page.getByRole('button', { name: /^Start/ }).click();
     await expect.poll(() => state.textContent(), { timeout: 400_000 }).toBe('done');
     await grounding.getByLabel('Compare with').selectOption({ index: 1 });
-    await expect.poll(() => grounding.getByLabel('C+ heat map').count(), { timeout: 120_000 }).toBe(2);
-    expect(await grounding.getByRole('region', { name: /^Grounding of #/ }).count()).toBe(2);
-    await expect.poll(() => grounding.getByLabel('Decisive share').count()).toBe(2);
+    const columns = grounding.getByRole('region', { name: /^Grounding of #/ });
+    await expect.poll(() => columns.count(), { timeout: 120_000 }).toBe(2);
+    if (shots) await grounding.screenshot({ path: `${shots}/grounding-two-runs-early.png` });
+    for (const i of [0, 1])
+      await expect.poll(() => columns.nth(i).getByLabel('C+ heat map').count(), { timeout: 120_000 }).toBe(1);
+    await expect.poll(() => grounding.getByLabel('Decisive share', { exact: true }).count()).toBe(2);
     await panelShot('grounding-two-runs', 'Grounding');
 
-    // grounding/decisive_share is charted with the other curves.
+    // grounding/decisive_share is charted with the other curves, in the group 'Where the model looks'.
+    const group = page.getByRole('region', { name: 'Where the model looks', exact: true });
+    const toggle = group.getByRole('button', { name: /Where the model looks/ });
+    if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
     const chart = page.getByRole('figure', { name: 'grounding/decisive_share', exact: true });
     await expect
       .poll(async () => Number((await chart.getAttribute('data-points')) ?? 0), { timeout: 30_000 })

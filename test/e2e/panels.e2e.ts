@@ -19,7 +19,7 @@ async function shot(name: string, fullPage = false) {
 }
 async function panelShot(name: string, panel: string) {
   if (!shots || !b) return;
-  const region = b.page.getByRole('region', { name: panel });
+  const region = b.page.getByRole('region', { name: panel, exact: true });
   await region.scrollIntoViewIfNeeded();
   await region.screenshot({ path: `${shots}/${name}.png` });
 }
@@ -82,7 +82,7 @@ describe('panels in Chromium on WebGPU', () => {
     await panelShot('panel-configuration', 'Configuration');
 
     // Open the hardest distractor from the selection panel and read the model's choice.
-    const selection = page.getByRole('region', { name: 'Selection' });
+    const selection = page.getByRole('region', { name: 'Selection', exact: true });
     await expect
       .poll(() => selection.getByRole('list', { name: /Hardest distractors/ }).count(), { timeout: 240_000 })
       .toBe(1);
