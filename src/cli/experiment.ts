@@ -173,7 +173,8 @@ async function main() {
     path.join(flags.out, 'config.json'),
     JSON.stringify({ preset: presetName, methods, seeds, config }, null, 2) + '\n',
   );
-  // docs/PERFORMANCE.md: replicas measured faster here for every preset (nothing to batch with one seed).
+  // Replicas give the same rows; on a CPU they cost about what the runs in a row cost, on a GPU they
+  // cut the kernels per run (docs/RESULTS.md section 6.4). Nothing to batch with one seed.
   const run = flags.replicas && seeds.length > 1 ? runExperimentReplicas : runExperiment;
   await run(
     { preset, config, methods, seeds, baseModel, warmStart },
