@@ -18,11 +18,18 @@ export interface ImportError {
   message: string;
 }
 
+/** The domains and benchmarks a pair set holds, for its filters (a big set's are made in the pairs worker). */
+export interface PairFacets {
+  domains: string[];
+  benchmarks: string[];
+}
+
 export interface PairSource {
   name: string;
   pairs: Pair[];
   funnel?: Funnel;
   errors: ImportError[];
+  facets?: PairFacets;
 }
 
 export interface InspectorSlice {

@@ -206,10 +206,11 @@ describe('pairs files', () => {
     const file = path.join(dir, 'big.jsonl');
     writeFileSync(file, text);
     await page.getByLabel('Import pairs (JSONL)').setInputFiles(file);
-    rmSync(dir, { recursive: true, force: true });
+    // The file is read in the pairs worker, after the picker returns: it stays until the import ends.
     await expect
       .poll(() => page.getByRole('option', { name: 'imported: big.jsonl' }).count(), { timeout: 300_000 })
       .toBe(1);
+    rmSync(dir, { recursive: true, force: true });
     expect(await page.evaluate(() => (window as unknown as { sawProgress?: boolean }).sawProgress)).toBe(true);
     const maxGap = await page.evaluate(() => {
       const w = window as unknown as { maxGap: number; watching: boolean };

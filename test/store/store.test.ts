@@ -6,7 +6,7 @@ import { seriesPoints } from '../../src/store/series.ts';
 import { useBackendStore } from '../../src/store/backend.ts';
 import { defaultRunConfig } from '../../src/store/configSpec.ts';
 import { accuracyOverTime, flipCount, hardestByDelta, mostFlipping, recordAt } from '../../src/ui/lib/selection.ts';
-import { filterPairs } from '../../src/ui/lib/pairFilter.ts';
+import { filterPairs, pairFacets, pairLookup } from '../../src/ui/lib/pairFilter.ts';
 import { DEFAULT_FILTERS } from '../../src/store/inspector.ts';
 import { evalSeries, mergeRuns, orderMetrics } from '../../src/ui/lib/chartData.ts';
 import { probeVsTask, rowsFromRuns } from '../../src/ui/lib/comparison.ts';
@@ -152,6 +152,40 @@ describe('selection views', () => {
     expect(filterPairs(pairs, { ...DEFAULT_FILTERS, hardness: 'easy', outcome: 'right' }, s).map((p) => p.id)).toEqual([
       'p3',
     ]);
+    expect(filterPairs(pairs, DEFAULT_FILTERS, s)).toBe(pairs); // no filter: the set itself, not a copy
+    const tagged = [
+      { ...pairs[0], meta: { benchmark: 'trace/hard' } },
+      { ...pairs[1], domain: 'document' as const, meta: { split: 'needle' } },
+      { ...pairs[2], meta: { benchmark: 'trace/hard' } },
+      pairs[3],
+    ];
+    expect(pairFacets(tagged)).toEqual({ domains: ['trace', 'document'], benchmarks: ['trace/hard', 'needle'] });
+  });
+
+  it('looks pairs up by id: a probe pair wins over a source, a later source over an earlier one', () => {
+    const mk = (id: string, query: string): Pair => ({
+      id,
+      domain: 'trace',
+      query,
+      answer: 'a',
+      negativeAnswer: 'b',
+      positive: 'x',
+      negative: 'y',
+      decisivePositive: [],
+      decisiveNegative: [],
+      hardness: 'hard',
+      meta: {},
+    });
+    const early = { pairs: [mk('a', 'early a'), mk('b', 'early b')] };
+    const late = { pairs: [mk('b', 'late b'), mk('c', 'late c')] };
+    const look = pairLookup([early, late], [undefined, [mk('c', 'probe c')]]);
+    expect(look.get('a')?.query).toBe('early a');
+    expect(look.get('b')?.query).toBe('late b');
+    expect(look.get('c')?.query).toBe('probe c');
+    expect(look.get('zz')).toBeUndefined();
+    expect(look.first()?.query).toBe('early a');
+    expect(pairLookup([{ pairs: [] }], [[mk('p', 'probe p')]]).first()?.query).toBe('probe p');
+    expect(pairLookup([], []).first()).toBeUndefined();
   });
 });
 

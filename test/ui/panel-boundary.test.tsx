@@ -98,7 +98,10 @@ const CASES: [string, () => void][] = [
   [
     'Pair inspector',
     () =>
-      useInspectorStore.setState({ sources: { x: { name: 'x', pairs: null as never, errors: [] } }, sourceName: 'x' }),
+      useInspectorStore.setState({
+        sources: { x: { name: 'x', pairs: [null] as never, errors: [] } },
+        sourceName: 'x',
+      }),
   ],
   ['Grounding', () => brokenRun({ probe: [{ id: { not: 'a string' }, hardness: 'hard' }] })],
   // A finished run whose final evaluation lost its numbers.

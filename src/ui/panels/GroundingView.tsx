@@ -159,7 +159,7 @@ function GroundingViewBody() {
   const [second, setSecond] = useState<string>('');
   const runA = runs.find((r) => r.id === (first || activeId));
   const runB = runs.find((r) => r.id === second && r.id !== runA?.id);
-  const pair = (pairId ? known.get(pairId) : undefined) ?? runA?.probe?.[0] ?? known.values().next().value;
+  const pair = (pairId ? known.get(pairId) : undefined) ?? runA?.probe?.[0] ?? known.first();
   const runOptions = (value: string, onChange: (v: string) => void, label: string, none: string) => (
     <label className="inline">
       {label}

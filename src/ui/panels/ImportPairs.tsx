@@ -7,7 +7,7 @@ import { addPairSource, selectPair } from '../../store/inspector.ts';
 import { importPairsFile } from '../lib/pairImport.ts';
 
 export function ImportPairs() {
-  const [busy, setBusy] = useState<{ name: string; done: number; total: number } | null>(null);
+  const [busy, setBusy] = useState<{ name: string; done: number; total: number; receiving?: boolean } | null>(null);
   return (
     <>
       <label className="file-button">
@@ -23,8 +23,10 @@ export function ImportPairs() {
             if (!f) return;
             setBusy({ name: f.name, done: 0, total: 0 });
             try {
-              const r = await importPairsFile(f, (done, total) => setBusy({ name: f.name, done, total }));
-              addPairSource({ name: `imported: ${f.name}`, pairs: r.pairs, errors: r.errors });
+              const r = await importPairsFile(f, (done, total, phase) =>
+                setBusy({ name: f.name, done, total, receiving: phase === 'receiving' }),
+              );
+              addPairSource({ name: `imported: ${f.name}`, pairs: r.pairs, errors: r.errors, facets: r.facets });
               selectPair(r.pairs[0]?.id ?? null);
             } catch (err) {
               const message = `the file could not be read: ${(err as Error).message ?? String(err)}`;
@@ -37,8 +39,10 @@ export function ImportPairs() {
       </label>
       {busy ? (
         <span className="progress-inline" role="status" aria-label="Import progress">
-          Reading {busy.name}
-          {busy.total ? `: ${busy.done.toLocaleString()} of ${busy.total.toLocaleString()} lines` : '…'}{' '}
+          {busy.receiving ? 'Loading' : 'Reading'} {busy.name}
+          {busy.total
+            ? `: ${busy.done.toLocaleString()} of ${busy.total.toLocaleString()} ${busy.receiving ? 'pairs' : 'lines'}`
+            : '…'}{' '}
           <progress max={busy.total || 1} value={busy.total ? busy.done : undefined} />
         </span>
       ) : null}

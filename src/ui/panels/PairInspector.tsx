@@ -20,12 +20,13 @@ import { FunnelView } from '../components/FunnelView.tsx';
 import { Empty, Panel, guardPanel } from '../components/Panel.tsx';
 import { PairView } from '../components/PairView.tsx';
 import { VirtualList } from '../components/VirtualList.tsx';
-import { benchmarkOf, filterPairs, outcomeOf } from '../lib/pairFilter.ts';
+import { filterPairs, outcomeOf, pairFacets, pairLookup, type PairLookup } from '../lib/pairFilter.ts';
 import { probePairsOffThread, samplePairsOffThread } from '../lib/pairImport.ts';
 import { probeSourceName } from '../lib/pairSources.ts';
 import { ImportPairs } from './ImportPairs.tsx';
 
 const SAMPLE_N = 40;
+const NO_PAIRS: Pair[] = [];
 /** One row of the pair list (id and tags, then the query): fixed, so the list can be virtual. */
 const PAIR_ROW_PX = 46;
 const EMPTY_SELECTION: Record<string, SelectionRecord[]> = {};
@@ -58,15 +59,17 @@ function Select({
 }
 
 /** Every pair the page knows, by id: the sources' pairs and the runs' probe sets. */
-export function useKnownPairs(): Map<string, Pair> {
+export function useKnownPairs(): PairLookup {
   const sources = useInspectorStore((s) => s.sources);
   const runs = useRunsStore((s) => s.runs);
-  return useMemo(() => {
-    const m = new Map<string, Pair>();
-    for (const s of Object.values(sources)) for (const p of s.pairs) m.set(p.id, p);
-    for (const r of Object.values(runs)) for (const p of r.probe ?? []) m.set(p.id, p);
-    return m;
-  }, [sources, runs]);
+  return useMemo(
+    () =>
+      pairLookup(
+        Object.values(sources),
+        Object.values(runs).map((r) => r.probe),
+      ),
+    [sources, runs],
+  );
 }
 
 function PairInspectorBody() {
@@ -95,7 +98,7 @@ function PairInspectorBody() {
         if (r.missing) return;
         const now = useInspectorStore.getState();
         addPairSource(
-          { name: probeName, pairs: r.pairs, errors: r.errors },
+          { name: probeName, pairs: r.pairs, errors: r.errors, facets: r.facets },
           !now.sources[now.sourceName] || now.sourceName.startsWith('selection probe'),
         );
       });
@@ -111,10 +114,13 @@ function PairInspectorBody() {
   }, [domain, seed, knobs, sampleName, sources, probeName, probeConfig]);
 
   const source = sources[sourceName];
-  const pairs = source?.pairs ?? [];
-  const shown = filterPairs(pairs, filters, selection);
-  const benchmarks = ['any', ...new Set(pairs.map(benchmarkOf).filter(Boolean))];
-  const domains = ['any', ...new Set(pairs.map((p) => p.domain))];
+  const pairs = source?.pairs ?? NO_PAIRS;
+  // Each of these walks every pair of the set (100,000 for a big import): once per change, not per render.
+  const shown = useMemo(() => filterPairs(pairs, filters, selection), [pairs, filters, selection]);
+  const facets = useMemo(() => source?.facets ?? pairFacets(pairs), [source, pairs]);
+  const benchmarks = useMemo(() => ['any', ...facets.benchmarks], [facets]);
+  const domains = useMemo(() => ['any', ...facets.domains], [facets]);
+  const scrollTo = useMemo(() => (pairId ? shown.findIndex((p) => p.id === pairId) : undefined), [shown, pairId]);
   const open = pairId ? known.get(pairId) : undefined;
   const set =
     <K extends keyof PairFilters>(k: K) =>
@@ -189,7 +195,7 @@ function PairInspectorBody() {
               label="Pairs"
               className="pairs"
               keyOf={(p) => p.id}
-              scrollTo={pairId ? shown.findIndex((p) => p.id === pairId) : undefined}
+              scrollTo={scrollTo}
             >
               {(p) => {
                 const o = outcomeOf(p, selection);
