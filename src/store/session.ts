@@ -259,6 +259,33 @@ export function startRun(): string | null {
   return newRun(client, r && (r.state === 'paused' || r.state === 'idle') ? r : undefined);
 }
 
+/**
+ * What the run queue (src/store/queue.ts) needs: a new run with exactly this config (shown in the
+ * form), resuming a stopped run by id (made active), pausing one by id.
+ */
+export const queueActions = {
+  start(config: RunConfig): { id: string } | { error: string } {
+    loadConfig(config);
+    const blocked = startBlocker();
+    if (blocked || !client) return { error: blocked ?? 'The training runtime is not connected yet.' };
+    const r = activeRun();
+    if (r && isLive(r)) return { error: `“${r.name}” is training: pause it first.` };
+    return { id: newRun(client) };
+  },
+  resume(runId: string): boolean {
+    const r = useRunsStore.getState().runs[runId];
+    if (!r || !client || (r.state !== 'paused' && r.state !== 'idle')) return false;
+    setActiveRun(runId);
+    loadConfig(r.config);
+    continueRun(r, 'resume');
+    return true;
+  },
+  pause(runId: string): void {
+    const r = useRunsStore.getState().runs[runId];
+    if (r && client && isLive(r)) client.post({ type: 'pause', runId });
+  },
+};
+
 export function pauseRun(): void {
   const r = activeRun();
   if (r && client && isLive(r)) client.post({ type: 'pause', runId: r.id });

@@ -3,7 +3,8 @@ import { createLabClient } from '../worker/client.ts';
 import { rememberedChoice, useBackendStore } from '../store/backend.ts';
 import { configQuery, loadConfigFromUrl, useConfigStore, dismissUrlWarnings } from '../store/config.ts';
 import { useRunsStore } from '../store/runs.ts';
-import { connect, useSessionStore } from '../store/session.ts';
+import { connect, queueActions, useSessionStore } from '../store/session.ts';
+import { bindQueue } from '../store/queue.ts';
 import { startPersistence } from '../store/persistence.ts';
 import { BackendBadge } from './components/BackendBadge.tsx';
 import { Panel, PanelBoundary } from './components/Panel.tsx';
@@ -28,6 +29,7 @@ function boot(): void {
   loadConfigFromUrl(location.search);
   const client = createLabClient();
   connect(client);
+  bindQueue(queueActions); // an ablation series continues with the next run when one finishes
   const config = useConfigStore.getState().config;
   // The backend setting (auto: the runtime times a step of this config on WebGPU and wasm).
   client.post({

@@ -24,6 +24,7 @@ import {
   type ChainLink,
 } from '../lib/comparison.ts';
 import { pct } from '../lib/format.ts';
+import { AblationRunner } from './AblationRunner.tsx';
 import { compare } from '../lib/stats.ts';
 
 /** The repository's measured ablations (docs/results/<name>/results.json), fetched when opened. */
@@ -366,6 +367,7 @@ function ComparisonViewBody() {
           {methodsOf(rows).length >= 2 ? <ChainView rows={rows} /> : null}
         </>
       )}
+      <AblationRunner />
     </Panel>
   );
 }
