@@ -43,7 +43,49 @@ export interface ChildResult {
   skipped?: string[];
   checks: string[];
   profiles: { preset: PresetName; phase: Phase; kernels: { name: string; ms: number; count: number }[] }[];
+  /** Workloads that failed (the rest of the backend's rows are still reported before it). */
+  failed?: { preset: PresetName; replicas: number; error: string }[];
   error?: string;
+}
+
+/** What the tfjs wasm module prints or throws when it aborts (XNNPACK's status 6 is out of memory). */
+const WASM_ABORT = /Aborted\(|out of memory|Cannot enlarge memory|memory access out of bounds|status 6/i;
+
+/** Keeps the last lines this process writes to stdout and stderr (the wasm module prints its abort there). */
+function watchOutput(): { text(): string; stop(): void } {
+  let tail = '';
+  const streams = [process.stdout, process.stderr];
+  const originals = streams.map((st) => st.write.bind(st));
+  streams.forEach((st, i) => {
+    st.write = ((chunk: unknown, ...rest: unknown[]) => {
+      tail = (tail + String(chunk)).slice(-4000);
+      return (originals[i] as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof st.write;
+  });
+  return {
+    text: () => tail,
+    stop: () => streams.forEach((st, i) => (st.write = originals[i] as typeof st.write)),
+  };
+}
+
+/**
+ * What a failed workload's error means, in a line. On wasm a model that does not fit its 4 GB heap
+ * surfaces as an abort from the module (XNNPACK's "out of memory" status) and then as unrelated
+ * TypeErrors; say that instead.
+ */
+export function explainFailure(
+  backend: NodeBackend,
+  replicas: number,
+  e: unknown,
+  printed = '',
+): { error: string; fatal: boolean } {
+  const text = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  if (backend === 'wasm' && WASM_ABORT.test(`${text}\n${printed}`))
+    return {
+      error: `out of wasm memory (4 GB heap) with ${replicas} replica${replicas === 1 ? '' : 's'}: time fewer replicas at once (${text.split('\n')[0].slice(0, 80)})`,
+      fatal: true, // an aborted wasm module cannot run anything else
+    };
+  return { error: text.split('\n')[0], fatal: false };
 }
 
 /** Selects the backend; returns the badge label and the adapter name. */
@@ -140,29 +182,42 @@ export async function runChild(req: ChildRequest, progress: (msg: string) => voi
             out.profiles.push({ preset, phase, kernels });
           }
         : undefined;
+      const timeOne = (R: number, onProgress: (m: string) => void): Promise<(PhaseTiming | ReplicaTiming)[]> =>
+        R === 1
+          ? runWorkload(shape, {
+              warmup: req.warmup,
+              reps: req.reps,
+              phases: req.phases,
+              onProgress,
+              onCheck: req.checkDir
+                ? (c) => {
+                    out.checks.push(writeCheck(req.checkDir as string, preset, c));
+                  }
+                : undefined,
+              profile,
+            })
+          : runReplicaWorkload(shape, R, {
+              warmup: req.warmup,
+              reps: req.reps,
+              phases: req.phases,
+              onProgress,
+              profile,
+            });
       for (const R of req.replicas ?? [1]) {
         const onProgress = (m: string) => progress(`${req.backend} ${preset} ${m}`);
-        const timings =
-          R === 1
-            ? await runWorkload(shape, {
-                warmup: req.warmup,
-                reps: req.reps,
-                phases: req.phases,
-                onProgress,
-                onCheck: req.checkDir
-                  ? (c) => {
-                      out.checks.push(writeCheck(req.checkDir as string, preset, c));
-                    }
-                  : undefined,
-                profile,
-              })
-            : await runReplicaWorkload(shape, R, {
-                warmup: req.warmup,
-                reps: req.reps,
-                phases: req.phases,
-                onProgress,
-                profile,
-              });
+        let timings: (PhaseTiming | ReplicaTiming)[];
+        const printed = watchOutput();
+        try {
+          timings = await timeOne(R, onProgress);
+        } catch (e) {
+          const f = explainFailure(req.backend, R, e, printed.text());
+          (out.failed ??= []).push({ preset, replicas: R, error: f.error });
+          progress(`${req.backend} ${preset} R=${R}: ${f.error}`);
+          if (f.fatal) return out;
+          continue;
+        } finally {
+          printed.stop();
+        }
         out.results.push({ preset, timings });
       }
     }

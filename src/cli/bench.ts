@@ -394,6 +394,21 @@ async function main(): Promise<void> {
           .join(', ')}`,
       );
     rows.push(...childRows(r));
+    for (const f of r.failed ?? []) {
+      log(`node ${backend} ${f.preset} R=${f.replicas}: ${f.error}`);
+      rows.push({
+        where: 'node',
+        backend,
+        preset: f.preset,
+        phase: phases[0],
+        replicas: f.replicas,
+        ms_median: NaN,
+        tokens_per_s: NaN,
+        ms: [],
+        tokens: 0,
+        error: f.error,
+      });
+    }
     if (r.error && r.results.length === 0)
       rows.push({
         where: 'node',

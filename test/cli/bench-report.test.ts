@@ -1,6 +1,7 @@
 /** The benchmark's target lines (bench-report.ts headline): which comparison each machine gets, and met / MISSED. */
 import { describe, expect, it } from 'vitest';
 import { addRatios, formatTable, headline, type BenchRow } from '../../src/cli/bench-report.ts';
+import { explainFailure } from '../../src/cli/bench-node.ts';
 
 const row = (
   where: BenchRow['where'],
@@ -89,5 +90,31 @@ describe('bench targets', () => {
     });
     expect(table).toMatch(/ 1000 \(125\) \|/);
     expect(table).toContain('0.75x');
+  });
+});
+
+describe('a failed bench workload', () => {
+  it('says an aborted wasm module ran out of its 4 GB heap, and that nothing more can run on it', () => {
+    const f = explainFailure('wasm', 8, new Error('Aborted(). Build with -sASSERTIONS for more info.'));
+    expect(f.fatal).toBe(true);
+    expect(f.error).toBe(
+      'out of wasm memory (4 GB heap) with 8 replicas: time fewer replicas at once (Error: Aborted(). Build with -sASSERTIONS for more info.)',
+    );
+  });
+  it('passes other errors on as their first line, and the next workload still runs', () => {
+    expect(explainFailure('wasm', 1, new TypeError('x is undefined\n  at y'))).toEqual({
+      error: 'TypeError: x is undefined',
+      fatal: false,
+    });
+    expect(explainFailure('cpu', 8, new Error('Aborted()')).fatal).toBe(false);
+  });
+  it('reads the abort the wasm module printed when the error that surfaces is unrelated', () => {
+    const printed = 'XNN status for xnn_create_fully_connected_nc_f32 is not successful. Got status 6.\nAborted()\n';
+    const f = explainFailure('wasm', 8, new TypeError("Cannot read properties of undefined (reading 'map')"), printed);
+    expect(f).toEqual({
+      error:
+        "out of wasm memory (4 GB heap) with 8 replicas: time fewer replicas at once (TypeError: Cannot read properties of undefined (reading 'map'))",
+      fatal: true,
+    });
   });
 });
