@@ -4,7 +4,7 @@ import { act } from 'react';
 import { createRoot, type Root } from 'react-dom/client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isConfigValid, useConfigStore } from '../../src/store/config.ts';
-import { LESSONS, TeachingPanel, lessonTime } from '../../src/ui/panels/TeachingPanel.tsx';
+import { LESSONS, TeachingPanel, lessonSeries, lessonTime } from '../../src/ui/panels/TeachingPanel.tsx';
 
 (globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
 let root: Root;
@@ -64,6 +64,22 @@ describe('guided presets', () => {
     }
     expect([...seen].sort()).toEqual(['contextrl', 'da-rl', 'da-sft', 'grpo']);
     expect(seeds.size).toBe(1);
+  });
+
+  it('"Run all" trains exactly the runs the lesson sets up, in order, as one series', () => {
+    for (const l of LESSONS.filter((x) => x.runs.length > 1)) {
+      const series = lessonSeries(l);
+      expect(series.map((x) => x.label)).toEqual(l.runs.map((r) => r.label));
+      for (const [i, item] of series.entries()) {
+        act(() => button(l.title).click());
+        act(() => button(new RegExp(`^Set up run ${i + 1}:`)).click());
+        expect(item.config, `${l.id} run ${i + 1}`).toEqual(config());
+      }
+    }
+    act(() => button('Why hard distractors matter').click());
+    act(() => button('Run all 3 one after another').click());
+    // no runtime in this test: the series says why it could not start, and the page goes on
+    expect(host.querySelector('[role="status"]')?.textContent).toBe('The training runtime is not connected yet.');
   });
 });
 

@@ -10,6 +10,7 @@ import { getPreset } from '../../config/presets.ts';
 import { stepCosts, useBackendStore } from '../../store/backend.ts';
 import { applyPreset } from '../../store/config.ts';
 import { presetConfig } from '../../store/configSpec.ts';
+import { startQueue, useQueueStore, type QueuedRun } from '../../store/queue.ts';
 import { Panel, guardPanel } from '../components/Panel.tsx';
 
 export interface LessonRun {
@@ -105,13 +106,33 @@ export function lessonTime(l: Lesson, status: Parameters<typeof stepCosts>[0]): 
     : `${l.runs.length} runs: ${formatEstimate(total / l.runs.length)} each, ${formatEstimate(total)} in all${where} here (from a timed step).`;
 }
 
+/** The lesson's runs as one series (the Comparison panel shows its progress bar). */
+export function lessonSeries(l: Lesson): QueuedRun[] {
+  return l.runs.map((r) => {
+    const base = presetConfig(l.preset);
+    return {
+      label: r.label,
+      config: { ...base, ...r.overrides, knobs: { ...base.knobs, ...(r.overrides.knobs ?? {}) } },
+    };
+  });
+}
+
 function TeachingPanelBody() {
   const [open, setOpen] = useState<{ id: string; run: number } | null>(null);
   const lesson = LESSONS.find((l) => l.id === open?.id);
   const status = useBackendStore((s) => s.status);
+  const seriesRunning = useQueueStore((s) => s.queue?.state === 'running');
+  const [seriesNote, setSeriesNote] = useState<string | null>(null);
+  const runAll = (l: Lesson) => {
+    const why = startQueue(l.title, lessonSeries(l));
+    setSeriesNote(
+      why ?? `Training the ${l.runs.length} runs one after another: the Comparison panel shows the series’ progress.`,
+    );
+  };
   const setUp = (l: Lesson, run: number) => {
     applyPreset(l.preset, l.runs[run].overrides);
     setOpen({ id: l.id, run });
+    setSeriesNote(null);
   };
   return (
     <Panel name="Guided presets">
@@ -147,6 +168,18 @@ function TeachingPanelBody() {
                 </li>
               ))}
             </ol>
+          ) : null}
+          {lesson.runs.length > 1 ? (
+            <p>
+              <button type="button" onClick={() => runAll(lesson)} disabled={seriesRunning}>
+                Run all {lesson.runs.length} one after another
+              </button>{' '}
+              {seriesNote ? (
+                <span className="help" role="status">
+                  {seriesNote}
+                </span>
+              ) : null}
+            </p>
           ) : null}
           <ul>
             {lesson.watch.map((w) => (
