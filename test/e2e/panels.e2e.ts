@@ -142,7 +142,7 @@ describe('panels in Chromium on WebGPU', () => {
     expect(await alert.textContent()).toBe('groupSize must be an integer in [2, 64] (got 1)');
     expect(await page.getByRole('button', { name: /^Start/ }).isDisabled()).toBe(true);
     await page.getByRole('button', { name: 'Why hard distractors matter' }).click();
-    expect(await page.getByLabel('G (group size)').inputValue()).toBe('8');
+    expect(await page.getByLabel('G (group size)').inputValue()).toBe('4');
     await expect.poll(() => page.getByLabel('What to watch').count()).toBe(1);
     await panelShot('panel-guided', 'Guided presets');
     const inspector = page.getByRole('region', { name: 'Pair inspector' });

@@ -28,14 +28,15 @@ export interface Lesson {
   watch: string[];
 }
 
-/** The ablation's training settings at a size a CPU finishes in minutes per run (same seed for every run). */
+/**
+ * The record's ablation settings (the ablation-trace preset: the bundled trace model, half the
+ * example budget on hard pairs, lambda 5, lr 1e-3, held-out content) cut to 300 RL steps and 200
+ * evaluation items and probe pairs, so that a lesson's runs finish in about ten minutes on a 2-core
+ * CPU with wasm (docs/RESULTS.md, section 7.6).
+ */
 const SMALL_ABLATION: Partial<RunConfig> = {
   steps: 300,
-  evalEvery: 100,
-  pairShare: 0.5,
-  lambda: 5,
-  learningRate: 1e-3,
-  budgetUnit: 'examples',
+  evalEvery: 150,
   probePairs: 200,
   evalItems: 200,
 };
@@ -44,7 +45,7 @@ export const LESSONS: readonly Lesson[] = [
   {
     id: 'hard-distractors',
     title: 'Why hard distractors matter',
-    preset: 'trace-default',
+    preset: 'ablation-trace',
     runs: [
       { label: 'contextrl, hard pairs', overrides: { ...SMALL_ABLATION, method: 'contextrl', pairHardness: 'hard' } },
       { label: 'contextrl, easy pairs', overrides: { ...SMALL_ABLATION, method: 'contextrl', pairHardness: 'easy' } },
@@ -62,7 +63,7 @@ export const LESSONS: readonly Lesson[] = [
   {
     id: 'ablation',
     title: 'The ablation: is it the data or the objective?',
-    preset: 'trace-default',
+    preset: 'ablation-trace',
     runs: [
       { label: 'grpo', overrides: { ...SMALL_ABLATION, method: 'grpo' } },
       { label: 'da-rl (the pairs as RL prompts)', overrides: { ...SMALL_ABLATION, method: 'da-rl' } },
