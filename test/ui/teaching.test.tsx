@@ -91,10 +91,10 @@ describe('how long a lesson takes here', () => {
       name: 'wasm',
       choice: { mode: 'auto', timings: [{ batch: 1, webgpuMs: NaN, wasmMs: 1000 }] },
     } as unknown as Parameters<typeof lessonTime>[1];
-    // One point, proportional: ablation-trace's 32 prompts per step cost 32 s; 300 steps, 3 evaluations
-    // (0, 150, 300) and 60 probes (every 5 steps) are 300 + 4.5 + 6 = 310.5 steps: 2.8 h a run.
+    // One point, proportional: ablation-trace's 32 prompts per step cost 32 s; 150 steps, 3 evaluations
+    // (0, 75, 150) and 30 probes (every 5 steps) are 150 + 4.5 + 3 = 157.5 steps: 84 min a run.
     expect(lessonTime(lesson, status)).toBe(
-      '3 runs: about 2.8 h each, about 8.3 h in all on wasm here (from a timed step).',
+      '3 runs: about 84 min each, about 4.2 h in all on wasm here (from a timed step).',
     );
   });
 });
