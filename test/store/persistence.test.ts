@@ -9,7 +9,6 @@ import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig, setField } from '../../src/store/config.ts';
 import { useMetricsStore } from '../../src/store/metrics.ts';
-import { flushQueuedMessages } from '../../src/store/coalesce.ts';
 import { RETRY_MS, flushPersistence, importRun, startPersistence } from '../../src/store/persistence.ts';
 import { setActiveRun, useRunsStore } from '../../src/store/runs.ts';
 import {
@@ -25,29 +24,9 @@ import {
 import { RunStore } from '../../src/persist/db.ts';
 import { decodeRunFile, encodeRunFile } from '../../src/persist/runFile.ts';
 import { withDefaults } from '../../src/config/run-config.ts';
-import type { LabClient } from '../../src/worker/client-types.ts';
-import type { FromWorker, ToWorker } from '../../src/worker/protocol.ts';
+import type { ToWorker } from '../../src/worker/protocol.ts';
+import { FakeClient } from './fake-client.ts';
 import { fillQuotaAt, rows, runCheckpoint } from '../persist/helpers.ts';
-
-/** The runtime as a list of the messages the page posted; the test plays the worker's side. */
-class FakeClient implements LabClient {
-  where = 'worker' as const;
-  posted: ToWorker[] = [];
-  private listeners = new Set<(m: FromWorker) => void>();
-  post(msg: ToWorker): void {
-    this.posted.push(msg);
-  }
-  subscribe(l: (m: FromWorker) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  /** Delivers a message as the worker would, past the page's render batching (test/store/coalesce.test.ts covers that). */
-  emit(m: FromWorker): void {
-    for (const l of this.listeners) l(m);
-    flushQueuedMessages();
-  }
-  terminate(): void {}
-}
 
 const CONFIG = withDefaults({ seed: 3, steps: 40, evalEvery: 10, batchSize: 2, groupSize: 2 });
 let disconnect: () => void = () => undefined;

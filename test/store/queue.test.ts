@@ -7,7 +7,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { withDefaults } from '../../src/config/run-config.ts';
 import { loadConfig, useConfigStore } from '../../src/store/config.ts';
-import { flushQueuedMessages } from '../../src/store/coalesce.ts';
 import {
   QUEUE_KEY,
   ablationItems,
@@ -23,26 +22,8 @@ import {
 } from '../../src/store/queue.ts';
 import { removeRun, useRunsStore } from '../../src/store/runs.ts';
 import { connect, queueActions } from '../../src/store/session.ts';
-import type { LabClient } from '../../src/worker/client-types.ts';
-import type { FromWorker, ToWorker } from '../../src/worker/protocol.ts';
-
-class FakeClient implements LabClient {
-  where = 'worker' as const;
-  posted: ToWorker[] = [];
-  private listeners = new Set<(m: FromWorker) => void>();
-  post(msg: ToWorker): void {
-    this.posted.push(msg);
-  }
-  subscribe(l: (m: FromWorker) => void): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-  emit(m: FromWorker): void {
-    for (const l of this.listeners) l(m);
-    flushQueuedMessages();
-  }
-  terminate(): void {}
-}
+import type { ToWorker } from '../../src/worker/protocol.ts';
+import { FakeClient } from './fake-client.ts';
 
 /** The page's localStorage (Node has none). */
 class MemoryStorage {
