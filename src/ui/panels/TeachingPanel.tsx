@@ -57,8 +57,8 @@ export const LESSONS: readonly Lesson[] = [
     ],
     watch: [
       'What this shows: the same contextrl run three times, only the training pairs differ. Run 1 uses hard pairs (C+ and C− differ only where the answer is decided), run 2 easy pairs (C− differs in plain sight), run 3 an unrelated C−. "Run all 3" trains them one after another.',
-      'Watch probe/ca_loss, the selection loss on held-out hard pairs (Comparison panel, or the probe curves): with hard pairs it falls from about 0.90 to about 0.69 nats within 150 steps, with easy pairs it rises to about 1.02 (measured at this size, 2 seeds). Easy pairs lift the easy-pair probe instead.',
-      'At this size the hard-pair probe (probe/selection_accuracy) has not separated yet. At full size (500 steps, 500 held-out pairs, 4-5 seeds) hard pairs lift it 5.5 ± 1.1 points above easy pairs in every seed and 6.6 ± 3.0 above grpo, and no kind of pair moves the hard items (docs/RESULTS.md, section 7).',
+      'Watch probe/ca_loss, the selection loss on held-out hard pairs (Comparison panel, or the probe curves): with hard pairs it falls from about 0.90 to about 0.69 nats within 150 steps, with easy pairs it rises to about 1.02 (measured at this size, 2 seeds). That is the objective at work; whether the model selects better is what the probe tests.',
+      'At this size the hard-pair probe (probe/selection_accuracy) has not separated yet. At full size (500 steps, 500 held-out pairs, 4-5 seeds) hard pairs lift it 5.5 ± 1.1 points above easy pairs in every seed, 5.3 ± 3.3 above random C− and 6.6 ± 3.0 above grpo; easy and random pairs lift the easy-pair probe instead; on documents hard minus easy is 10.1 ± 4.0. No kind of pair moves the hard items, and contextrl costs 4.2 ± 1.0 points in-distribution (docs/RESULTS.md, section 7).',
       'Open a pair in the inspector to see the decisive span highlighted. One seed per run here: differences of a few points in accuracy are noise.',
     ],
   },
