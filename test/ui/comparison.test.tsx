@@ -2,7 +2,17 @@ import { readFileSync } from 'node:fs';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
 import { parseResultRows, type ResultRow } from '../../src/results/results.ts';
-import { chainLinks, excludesZero, formatSummary, placeLabels, probeVsTask } from '../../src/ui/lib/comparison.ts';
+import {
+  chainLinks,
+  excludesZero,
+  formatSummary,
+  placeLabels,
+  probeVsTask,
+  rowsFromRuns,
+  variantLabels,
+} from '../../src/ui/lib/comparison.ts';
+import type { RunConfig } from '../../src/config/fields.ts';
+import { defaultRunConfig } from '../../src/store/configSpec.ts';
 import { ChainView, ComparisonTable, EXAMPLES } from '../../src/ui/panels/ComparisonView.tsx';
 
 const row = (method: string, seed: number, benchmark: string, accuracy: number): ResultRow => ({
@@ -146,5 +156,41 @@ describe('the measured ablations ship as examples', () => {
         const [a, b] = [boxes[i], boxes[j]];
         expect(a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1, `${pts[i].text} / ${pts[j].text}`).toBe(false);
       }
+  });
+});
+
+describe("this page's finished runs as columns", () => {
+  const done = (name: string, over: Partial<RunConfig>, hard: number) => ({
+    name,
+    state: 'done' as const,
+    config: { ...defaultRunConfig(), steps: 10, ...over },
+    evals: [{ step: 10, accuracies: { 'probe/selection': hard } }],
+  });
+
+  it("a lesson's hard, easy and random runs are three columns, seeds of one variant one column", () => {
+    const { rows } = rowsFromRuns([
+      done('a', { method: 'contextrl', seed: 0 }, 0.6),
+      done('b', { method: 'contextrl', seed: 0, pairHardness: 'easy' }, 0.55),
+      done('c', { method: 'contextrl', seed: 0, pairHardness: 'random' }, 0.5),
+      done('d', { method: 'contextrl', seed: 1 }, 0.7),
+      done('e', { method: 'grpo', seed: 0, pairHardness: 'easy' }, 0.4),
+    ]);
+    expect(rows.map((r) => [r.method, r.seed, r.accuracy])).toEqual([
+      ['contextrl', 0, 0.6],
+      ['contextrl-easy', 0, 0.55],
+      ['contextrl-random', 0, 0.5],
+      ['contextrl', 1, 0.7],
+      ['grpo', 0, 0.4], // grpo trains on no pairs: its hardness is no variant
+    ]);
+  });
+
+  it('names a knob only when it differs among the runs of one method', () => {
+    const labels = variantLabels([
+      { ...defaultRunConfig(), method: 'contextrl', lambda: 0.5 },
+      { ...defaultRunConfig(), method: 'contextrl', lambda: 5 },
+      { ...defaultRunConfig(), method: 'grpo', lambda: 0.5 },
+      { ...defaultRunConfig(), method: 'contextrl', lambda: 5, caVariant: 'soft' },
+    ]);
+    expect(labels).toEqual(['contextrl-lambda0.5', 'contextrl-lambda5', 'grpo', 'contextrl-lambda5-soft']);
   });
 });

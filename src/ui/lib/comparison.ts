@@ -7,6 +7,7 @@ import { isTaskBenchmark, PROBE_BENCHMARK, type ResultRow } from '../../results/
 import { summarize, summarizePaired, type Summary } from '../../results/stats.ts';
 import type { RunEntry } from '../../store/runs.ts';
 import { parseResultsJson } from '../../config/file-schemas.ts';
+import { RUN_FIELDS } from '../../config/fields.ts';
 
 export { parseResultRows } from '../../results/results.ts';
 
@@ -19,22 +20,69 @@ export function isFinished(r: Pick<RunEntry, 'state' | 'evals' | 'config'>): boo
   return r.state === 'done' && last !== undefined && last.step >= r.config.steps;
 }
 
-/** Rows of the finished runs' final evaluations, and the names of the runs left out. */
+/**
+ * Knobs that make two runs of one method different experiments (the lessons and the levers vary
+ * these), with the short name a column label gives them.
+ */
+const VARIANT_KNOBS = [
+  ['lambda', 'lambda'],
+  ['caVariant', ''],
+  ['caClip', 'clip'],
+  ['pairShare', 'pairs'],
+  ['pairBudget', 'budget'],
+  ['budgetUnit', ''],
+  ['modelSize', ''],
+  ['steps', 'steps'],
+  ['learningRate', 'lr'],
+  ['groupSize', 'G'],
+] as const satisfies readonly (readonly [keyof RunEntry['config'], string])[];
+
+/**
+ * Column labels for finished runs, as the experiments CLI tags its variants: the method, then
+ * `-easy` or `-random` when a pair method trained on other than hard pairs, then each knob whose
+ * value differs among the runs of that method (`contextrl-lambda0.5`). Runs of one method that
+ * differ only by seed share a label, so their seeds make one column.
+ */
+export function variantLabels(configs: readonly RunEntry['config'][]): string[] {
+  const byMethod = new Map<string, RunEntry['config'][]>();
+  for (const c of configs) byMethod.set(c.method, [...(byMethod.get(c.method) ?? []), c]);
+  return configs.map((c) => {
+    const parts: string[] = [c.method];
+    const hardness = c.pairHardness ?? 'hard';
+    if (c.method !== 'grpo' && hardness !== 'hard') parts.push(hardness);
+    const same = byMethod.get(c.method)!;
+    for (const [key, short] of VARIANT_KNOBS) {
+      const values = new Set(same.map((o) => JSON.stringify(o[key] ?? null)));
+      if (values.size < 2 || c[key] === undefined) continue;
+      // A named value (caVariant soft, budget on-top) is written only where it is not the default.
+      if (short === '' && c[key] === RUN_FIELDS[key].default) continue;
+      parts.push(`${short}${String(c[key])}`);
+    }
+    return parts.join('-');
+  });
+}
+
+/**
+ * Rows of the finished runs' final evaluations, and the names of the runs left out. Each row's
+ * method is the run's variant label (variantLabels), so the hard, easy and random runs of a
+ * lesson are three columns, not one.
+ */
 export function rowsFromRuns(runs: Pick<RunEntry, 'name' | 'state' | 'evals' | 'config'>[]): {
   rows: ResultRow[];
   pending: string[];
 } {
   const rows: ResultRow[] = [];
   const pending: string[] = [];
-  for (const r of runs) {
-    if (!isFinished(r)) {
-      pending.push(r.name);
-      continue;
-    }
+  const finished = runs.filter((r) => {
+    if (!isFinished(r)) pending.push(r.name);
+    return isFinished(r);
+  });
+  const labels = variantLabels(finished.map((r) => r.config));
+  finished.forEach((r, i) => {
     const last = r.evals[r.evals.length - 1];
     for (const [benchmark, accuracy] of Object.entries(last.accuracies))
-      rows.push({ method: r.config.method, seed: r.config.seed, benchmark, accuracy });
-  }
+      rows.push({ method: labels[i], seed: r.config.seed, benchmark, accuracy });
+  });
   return { rows, pending };
 }
 

@@ -67,24 +67,24 @@ export const LESSONS: readonly Lesson[] = [
     title: 'The ablation: is it the data or the objective?',
     preset: 'ablation-trace',
     runs: [
-      { label: 'grpo', overrides: { ...SMALL_ABLATION, steps: 120, evalEvery: 60, method: 'grpo' } },
+      { label: 'grpo', overrides: { ...SMALL_ABLATION, steps: 100, evalEvery: 50, method: 'grpo' } },
       {
         label: 'da-rl (the pairs as RL prompts)',
-        overrides: { ...SMALL_ABLATION, steps: 120, evalEvery: 60, method: 'da-rl' },
+        overrides: { ...SMALL_ABLATION, steps: 100, evalEvery: 50, method: 'da-rl' },
       },
       {
         label: 'da-sft (the pairs as supervised data)',
-        overrides: { ...SMALL_ABLATION, steps: 120, evalEvery: 60, method: 'da-sft' },
+        overrides: { ...SMALL_ABLATION, steps: 100, evalEvery: 50, method: 'da-sft' },
       },
       {
         label: 'contextrl (the pairs through L_CA)',
-        overrides: { ...SMALL_ABLATION, steps: 120, evalEvery: 60, method: 'contextrl' },
+        overrides: { ...SMALL_ABLATION, steps: 100, evalEvery: 50, method: 'contextrl' },
       },
     ],
     watch: [
       'What this shows: the same seed, example budget and pairs; only how the pairs are used differs. "Run all 4" trains them one after another; tick the earlier runs under "Overlay runs" to compare curves.',
-      'At this size, watch probe/ca_loss on held-out hard pairs in the Comparison panel: it falls with contextrl (about 0.69 nats by step 150, measured) and stays near 1.0 with grpo and da-rl; da-sft lowers it too (about 0.75), because its supervised pass on the pairs teaches the same answer letters.',
-      'The paper’s claim, that the pairs help selection only through the objective, shows in the hard-pair probe after about 1000 steps: contextrl 70.2 ± 3.8% against grpo 54.7, da-sft 60.3 and da-rl 49.8 (3 seeds), while the end task does not follow at this scale (docs/RESULTS.md, section 3). At 120 steps the probe has not moved for any method.',
+      'At this size, watch probe/ca_loss on held-out hard pairs in the Comparison panel: it falls with contextrl (to about 0.7 nats within 100-150 steps, measured) and stays near 1.0 with grpo and da-rl; da-sft lowers it too (about 0.75), because its supervised pass on the pairs teaches the same answer letters.',
+      'The paper’s claim, that the pairs help selection only through the objective, shows in the hard-pair probe after about 1000 steps: contextrl 70.2 ± 3.8% against grpo 54.7, da-sft 60.3 and da-rl 49.8 (3 seeds), while the end task does not follow at this scale (docs/RESULTS.md, section 3). At 100 steps the probe has not moved for any method.',
     ],
   },
   {
