@@ -127,6 +127,14 @@ describe('the chain from L_CA to the end task', () => {
     expect(html).toContain('<span class="diff up">+10.0 ± 0.0</span>');
   });
 
+  it('without grpo, compares B with another column (a lesson: hard minus easy pairs)', () => {
+    const lesson = [row('contextrl', 0, 'probe/ca_loss', 0.68), row('contextrl-easy', 0, 'probe/ca_loss', 1.01)];
+    const html = renderToStaticMarkup(<ChainView rows={lesson} />);
+    const selected = [...html.matchAll(/<option value="([^"]+)" selected="">/g)].map((m) => m[1]);
+    expect(selected).toEqual(['contextrl-easy', 'contextrl']);
+    expect(html).toContain('<span class="diff">−0.330</span>'); // one seed: no interval, no colour
+  });
+
   it('says which method has no value on a link', () => {
     const partial = [...all.filter((r) => !(r.benchmark === 'trace/hard' && r.method === 'grpo'))];
     expect(chainLinks(partial, 'grpo', 'contextrl')[3].missing).toBe('no trace/hard rows for grpo');

@@ -188,8 +188,14 @@ function ChainCell({ link, side }: { link: ChainLink; side: 'a' | 'b' }) {
 export function ChainView({ rows }: { rows: ResultRow[] }) {
   const methods = methodsOf(rows);
   const [pick, setPick] = useState<{ a?: string; b?: string }>({});
-  const a = pick.a && methods.includes(pick.a) ? pick.a : methods.includes('grpo') ? 'grpo' : methods[0];
   const b = pick.b && methods.includes(pick.b) ? pick.b : methods.includes('contextrl') ? 'contextrl' : methods.at(-1)!;
+  // Against grpo by default; without grpo (a lesson's hard, easy and random runs) another column than B.
+  const a =
+    pick.a && methods.includes(pick.a)
+      ? pick.a
+      : methods.includes('grpo')
+        ? 'grpo'
+        : (methods.find((m) => m !== b) ?? methods[0]);
   const links = chainLinks(rows, a, b);
   const select = (value: string, set: (v: string) => void, label: string) => (
     <label className="inline">
