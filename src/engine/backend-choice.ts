@@ -13,6 +13,8 @@ export interface StepTimings {
   batch: number;
   webgpuMs: number;
   wasmMs: number;
+  /** Completions per prompt (G) of the timed configuration. */
+  group?: number;
 }
 
 export interface BackendDecision {

@@ -50,6 +50,6 @@ export function setFallbackNotice(fallbackNotice: string | null): void {
 export function stepCosts(status: BackendStatus | null): StepCost[] {
   const t = status?.choice?.timings ?? [];
   return t
-    .map((x) => ({ batch: x.batch, ms: status!.name === 'webgpu' ? x.webgpuMs : x.wasmMs }))
+    .map((x) => ({ batch: x.batch, ms: status!.name === 'webgpu' ? x.webgpuMs : x.wasmMs, group: x.group }))
     .filter((c) => Number.isFinite(c.ms) && c.ms > 0);
 }

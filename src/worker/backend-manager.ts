@@ -185,7 +185,7 @@ export class BackendManager {
         break;
       }
       spent += g.ms + w.ms;
-      timings.push({ batch, webgpuMs: g.ms, wasmMs: w.ms });
+      timings.push({ batch, webgpuMs: g.ms, wasmMs: w.ms, group: this.config.groupSize });
       // The next batch must fit the budget: step times grow at most linearly with the batch.
       const perPrompt = (g.ms + w.ms) / batch;
       const maxBatch = Math.max(batch, Math.floor((TIMING_BUDGET_MS - spent) / perPrompt));
@@ -224,9 +224,12 @@ export class BackendManager {
   /** The active backend's step at 1 prompt and at 4 (wasm: about a second each on 2 cores). */
   private async timeAlone(name: BackendName): Promise<StepTimings[]> {
     const out: StepTimings[] = [];
-    for (const batch of [...new Set([1, Math.min(4, this.config.batchSize)])]) {
+    // The full batch too: wasm steps grow faster than linearly from 1 and 4 prompts (a step of 32
+    // was 577 ms where those two put it at 351), so estimates of how long a run takes would be low.
+    const full = Math.min(this.config.batchSize, 32);
+    for (const batch of [...new Set([1, Math.min(4, full), full])]) {
       const t = await this.time(name, batch);
-      if (t) out.push({ batch, webgpuMs: NaN, wasmMs: t.ms });
+      if (t) out.push({ batch, webgpuMs: NaN, wasmMs: t.ms, group: this.config.groupSize });
     }
     return out;
   }

@@ -49,8 +49,9 @@ describe('ablation runner', () => {
         } as never,
       }),
     );
-    // a step of 4 prompts at 1 s; 100 steps + 3 evaluations (1.5 steps each) = 104.5 s a run; 6 runs 10.5 min
-    expect(runButton().textContent).toBe('Run ablation (6 runs, about 10 min)');
+    // a step of 4 prompts at 1 s, 31.25 ms a sequence (4 x 8); 3 evaluations of 2 x 64 items and 64
+    // pairs at 1.3 x 31.25 x 192 = 7.8 s: 100 + 23.4 = 123.4 s a run; 6 runs 12.3 min
+    expect(runButton().textContent).toBe('Run ablation (6 runs, about 12 min)');
     act(() => checkbox('grpo').click());
     act(() => checkbox('contextrl').click());
     expect(runButton().disabled).toBe(true); // no method: nothing to run

@@ -91,10 +91,12 @@ describe('how long a lesson takes here', () => {
       name: 'wasm',
       choice: { mode: 'auto', timings: [{ batch: 1, webgpuMs: NaN, wasmMs: 1000 }] },
     } as unknown as Parameters<typeof lessonTime>[1];
-    // One point, proportional: ablation-trace's 32 prompts per step cost 32 s; 150 steps, 3 evaluations
-    // (0, 75, 150) and 30 probes (every 5 steps) are 150 + 4.5 + 3 = 157.5 steps: 84 min a run.
+    // One point, proportional: ablation-trace's 32 prompts per step cost 32 s, 250 ms a sequence
+    // (32 x 4). 150 steps 4800 s; 3 evaluations (0, 75, 150) of 3 x 200 items and 200 pairs,
+    // 1.3 x 250 x 800 = 260 s each; 28 probes alone (every 5 steps but 75 and 150) of 200 pairs,
+    // 0.7 x 250 x 200 = 35 s each: 6560 s a run, 1.8 h.
     expect(lessonTime(lesson, status)).toBe(
-      '3 runs: about 84 min each, about 4.2 h in all on wasm here (from a timed step).',
+      '3 runs: about 1.8 h each, about 5.5 h in all on wasm here (from a timed step).',
     );
   });
 });

@@ -51,6 +51,8 @@ describe('the backend setting', () => {
     expect(t.length).toBeGreaterThanOrEqual(1);
     expect(t[0].batch).toBe(1);
     expect(t.every((x) => x.webgpuMs > 0 && x.wasmMs > 0)).toBe(true);
+    // Each timing says the G it was taken with (estimates for another G scale by sequences).
+    expect(t.every((x) => x.group === withDefaults(config).groupSize)).toBe(true);
     // llvmpipe is a CPU adapter: one measurement decides, and the faster one is kept.
     const last = t.at(-1)!;
     expect(final.name).toBe(last.webgpuMs <= 1.1 * last.wasmMs ? 'webgpu' : 'wasm');
