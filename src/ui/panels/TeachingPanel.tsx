@@ -83,7 +83,7 @@ export const LESSONS: readonly Lesson[] = [
     ],
     watch: [
       'What this shows: the same seed, example budget and pairs; only how the pairs are used differs. "Run all 4" trains them one after another; tick the earlier runs under "Overlay runs" to compare curves.',
-      'At this size, watch probe/ca_loss on held-out hard pairs in the Comparison panel: it falls with contextrl (to about 0.7 nats within 100-150 steps, measured) and stays near 1.0 with grpo and da-rl; da-sft lowers it too (about 0.75), because its supervised pass on the pairs teaches the same answer letters.',
+      'At this size, watch probe/ca_loss on held-out hard pairs in the Comparison panel: it falls with contextrl (to about 0.7 nats within 100-150 steps, measured) and stays near 1.0 with grpo and da-rl; da-sft lowers it too (0.75-0.81), because its supervised pass on the pairs teaches the same answer letters.',
       'The paper’s claim, that the pairs help selection only through the objective, shows in the hard-pair probe after about 1000 steps: contextrl 70.2 ± 3.8% against grpo 54.7, da-sft 60.3 and da-rl 49.8 (3 seeds), while the end task does not follow at this scale (docs/RESULTS.md, section 3). At 100 steps the probe has not moved for any method.',
     ],
   },
